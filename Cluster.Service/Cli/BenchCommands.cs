@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Cluster.Service.Bench;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>`cluster bench ...`: measurements on real processes.</summary>
+internal static class BenchCommands
+{
+    private static readonly string[] s_transports = ["tcp", "unix"];
+
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Measure the cluster's machinery on this machine");
+        bench.Subcommands.Add(CreateRpc());
+        bench.Subcommands.Add(CreateServe());
+        return bench;
+    }
+
+    private static Command CreateRpc()
+    {
+        var calls = new Option<int>("--calls") { Description = "Measured calls per transport", DefaultValueFactory = _ => 10_000 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured calls first", DefaultValueFactory = _ => 2_000 };
+        var payload = new Option<int>("--payload") { Description = "Payload bytes per message", DefaultValueFactory = _ => 32 };
+        var transport = new Option<string>("--transport") { Description = "tcp, unix or all", DefaultValueFactory = _ => "all" };
+        transport.AcceptOnlyFromAmong([.. s_transports, "all"]);
+        foreach (var positive in new[] { calls, payload })
+        {
+            positive.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() < 1)
+                {
+                    r.AddError($"{r.Option.Name} must be at least 1.");
+                }
+            });
+        }
+
+        warmup.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--warmup must not be negative.");
+            }
+        });
+        var rpc = new Command("rpc", "Unary gRPC round trips between two processes (TCP loopback and Unix socket)")
+        {
+            calls, warmup, payload, transport,
+        };
+        rpc.SetHandler((parseResult, cancellationToken) =>
+        {
+            var chosen = parseResult.GetValue(transport) is "all" or null ? s_transports : [parseResult.GetValue(transport)!];
+            return RpcBenchmark.RunAsync(
+                chosen, parseResult.GetValue(calls), parseResult.GetValue(warmup), parseResult.GetValue(payload),
+                parseResult.InvocationConfiguration.Output, cancellationToken);
+        });
+        return rpc;
+    }
+
+    private static Command CreateServe()
+    {
+        var transport = new Option<string>("--transport") { DefaultValueFactory = _ => "tcp" };
+        transport.AcceptOnlyFromAmong(s_transports);
+        var serve = new Command("serve", "The peer process of `bench rpc` (started by it)") { transport };
+        serve.Hidden = true;
+        serve.SetHandler((parseResult, cancellationToken) => RpcBenchmark.ServeAsync(parseResult.GetValue(transport)!, cancellationToken));
+        return serve;
+    }
+}

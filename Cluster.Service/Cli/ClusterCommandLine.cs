@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>The `cluster` command tree.</summary>
+internal static class ClusterCommandLine
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand(
+            "cluster: a failover-cluster simulator on real processes, modelled on Windows Server Failover Clustering.")
+        {
+            CommonOptions.Directory,
+        };
+        root.Subcommands.Add(NodeCommands.Create());
+        root.Subcommands.Add(BenchCommands.Create());
+        return root;
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cluster.Grpc;
+using Cluster.Service.Admin;
+using Cluster.Service.Node;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>`cluster node ...`: run a node, list the nodes.</summary>
+internal static class NodeCommands
+{
+    public static Command Create()
+    {
+        var node = new Command("node", "Run and inspect cluster nodes");
+        node.Subcommands.Add(CreateRun());
+        node.Subcommands.Add(CreateList());
+        return node;
+    }
+
+    private static Command CreateRun()
+    {
+        var name = new Option<string>("--name") { Description = "The node's name (letters, digits, '-' and '_')", Required = true };
+        name.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!NodeNames.IsValid(value))
+            {
+                result.AddError($"Node name '{value}' is not valid: use 1 to 63 letters, digits, '-' or '_'.");
+            }
+        });
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name };
+        run.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            using var loggerFactory = LoggerFactory.Create(builder => builder
+                .AddSimpleConsole(console =>
+                {
+                    console.SingleLine = true;
+                    console.TimestampFormat = "HH:mm:ss.fff ";
+                })
+                .SetMinimumLevel(LogLevel.Information));
+            var host = new NodeHost(
+                new NodeOptions { Name = parseResult.GetValue(name)!, Directory = CommonOptions.ResolveDirectory(parseResult) },
+                loggerFactory);
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return run;
+    }
+
+    private static Command CreateList()
+    {
+        var list = new Command("list", "List the nodes of the cluster and whether they answer") { CommonOptions.Json };
+        list.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var directory = CommonOptions.ResolveDirectory(parseResult);
+            var token = directory.ReadToken();
+            var rows = new List<(string Name, string State, int Pid, string Endpoint)>();
+            foreach (var record in directory.ReadNodeRecords())
+            {
+                var state = "Down";
+                try
+                {
+                    using var client = AdminClient.Connect(record.Endpoint, token);
+                    await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                    state = "Up";
+                }
+                catch (RpcException)
+                {
+                    // It does not answer: that is what Down means here.
+                }
+
+                rows.Add((record.Name, state, record.Pid, record.Endpoint));
+            }
+
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(CommonOptions.Json))
+            {
+                var array = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+                {
+                    ["name"] = r.Name,
+                    ["state"] = r.State,
+                    ["pid"] = r.Pid,
+                    ["endpoint"] = r.Endpoint,
+                }).ToArray());
+                await output.WriteLineAsync(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteLineAsync($"{"NAME",-12} {"STATE",-8} {"PID",8}  ENDPOINT").ConfigureAwait(false);
+                foreach (var r in rows)
+                {
+                    await output.WriteLineAsync($"{r.Name,-12} {r.State,-8} {r.Pid,8}  {r.Endpoint}").ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        });
+        return list;
+    }
+}

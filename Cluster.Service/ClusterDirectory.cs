@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Cluster.Service;
+
+/// <summary>
+/// The cluster's directory (default ./.cluster, or CLUSTER_DIR): the admin token, readable by its
+/// owner only, and one record per running node, through which client verbs find the nodes.
+/// </summary>
+internal sealed class ClusterDirectory
+{
+    public const string EnvironmentVariable = "CLUSTER_DIR";
+    public const string DefaultName = ".cluster";
+
+    public ClusterDirectory(string root)
+    {
+        Root = Path.GetFullPath(root);
+    }
+
+    public string Root { get; }
+
+    public string TokenPath => Path.Combine(Root, "admin.token");
+
+    public string NodesPath => Path.Combine(Root, "nodes");
+
+    public static ClusterDirectory Resolve(string? explicitPath)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        return new(explicitPath ?? (string.IsNullOrEmpty(fromEnvironment) ? DefaultName : fromEnvironment));
+    }
+
+    /// <summary>Reads the admin token, creating the directory and a new random token on first use.</summary>
+    public string EnsureToken()
+    {
+        Directory.CreateDirectory(Root);
+        if (File.Exists(TokenPath))
+        {
+            return ReadToken();
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var temporary = TokenPath + "." + Environment.ProcessId + ".tmp";
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, create))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(token);
+        }
+
+        try
+        {
+            File.Move(temporary, TokenPath, overwrite: false);
+        }
+        catch (IOException)
+        {
+            // Another node created it first: use theirs.
+            File.Delete(temporary);
+        }
+
+        return ReadToken();
+    }
+
+    public string ReadToken()
+    {
+        if (!File.Exists(TokenPath))
+        {
+            throw new ClusterUserException($"No cluster in {Root}: {TokenPath} does not exist. Start a node first.");
+        }
+
+        return File.ReadAllText(TokenPath).Trim();
+    }
+
+    public string NodeRecordPath(string node) => Path.Combine(NodesPath, node + ".json");
+
+    public void WriteNodeRecord(NodeRecord record)
+    {
+        Directory.CreateDirectory(NodesPath);
+        var path = NodeRecordPath(record.Name);
+        var temporary = path + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(record, NodeRecordJson.Default.NodeRecord));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public void DeleteNodeRecord(string node) => File.Delete(NodeRecordPath(node));
+
+    public IReadOnlyList<NodeRecord> ReadNodeRecords()
+    {
+        if (!Directory.Exists(NodesPath))
+        {
+            return [];
+        }
+
+        var records = new List<NodeRecord>();
+        foreach (var file in Directory.EnumerateFiles(NodesPath, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(File.ReadAllText(file), NodeRecordJson.Default.NodeRecord) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (JsonException)
+            {
+                // Records are written by rename, so a torn one is not ours: skip it rather than fail every verb.
+            }
+        }
+
+        return records;
+    }
+}

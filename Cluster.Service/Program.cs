@@ -1,0 +1,3 @@
+using Cluster.Service.Cli;
+
+return await ClusterCommandLine.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
