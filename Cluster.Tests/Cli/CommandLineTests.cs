@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Cli;
+
+[TestFixture]
+public sealed class CommandLineTests
+{
+    [Test]
+    public async Task Help_lists_the_verbs()
+    {
+        var (exitCode, output, _) = await ClusterCli.RunAsync("--help");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(output, Does.Contain("node").And.Contain("bench"));
+    }
+
+    [TestCase("bad/name")]
+    [TestCase("")]
+    public async Task Node_run_rejects_a_bad_name_naming_it(string name)
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync("node", "run", "--name", name, "--dir", ClusterCli.NewClusterDirectory());
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain($"'{name}'"));
+    }
+
+    [TestCase("--calls", "0")]
+    [TestCase("--transport", "carrier-pigeon")]
+    public async Task Bench_rpc_rejects_bad_arguments(string option, string value)
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync("bench", "rpc", option, value);
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain(value == "0" ? option : value));
+    }
+
+    [Test]
+    public async Task Node_list_without_a_cluster_says_so()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+
+        var (exitCode, _, error) = await ClusterCli.RunAsync("node", "list", "--dir", directory);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("No cluster in").And.Contain(directory));
+    }
+
+    [Test]
+    public async Task Running_node_is_listed_up_and_a_killed_one_down()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        using var node = ClusterCli.Start("node", "run", "--name", "n1", "--dir", directory);
+        try
+        {
+            var nodes = await Eventually.Until(
+                async () =>
+                {
+                    var (exitCode, output, _) = await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory);
+                    var list = exitCode == 0 ? JsonDocument.Parse(output).RootElement : default;
+                    return exitCode == 0 && list.GetArrayLength() == 1 && list[0].GetProperty("state").GetString() == "Up"
+                        ? list[0].Clone().ToString()
+                        : null;
+                },
+                TimeSpan.FromSeconds(30),
+                "node n1 to be listed Up");
+            var n1 = JsonDocument.Parse(nodes).RootElement;
+            Assert.That(n1.GetProperty("name").GetString(), Is.EqualTo("n1"));
+            Assert.That(n1.GetProperty("pid").GetInt32(), Is.EqualTo(node.Id));
+            Assert.That(n1.GetProperty("endpoint").GetString(), Does.StartWith("127.0.0.1:"));
+
+            var second = await ClusterCli.RunAsync("node", "run", "--name", "n1", "--dir", directory);
+            Assert.That(second.ExitCode, Is.EqualTo(1));
+            Assert.That(second.Error, Does.Contain("Node n1 is already running"));
+
+            node.Kill();
+            await node.WaitForExitAsync();
+            var (_, after, _) = await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory);
+            Assert.That(JsonDocument.Parse(after).RootElement[0].GetProperty("state").GetString(), Is.EqualTo("Down"));
+        }
+        finally
+        {
+            node.Kill();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Admin_token_is_readable_by_its_owner_only()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        try
+        {
+            new Cluster.Service.ClusterDirectory(directory).EnsureToken();
+
+            if (!OperatingSystem.IsWindows())
+            {
+                var mode = File.GetUnixFileMode(Path.Combine(directory, "admin.token"));
+                Assert.That(mode, Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

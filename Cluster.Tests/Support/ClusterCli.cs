@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Cluster.Service.Cli;
+
+namespace Cluster.Tests.Support;
+
+/// <summary>Runs the `cluster` CLI: in this process for client verbs, as a real process for nodes.</summary>
+public static class ClusterCli
+{
+    public static string ExecutablePath =>
+        Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "cluster.exe" : "cluster");
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await ClusterCommandLine.Create().Parse(args).InvokeAsync(
+            new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Starts `cluster ARGS` as a child process whose stdin we hold.</summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(ExecutablePath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static string NewClusterDirectory() =>
+        Path.Combine(Path.GetTempPath(), "cluster-test-" + Guid.NewGuid().ToString("N")[..12]);
+}
