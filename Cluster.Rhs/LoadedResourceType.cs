@@ -1,0 +1,110 @@
+using System.Reflection;
+using Cluster.Contracts.Resources;
+using Cluster.Contracts.Rhs.V1;
+
+namespace Cluster.Rhs;
+
+/// <summary>A resource type found in a loaded resource DLL: how to create it and what it declares.</summary>
+internal sealed class LoadedResourceType
+{
+    private static readonly string[] s_entryPoints =
+        [nameof(Resource.Open), nameof(Resource.Close), nameof(Resource.Online), nameof(Resource.Offline),
+         nameof(Resource.Terminate), nameof(Resource.LooksAlive), nameof(Resource.IsAlive), nameof(Resource.ResourceControl)];
+
+    public LoadedResourceType(string name, string dllPath, Type type, ResourceTypeAttribute attribute)
+    {
+        Name = name;
+        DllPath = dllPath;
+        Type = type;
+        Attribute = attribute;
+        Properties = type.GetCustomAttributes<ResourcePropertyAttribute>().ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // An entry point is implemented when the type overrides the base class's; the others are discarded.
+        EntryPoints = s_entryPoints
+            .Where(name => type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+                .Any(m => m.Name == name && m.GetBaseDefinition().DeclaringType == typeof(Resource) && m.DeclaringType != typeof(Resource)))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    public string Name { get; }
+
+    public string DllPath { get; }
+
+    public Type Type { get; }
+
+    public ResourceTypeAttribute Attribute { get; }
+
+    public IReadOnlyDictionary<string, ResourcePropertyAttribute> Properties { get; }
+
+    public IReadOnlySet<string> EntryPoints { get; }
+
+    public Resource CreateInstance() => (Resource)Activator.CreateInstance(Type)!;
+
+    /// <summary>Applies defaults and checks every value; the first error names the property.</summary>
+    public IReadOnlyDictionary<string, string> ValidateProperties(IReadOnlyDictionary<string, string> given, out string? error)
+    {
+        error = null;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in given)
+        {
+            if (!Properties.TryGetValue(key, out var declaration))
+            {
+                error = $"resource type {Name} has no property {key} (it has: {(Properties.Count == 0 ? "none" : string.Join(", ", Properties.Keys))})";
+                return values;
+            }
+
+            if (ResourceProperties.Validate(declaration, value) is { } problem)
+            {
+                error = problem;
+                return values;
+            }
+
+            values[key] = value;
+        }
+
+        foreach (var declaration in Properties.Values)
+        {
+            if (!values.ContainsKey(declaration.Name))
+            {
+                if (declaration.DefaultValue is { } fallback)
+                {
+                    values[declaration.Name] = fallback;
+                }
+                else if (declaration.Required)
+                {
+                    error = $"resource type {Name} requires property {declaration.Name}";
+                    return values;
+                }
+            }
+        }
+
+        return values;
+    }
+
+    public ResourceTypeInfo ToInfo()
+    {
+        var info = new ResourceTypeInfo
+        {
+            Name = Name,
+            DllPath = DllPath,
+            LooksAlivePollIntervalMs = (uint)Attribute.LooksAlivePollIntervalMs,
+            IsAlivePollIntervalMs = (uint)Attribute.IsAlivePollIntervalMs,
+        };
+        info.EntryPoints.AddRange(EntryPoints.Order(StringComparer.Ordinal));
+        info.Properties.AddRange(Properties.Values.Select(p => new PropertySchema
+        {
+            Name = p.Name,
+            Kind = p.Kind switch
+            {
+                ResourcePropertyKind.Number => PropertyKind.Integer,
+                ResourcePropertyKind.Boolean => PropertyKind.Boolean,
+                _ => PropertyKind.String,
+            },
+            Description = p.Description,
+            DefaultValue = p.DefaultValue ?? string.Empty,
+            Required = p.Required,
+            Minimum = p.Minimum,
+            Maximum = p.Maximum,
+        }));
+        return info;
+    }
+}

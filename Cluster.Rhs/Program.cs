@@ -1,0 +1,49 @@
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Grpc;
+using Cluster.Grpc.Hosting;
+using Cluster.Grpc.Server;
+using Cluster.Rhs;
+
+// The Resource Hosting Subsystem. Started by a node (see docs/plugin-protocol.md), never by hand:
+// it takes the node's secret from its environment, serves cluster.rhs.v1.ResourceHost on loopback,
+// prints its handshake line, and exits when the node says Shutdown or goes away.
+const string SecretVariable = "CLUSTER_RHS_SECRET";
+
+var secret = Environment.GetEnvironmentVariable(SecretVariable);
+if (string.IsNullOrEmpty(secret))
+{
+    Console.Error.WriteLine($"rhs: {SecretVariable} is not set. An RHS is started by its node, not by hand.");
+    return 2;
+}
+
+// Applications that resources start must not inherit the secret.
+Environment.SetEnvironmentVariable(SecretVariable, null);
+
+using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses());
+using var events = new EventFeed();
+var service = new ResourceHostService(new ResourceTypeCatalog(), events, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
+var server = new GrpcServer(new GrpcServerOptions
+{
+    BearerToken = secret,
+    EnableDetailedErrors = true,
+    Endpoints = { GrpcEndpoint.Loopback() },
+});
+server.AddService(RhsReflection.Descriptor.Services[0], service);
+await using (server)
+{
+    await server.StartAsync();
+    Console.Out.WriteLine(new PluginHandshake("rhs", server.Endpoints[0]).ToString());
+    Console.Out.Flush();
+    try
+    {
+        await Task.Delay(Timeout.Infinite, shutdown.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        // Shutdown, or the node is gone: stop what we started.
+    }
+
+    await service.StopAllAsync(TimeSpan.FromSeconds(5));
+}
+
+return 0;

@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using Cluster.Contracts.Resources;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Contracts.Types.V1;
+using Cluster.Grpc;
+using Cluster.Grpc.Server;
+
+namespace Cluster.Rhs;
+
+/// <summary>The handlers of cluster.rhs.v1.ResourceHost: the node's calls, turned into entry-point calls.</summary>
+internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, Action requestShutdown)
+{
+    private readonly ConcurrentDictionary<string, HostedResource> _resources = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<HostedResource> Resources => (IReadOnlyCollection<HostedResource>)_resources.Values;
+
+    public Task<LoadTypeResponse> LoadType(LoadTypeRequest request, ServerCallContext context) =>
+        Task.FromResult(new LoadTypeResponse { Info = catalog.Load(request.Type?.DllPath ?? "", request.Type?.Name ?? "").ToInfo() });
+
+    public async Task<OpenResponse> Open(OpenRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Resource))
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "Open needs a resource name.");
+        }
+
+        if (_resources.ContainsKey(request.Resource))
+        {
+            throw new RpcException(StatusCode.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
+        }
+
+        var type = catalog.Load(request.Type?.DllPath ?? "", request.Type?.Name ?? "");
+        var values = type.ValidateProperties(request.Properties, out var error);
+        if (error is not null)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"Resource {request.Resource}: {error}.");
+        }
+
+        HostedResource resource;
+        try
+        {
+            resource = new HostedResource(request.Resource, type, new ResourceProperties(values), events);
+        }
+        catch (Exception e) when (e is System.Reflection.TargetInvocationException or MissingMethodException)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"Resource type {type.Name} could not be created: {(e.InnerException ?? e).Message}");
+        }
+
+        if (resource.Implements(nameof(Resource.Open)))
+        {
+            try
+            {
+                await resource.CallAsync(nameof(Resource.Open), r => { r.Open(); return true; }, context.CancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, $"Open of {request.Resource} failed: {e.Message}");
+            }
+        }
+
+        if (!_resources.TryAdd(request.Resource, resource))
+        {
+            throw new RpcException(StatusCode.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
+        }
+
+        return new OpenResponse();
+    }
+
+    public async Task<CloseResponse> Close(CloseRequest request, ServerCallContext context)
+    {
+        var resource = Find(request.Resource);
+        if (resource.Implements(nameof(Resource.Close)))
+        {
+            await resource.CallAsync(nameof(Resource.Close), r => { r.Close(); return true; }, context.CancellationToken);
+        }
+
+        if (_resources.TryRemove(request.Resource, out var removed))
+        {
+            removed.Dispose();
+        }
+
+        return new CloseResponse();
+    }
+
+    public async Task<OnlineResponse> Online(OnlineRequest request, ServerCallContext context)
+    {
+        var (state, message) = await TransitionAsync(
+            Find(request.Resource), nameof(Resource.Online), r => r.Online(), ResourceState.Online, ResourceState.OnlinePending, context);
+        return new OnlineResponse { State = state, Message = message };
+    }
+
+    public async Task<OfflineResponse> Offline(OfflineRequest request, ServerCallContext context)
+    {
+        var (state, message) = await TransitionAsync(
+            Find(request.Resource), nameof(Resource.Offline), r => r.Offline(), ResourceState.Offline, ResourceState.OfflinePending, context);
+        return new OfflineResponse { State = state, Message = message };
+    }
+
+    public async Task<TerminateResponse> Terminate(TerminateRequest request, ServerCallContext context)
+    {
+        var resource = Find(request.Resource);
+        if (resource.Implements(nameof(Resource.Terminate)))
+        {
+            await resource.TerminateAsync();
+        }
+
+        return new TerminateResponse();
+    }
+
+    public async Task<LooksAliveResponse> LooksAlive(LooksAliveRequest request, ServerCallContext context)
+    {
+        var (alive, message) = await HealthAsync(Find(request.Resource), nameof(Resource.LooksAlive), r => r.LooksAlive(), context);
+        return new LooksAliveResponse { Alive = alive, Message = message };
+    }
+
+    public async Task<IsAliveResponse> IsAlive(IsAliveRequest request, ServerCallContext context)
+    {
+        var (alive, message) = await HealthAsync(Find(request.Resource), nameof(Resource.IsAlive), r => r.IsAlive(), context);
+        return new IsAliveResponse { Alive = alive, Message = message };
+    }
+
+    public async Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, ServerCallContext context)
+    {
+        var resource = Find(request.Resource);
+        if (!resource.Implements(nameof(Resource.ResourceControl)))
+        {
+            throw new RpcException(StatusCode.Unimplemented, $"Resource type {resource.Type.Name} takes no control codes.");
+        }
+
+        IReadOnlyDictionary<string, string> output;
+        try
+        {
+            output = await resource.CallAsync(
+                nameof(Resource.ResourceControl), r => r.ResourceControl(request.Code, request.Arguments), context.CancellationToken);
+        }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"Control code '{request.Code}' for {request.Resource}: {e.Message}");
+        }
+
+        var response = new ResourceControlResponse();
+        response.Output.Add(output.ToDictionary());
+        return response;
+    }
+
+    public async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<ResourceEvent> responses, ServerCallContext context)
+    {
+        await foreach (var item in events.ReadAllAsync(context.CancellationToken))
+        {
+            await responses.WriteAsync(item, context.CancellationToken);
+        }
+    }
+
+    public Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
+    {
+        var response = new PingResponse { Pid = Environment.ProcessId };
+        response.Resources.AddRange(_resources.Keys.Order(StringComparer.Ordinal));
+        return Task.FromResult(response);
+    }
+
+    public Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
+    {
+        requestShutdown();
+        return Task.FromResult(new ShutdownResponse());
+    }
+
+    /// <summary>Stops everything this RHS started: Terminate then Close, each resource on its own thread.</summary>
+    public async Task StopAllAsync(TimeSpan grace)
+    {
+        var stopping = _resources.Values.Select(async resource =>
+        {
+            try
+            {
+                if (resource.Implements(nameof(Resource.Terminate)))
+                {
+                    await resource.TerminateAsync().WaitAsync(grace);
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                // A Terminate that hangs or throws must not keep the RHS alive; the process exit ends it.
+            }
+        });
+        await Task.WhenAll(stopping);
+        _resources.Clear();
+    }
+
+    private HostedResource Find(string name) =>
+        _resources.TryGetValue(name ?? string.Empty, out var resource)
+            ? resource
+            : throw new RpcException(StatusCode.NotFound, $"Resource {name} is not open in this RHS.");
+
+    private static async Task<(ResourceState State, string Message)> TransitionAsync(
+        HostedResource resource, string entryPoint, Func<Resource, ResourceState> call,
+        ResourceState done, ResourceState pending, ServerCallContext context)
+    {
+        if (!resource.Implements(entryPoint))
+        {
+            return (done, string.Empty);
+        }
+
+        try
+        {
+            var state = await resource.CallAsync(entryPoint, call, context.CancellationToken);
+            return state == done || state == pending || state == ResourceState.Failed
+                ? (state, string.Empty)
+                : (ResourceState.Failed, $"{entryPoint} returned {state}, which is not a result of {entryPoint}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (ResourceState.Failed, $"{entryPoint} threw {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static async Task<(bool Alive, string Message)> HealthAsync(
+        HostedResource resource, string entryPoint, Func<Resource, bool> call, ServerCallContext context)
+    {
+        if (!resource.Implements(entryPoint))
+        {
+            return (true, string.Empty);
+        }
+
+        try
+        {
+            return (await resource.CallAsync(entryPoint, call, context.CancellationToken), string.Empty);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (false, $"{entryPoint} threw {e.GetType().Name}: {e.Message}");
+        }
+    }
+}

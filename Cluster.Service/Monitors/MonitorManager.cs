@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Contracts.Types.V1;
+using Cluster.Grpc;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.Service.Monitors;
+
+/// <summary>
+/// The client side of the Resource Monitor: spawns and replaces RHS processes, places resources in
+/// the shared monitor or dedicated ones, bounds every entry-point call by DeadlockTimeout, polls
+/// LooksAlive/IsAlive, watches PendingTimeout, and reports every state change as a
+/// <see cref="MonitorEvent"/>. It never decides to bring a resource back: that is the RCM's job.
+/// </summary>
+internal sealed partial class MonitorManager : IAsyncDisposable
+{
+    public const string RhsTerminatedCause = "RHS process terminated";
+    public const int SharedMonitorId = 0;
+
+    private readonly MonitorOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, ResourceMonitor> _monitors = [];
+    private readonly Dictionary<string, HostedResourceState> _resources = new(StringComparer.Ordinal);
+    private readonly Channel<MonitorEvent> _events = Channel.CreateUnbounded<MonitorEvent>();
+    private readonly CancellationTokenSource _disposing = new();
+    private int _nextMonitorId = SharedMonitorId + 1;
+
+    public MonitorManager(MonitorOptions options, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _clock = options.TimeProvider;
+        _logger = loggerFactory.CreateLogger("RHS");
+    }
+
+    /// <summary>Every event, in order: for the RCM and the cluster log.</summary>
+    public ChannelReader<MonitorEvent> Events => _events.Reader;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var shared = new ResourceMonitor(SharedMonitorId, dedicated: false);
+        lock (_lock)
+        {
+            _monitors.Add(shared.Id, shared);
+        }
+
+        shared.Serve(await LaunchAsync(shared, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Loads a resource type in the shared RHS: its DLL loads, the type exists, here is what it declares.</summary>
+    public async Task<ResourceTypeInfo> LoadTypeAsync(ResourceTypeRef type)
+    {
+        var rhs = await Shared.Ready.ConfigureAwait(false);
+        var response = await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.DeadlockTimeout).ConfigureAwait(false);
+        return response.Info;
+    }
+
+    /// <summary>Opens a resource: in its own RHS when SeparateMonitor is set, else in the shared one. It starts Offline.</summary>
+    /// <exception cref="RpcException">The name is taken, the type does not load, or a property is bad.</exception>
+    public async Task OpenAsync(ResourceSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        lock (_lock)
+        {
+            if (_resources.ContainsKey(spec.Name))
+            {
+                throw new RpcException(StatusCode.AlreadyExists, $"Resource {spec.Name} is already hosted on this node.");
+            }
+        }
+
+        var monitor = spec.SeparateMonitor ? await CreateDedicatedAsync().ConfigureAwait(false) : Shared;
+        var resource = new HostedResourceState(spec, monitor);
+        try
+        {
+            await OpenInAsync(resource, await monitor.Ready.ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (monitor.Dedicated)
+            {
+                await RetireAsync(monitor).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        lock (_lock)
+        {
+            _resources.Add(spec.Name, resource);
+            monitor.Resources.Add(spec.Name);
+        }
+    }
+
+    /// <summary>Calls Online; answers the state the resource reached (Online, OnlinePending or Failed).</summary>
+    public async Task<ResourceState> OnlineAsync(string name)
+    {
+        var resource = Find(name);
+        SetState(resource, ResourceState.OnlinePending, "online requested");
+        var response = await CallAsync(resource, "Online", (rhs, deadline) =>
+            rhs.Client.Online(new OnlineRequest { Resource = name }, deadline)).ConfigureAwait(false);
+        return ApplyTransition(resource, response.State, response.Message, ResourceState.Online, ResourceState.OnlinePending);
+    }
+
+    /// <summary>Calls Offline; answers Offline, OfflinePending or Failed.</summary>
+    public async Task<ResourceState> OfflineAsync(string name)
+    {
+        var resource = Find(name);
+        SetState(resource, ResourceState.OfflinePending, "offline requested");
+        var response = await CallAsync(resource, "Offline", (rhs, deadline) =>
+            rhs.Client.Offline(new OfflineRequest { Resource = name }, deadline)).ConfigureAwait(false);
+        return ApplyTransition(resource, response.State, response.Message, ResourceState.Offline, ResourceState.OfflinePending);
+    }
+
+    public async Task TerminateAsync(string name)
+    {
+        var resource = Find(name);
+        await CallAsync(resource, "Terminate", (rhs, deadline) =>
+            rhs.Client.Terminate(new TerminateRequest { Resource = name }, deadline)).ConfigureAwait(false);
+        SetState(resource, ResourceState.Offline, "terminated");
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> ControlAsync(string name, string code, IReadOnlyDictionary<string, string> arguments)
+    {
+        var resource = Find(name);
+        var request = new ResourceControlRequest { Resource = name, Code = code };
+        request.Arguments.Add(arguments.ToDictionary());
+        var response = await CallAsync(resource, "ResourceControl", (rhs, deadline) => rhs.Client.ResourceControl(request, deadline))
+            .ConfigureAwait(false);
+        return response.Output;
+    }
+
+    /// <summary>Terminates and closes a resource, and forgets it (a dedicated monitor goes with it).</summary>
+    public async Task CloseAsync(string name)
+    {
+        var resource = Find(name);
+        await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = name }, d)).ConfigureAwait(false);
+        await CallAsync(resource, "Close", (rhs, d) => rhs.Client.Close(new CloseRequest { Resource = name }, d)).ConfigureAwait(false);
+        ResourceMonitor monitor;
+        lock (_lock)
+        {
+            _resources.Remove(name);
+            monitor = resource.Monitor;
+            monitor.Resources.Remove(name);
+            resource.Generation++;
+        }
+
+        if (monitor.Dedicated)
+        {
+            await RetireAsync(monitor).ConfigureAwait(false);
+        }
+    }
+
+    public IReadOnlyList<MonitorSnapshot> ListMonitors()
+    {
+        lock (_lock)
+        {
+            return _monitors.Values.OrderBy(m => m.Id).Select(m => new MonitorSnapshot(
+                m.Id, m.Current?.Pid, m.Dedicated, [.. m.Resources.Order(StringComparer.Ordinal)], m.StartedAt, m.Restarts)).ToList();
+        }
+    }
+
+    public IReadOnlyList<ResourceSnapshot> ListResources()
+    {
+        lock (_lock)
+        {
+            return _resources.Values.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => new ResourceSnapshot(
+                r.Name, r.Spec.Type.Name, r.State, r.Monitor.Id,
+                r.ReadOnlyProperties.TryGetValue("ProcessId", out var pid) && int.TryParse(pid, CultureInfo.InvariantCulture, out var p) ? p : null)).ToList();
+        }
+    }
+
+    /// <summary>SIGKILL to a monitor's RHS process (only the RHS: what it started must die with it).</summary>
+    /// <exception cref="RpcException">No such monitor, or it has no process right now.</exception>
+    public int KillMonitor(int id)
+    {
+        RhsProcess? rhs;
+        lock (_lock)
+        {
+            rhs = _monitors.TryGetValue(id, out var monitor)
+                ? monitor.Current ?? throw new RpcException(StatusCode.FailedPrecondition, $"Monitor {id} has no RHS process right now (it is restarting).")
+                : throw new RpcException(StatusCode.NotFound, $"There is no monitor {id} on this node.");
+        }
+
+        using var process = System.Diagnostics.Process.GetProcessById(rhs.Pid);
+        process.Kill(entireProcessTree: false);
+        return rhs.Pid;
+    }
+
+    public int MonitorOf(string resource) => Find(resource).Monitor.Id;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        List<ResourceMonitor> monitors;
+        lock (_lock)
+        {
+            monitors = [.. _monitors.Values];
+        }
+
+        await Task.WhenAll(monitors.Select(RetireAsync)).ConfigureAwait(false);
+        _events.Writer.TryComplete();
+        _disposing.Dispose();
+    }
+
+    private ResourceMonitor Shared
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _monitors[SharedMonitorId];
+            }
+        }
+    }
+
+    private HostedResourceState Find(string name)
+    {
+        lock (_lock)
+        {
+            return _resources.TryGetValue(name, out var resource)
+                ? resource
+                : throw new RpcException(StatusCode.NotFound, $"Resource {name} is not hosted on this node.");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Cluster.Service.Monitors;
+
+internal sealed class MonitorOptions
+{
+    /// <summary>The RHS executable; default: `rhs` beside this program.</summary>
+    public string RhsPath { get; init; } = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "rhs.exe" : "rhs");
+
+    /// <summary>How often each RHS is pinged; a ping that misses <see cref="DeadlockTimeout"/> means it is wedged.</summary>
+    public TimeSpan HealthPingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The deadline of calls that concern no one resource (pings, type loads).</summary>
+    public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Receives what an RHS prints besides its handshake (and what its applications print).</summary>
+    public Action<int, string>? OnRhsOutput { get; init; }
+}

@@ -1,0 +1,25 @@
+using Cluster.Contracts.Rhs.V1;
+
+namespace Cluster.Service.Monitors;
+
+/// <summary>What the monitor manager needs to host one resource. Timings are per resource (WSFC defaults).</summary>
+internal sealed record ResourceSpec
+{
+    public required string Name { get; init; }
+
+    public required ResourceTypeRef Type { get; init; }
+
+    public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
+
+    public bool SeparateMonitor { get; init; }
+
+    /// <summary>Null: the type's default (WSFC: 5 s).</summary>
+    public TimeSpan? LooksAlivePollInterval { get; init; }
+
+    /// <summary>Null: the type's default (WSFC: 60 s).</summary>
+    public TimeSpan? IsAlivePollInterval { get; init; }
+
+    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

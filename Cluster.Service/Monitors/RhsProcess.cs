@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using Cluster.Grpc.Client;
+using Cluster.Grpc.Hosting;
+
+namespace Cluster.Service.Monitors;
+
+/// <summary>One incarnation of an RHS process: the child, its client, and its secret.</summary>
+internal sealed class RhsProcess : IAsyncDisposable
+{
+    public const string SecretVariable = "CLUSTER_RHS_SECRET";
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    private RhsProcess(PluginProcess plugin, RhsClient client)
+    {
+        Plugin = plugin;
+        Client = client;
+    }
+
+    public PluginProcess Plugin { get; }
+
+    public RhsClient Client { get; }
+
+    public int Pid => Plugin.Pid;
+
+    public Task<int> Exited => Plugin.Exited;
+
+    /// <summary>Cancelled when this incarnation is being replaced or stopped: its loops end.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    public static async Task<RhsProcess> StartAsync(MonitorOptions options, int monitorId, CancellationToken cancellationToken)
+    {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var start = new PluginStartInfo
+        {
+            FileName = options.RhsPath,
+            Kind = "rhs",
+            Environment = { [SecretVariable] = secret },
+            OnOutput = options.OnRhsOutput is { } output ? line => output(monitorId, line) : null,
+        };
+        if (!File.Exists(options.RhsPath))
+        {
+            throw new InvalidOperationException($"The RHS executable {options.RhsPath} does not exist.");
+        }
+
+        var plugin = await PluginProcess.StartAsync(start, cancellationToken).ConfigureAwait(false);
+        var channel = GrpcChannel.Create(plugin.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = secret });
+        return new RhsProcess(plugin, new RhsClient(channel));
+    }
+
+    public void StopLoops() => _stopping.Cancel();
+
+    /// <summary>SIGKILL to the RHS and everything it started.</summary>
+    public void Kill() => Plugin.Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Plugin.DisposeAsync().ConfigureAwait(false);
+        Client.Dispose();
+        _stopping.Dispose();
+    }
+}

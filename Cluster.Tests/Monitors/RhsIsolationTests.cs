@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Cluster.Contracts.Types.V1;
+using Cluster.Service.Monitors;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Monitors;
+
+/// <summary>Real RHS processes, killed and hung for real.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class RhsIsolationTests
+{
+    [Test]
+    public async Task Killed_rhs_is_replaced_and_its_resources_reported_failed_while_other_monitors_are_untouched()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("shared-app", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }));
+        await harness.OnlineAsync(MonitorHarness.Spec("shared-fi", "FaultInjection"));
+        await harness.OnlineAsync(MonitorHarness.Spec("own-app", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }, separate: true));
+        var ownPid = await harness.WaitForApplicationPidAsync("own-app");
+        var sharedAppPid = await harness.WaitForApplicationPidAsync("shared-app");
+        var shared = harness.Manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId);
+        Assert.That(shared.Resources, Is.EquivalentTo(new[] { "shared-app", "shared-fi" }));
+        // Everything own-app had to say before the kill has arrived (its log line comes asynchronously).
+        await harness.WaitForAsync(e => e.Resource == "own-app" && e.Kind == MonitorEventKind.ResourceLog, "own-app's start logged");
+        var before = harness.Seen.Count;
+
+        Process.Start("kill", ["-9", shared.Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsTerminated && e.Pid == shared.Pid, "the node to notice");
+        foreach (var name in new[] { "shared-app", "shared-fi" })
+        {
+            var failed = await harness.WaitForAsync(
+                e => e.Resource == name && e.NewState == ResourceState.Failed, $"{name} reported failed");
+            Assert.That(failed.Cause, Is.EqualTo("RHS process terminated"));
+            Assert.That(failed.EventId, Is.EqualTo(1069));
+        }
+
+        await harness.WaitForAsync(
+            e => e.Kind == MonitorEventKind.RhsStarted && e.MonitorId == MonitorManager.SharedMonitorId && e.Pid != shared.Pid,
+            "a replacement RHS");
+        // Re-opened in the replacement: it answers for them again.
+        Assert.That(await harness.Manager.OnlineAsync("shared-fi"), Is.EqualTo(ResourceState.Online));
+        var replacement = harness.Manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId);
+        Assert.That(replacement.Restarts, Is.EqualTo(1));
+        Assert.That(replacement.Resources, Is.EquivalentTo(new[] { "shared-app", "shared-fi" }));
+
+        // The application of the killed RHS died with it; the other monitor's did not move.
+        await Eventually.Until(() => !ProcessExists(sharedAppPid), TimeSpan.FromSeconds(5), "the orphaned application to die");
+        Assert.That(harness.ApplicationPid("own-app"), Is.EqualTo(ownPid));
+        Assert.That(ProcessExists(ownPid), Is.True);
+        Assert.That(harness.Seen.Skip(before).Where(e => e.Resource == "own-app"), Is.Empty, "no event about other monitors' resources");
+        Assert.That(harness.Manager.ListResources().Single(r => r.Name == "own-app").State, Is.EqualTo(ResourceState.Online));
+    }
+
+    [Test]
+    public async Task Resource_hanging_in_IsAlive_is_caught_its_rhs_replaced_and_it_moves_to_a_dedicated_monitor()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("bystander", "FaultInjection"));
+        await harness.OnlineAsync(MonitorHarness.Spec("hangs", "FaultInjection", new() { ["HangIn"] = "IsAlive" }));
+        var sharedPid = harness.Manager.ListMonitors().Single(m => m.Id == 0).Pid;
+
+        var deadlock = await harness.WaitForAsync(e => e.Kind == MonitorEventKind.Deadlock, "a deadlock (1230)");
+        Assert.That(deadlock.Resource, Is.EqualTo("hangs"));
+        Assert.That(deadlock.EventId, Is.EqualTo(1230));
+        Assert.That(deadlock.Cause, Does.Contain("IsAlive"));
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsTerminated && e.Pid == sharedPid, "the RHS terminated (1146)");
+        await harness.WaitForAsync(e => e.Resource == "bystander" && e.NewState == ResourceState.Failed, "its neighbour reported failed");
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.ResourceMoved && e.Resource == "hangs", "the move");
+
+        var monitors = harness.Manager.ListMonitors();
+        var home = monitors.Single(m => m.Resources.Contains("hangs"));
+        Assert.That(home.Dedicated, Is.True);
+        Assert.That(home.Resources, Is.EqualTo(new[] { "hangs" }));
+        Assert.That(monitors.Single(m => m.Id == 0).Resources, Is.EqualTo(new[] { "bystander" }));
+        Assert.That(monitors.Single(m => m.Id == 0).Pid, Is.Not.EqualTo(sharedPid));
+    }
+
+    [Test]
+    public async Task Crash_in_Online_takes_down_only_its_rhs_and_is_reported()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("steady", "FaultInjection", separate: true));
+        await harness.Manager.OpenAsync(MonitorHarness.Spec("crashes", "FaultInjection", new() { ["CrashIn"] = "Online" }));
+
+        Assert.ThrowsAsync<Cluster.Grpc.RpcException>(() => harness.Manager.OnlineAsync("crashes"));
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "crashes" && e.NewState == ResourceState.Failed, "the crash reported");
+        Assert.That(failed.Cause, Is.EqualTo(MonitorManager.RhsTerminatedCause));
+        Assert.That(harness.Manager.ListResources().Single(r => r.Name == "steady").State, Is.EqualTo(ResourceState.Online));
+    }
+
+    [Test]
+    public async Task Failure_reported_by_the_dll_on_its_own_fails_the_resource()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("flaky", "FaultInjection", new() { ["FailAfterMs"] = "100" }));
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "flaky" && e.NewState == ResourceState.Failed, "the reported failure");
+
+        Assert.That(failed.Cause, Does.Contain("injected failure after 100 ms"));
+        Assert.That(failed.EventId, Is.EqualTo(1069));
+    }
+
+    [Test]
+    public async Task Application_killed_from_outside_fails_its_resource()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("app", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }));
+        var pid = await harness.WaitForApplicationPidAsync("app");
+
+        Process.Start("kill", ["-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "app" && e.NewState == ResourceState.Failed, "the application's death");
+        Assert.That(failed.Cause, Does.Contain($"process {pid} exited"));
+    }
+
+    [Test]
+    public async Task Pending_that_stops_reporting_progress_fails_at_PendingTimeout()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.Manager.OpenAsync(MonitorHarness.Spec("stalls", "FaultInjection", new()
+        {
+            ["PendingSteps"] = "3", ["PendingStepMs"] = "100", ["PendingStall"] = "true",
+        }));
+
+        Assert.That(await harness.Manager.OnlineAsync("stalls"), Is.EqualTo(ResourceState.OnlinePending));
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "stalls" && e.NewState == ResourceState.Failed, "the pending timeout");
+        Assert.That(failed.Cause, Does.Contain("PendingTimeout"));
+    }
+
+    [Test]
+    public async Task Pending_that_progresses_ends_online()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.Manager.OpenAsync(MonitorHarness.Spec("slow", "FaultInjection", new() { ["PendingSteps"] = "3", ["PendingStepMs"] = "50" }));
+
+        Assert.That(await harness.Manager.OnlineAsync("slow"), Is.EqualTo(ResourceState.OnlinePending));
+
+        await harness.WaitForAsync(e => e.Resource == "slow" && e.NewState == ResourceState.Online, "Online after the steps");
+    }
+
+    [Test]
+    public async Task Failing_IsAlive_fails_the_resource()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("flaps", "FaultInjection", new() { ["FlapIntervalMs"] = "150" }));
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "flaps" && e.NewState == ResourceState.Failed, "IsAlive to fail");
+        Assert.That(failed.Cause, Does.Contain("IsAlive"));
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        // /proc/PID/stat's third field is the state: a zombie (Z) is dead already, just not reaped.
+        var stat = $"/proc/{pid}/stat";
+        return File.Exists(stat) && File.ReadAllText(stat).Split(' ')[2] != "Z";
+    }
+}
