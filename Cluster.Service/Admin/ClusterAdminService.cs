@@ -1,10 +1,13 @@
 using Cluster.Contracts.Admin.V1;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Grpc;
 using Cluster.Grpc.Server;
+using Cluster.Service.Monitors;
 
 namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
-internal sealed class ClusterAdminService(Func<NodeIdentity> identity)
+internal sealed class ClusterAdminService(Func<NodeIdentity> identity, MonitorManager monitors, BuiltInResourceTypes builtIns)
 {
     public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
@@ -18,4 +21,84 @@ internal sealed class ClusterAdminService(Func<NodeIdentity> identity)
             StartedUnixMs = node.Started.ToUnixTimeMilliseconds(),
         });
     }
+
+    public Task<ListMonitorsResponse> ListMonitors(ListMonitorsRequest request, ServerCallContext context)
+    {
+        var response = new ListMonitorsResponse { Node = identity().Name };
+        response.Monitors.AddRange(monitors.ListMonitors().Select(m =>
+        {
+            var monitor = new Contracts.Admin.V1.Monitor
+            {
+                Id = m.Id,
+                Pid = m.Pid ?? 0,
+                Dedicated = m.Dedicated,
+                StartedUnixMs = m.StartedAt.ToUnixTimeMilliseconds(),
+                Restarts = m.Restarts,
+            };
+            monitor.Resources.AddRange(m.Resources);
+            return monitor;
+        }));
+        return Task.FromResult(response);
+    }
+
+    public Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, ServerCallContext context)
+    {
+        var id = request.TargetCase switch
+        {
+            KillMonitorRequest.TargetOneofCase.MonitorId => request.MonitorId,
+            KillMonitorRequest.TargetOneofCase.Resource => monitors.MonitorOf(request.Resource),
+            _ => throw new RpcException(StatusCode.InvalidArgument, "Name a monitor id or a resource."),
+        };
+        var pid = monitors.KillMonitor(id);
+        return Task.FromResult(new KillMonitorResponse { MonitorId = id, Pid = pid });
+    }
+
+    public Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
+    {
+        var response = new ListResourcesResponse { Node = identity().Name };
+        response.Resources.AddRange(monitors.ListResources().Select(r => new Contracts.Admin.V1.Resource
+        {
+            Name = r.Name,
+            Type = r.Type,
+            State = r.State,
+            MonitorId = r.MonitorId,
+            ApplicationPid = r.ApplicationPid ?? 0,
+        }));
+        return Task.FromResult(response);
+    }
+
+    public async Task<HostResourceResponse> HostResource(HostResourceRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "A resource needs a name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Type))
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"Resource {request.Name} needs a type.");
+        }
+
+        var defaults = new ResourceSpec { Name = request.Name, Type = new ResourceTypeRef() };
+        var spec = new ResourceSpec
+        {
+            Name = request.Name,
+            Type = new ResourceTypeRef
+            {
+                Name = request.Type,
+                DllPath = request.DllPath.Length > 0 ? request.DllPath : builtIns.DllPathOf(request.Type),
+            },
+            Properties = request.Properties,
+            SeparateMonitor = request.SeparateMonitor,
+            LooksAlivePollInterval = Milliseconds(request.LooksAlivePollIntervalMs),
+            IsAlivePollInterval = Milliseconds(request.IsAlivePollIntervalMs),
+            PendingTimeout = Milliseconds(request.PendingTimeoutMs) ?? defaults.PendingTimeout,
+            DeadlockTimeout = Milliseconds(request.DeadlockTimeoutMs) ?? monitors.DefaultDeadlockTimeout,
+        };
+        await monitors.OpenAsync(spec);
+        var state = await monitors.OnlineAsync(spec.Name);
+        return new HostResourceResponse { State = state, MonitorId = monitors.MonitorOf(spec.Name) };
+    }
+
+    private static TimeSpan? Milliseconds(uint value) => value == 0 ? null : TimeSpan.FromMilliseconds(value);
 }

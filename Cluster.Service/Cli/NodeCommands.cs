@@ -30,7 +30,19 @@ internal static class NodeCommands
                 result.AddError($"Node name '{value}' is not valid: use 1 to 63 letters, digits, '-' or '_'.");
             }
         });
-        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name };
+        var deadlock = new Option<uint>("--deadlock-timeout-ms")
+        {
+            Description = "The node's DeadlockTimeout: resources that set none, and RHS health pings (default 300000, as WSFC)",
+            DefaultValueFactory = _ => 300_000,
+        };
+        deadlock.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<uint>() < 100)
+            {
+                r.AddError("--deadlock-timeout-ms must be at least 100.");
+            }
+        });
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
             using var loggerFactory = LoggerFactory.Create(builder => builder
@@ -41,7 +53,12 @@ internal static class NodeCommands
                 })
                 .SetMinimumLevel(LogLevel.Information));
             var host = new NodeHost(
-                new NodeOptions { Name = parseResult.GetValue(name)!, Directory = CommonOptions.ResolveDirectory(parseResult) },
+                new NodeOptions
+                {
+                    Name = parseResult.GetValue(name)!,
+                    Directory = CommonOptions.ResolveDirectory(parseResult),
+                    DeadlockTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(deadlock)),
+                },
                 loggerFactory);
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;
@@ -62,7 +79,7 @@ internal static class NodeCommands
                 var state = "Down";
                 try
                 {
-                    using var client = AdminClient.Connect(record.Endpoint, token);
+                    using var client = AdminClient.Connect(record, token);
                     await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
                     state = "Up";
                 }

@@ -190,6 +190,9 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
     public int MonitorOf(string resource) => Find(resource).Monitor.Id;
 
+    /// <summary>The node's DeadlockTimeout, for resources that set none.</summary>
+    public TimeSpan DefaultDeadlockTimeout => _options.DeadlockTimeout;
+
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);

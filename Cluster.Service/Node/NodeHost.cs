@@ -2,14 +2,18 @@ using System.Reflection;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
+using Cluster.Service.Monitors;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Node;
 
-/// <summary>One node of the cluster: `cluster node run`. Owns the admin API and the node's record.</summary>
+/// <summary>One node of the cluster: `cluster node run`. Owns the monitors, the admin API and the node's record.</summary>
 internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Node");
+
+    public static string Version { get; } =
+        typeof(NodeHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -18,6 +22,27 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         Directory.CreateDirectory(directory.NodesPath);
         using var nodeLock = AcquireNodeLock(directory, options.Name);
 
+        var rhsLogger = loggerFactory.CreateLogger("RHS.Output");
+        var monitors = new MonitorManager(
+            new MonitorOptions
+            {
+                DeadlockTimeout = options.DeadlockTimeout,
+                OnRhsOutput = (monitor, line) => LogRhsOutput(rhsLogger, monitor, line),
+            },
+            loggerFactory);
+        var events = LogEventsAsync(monitors, loggerFactory.CreateLogger("Monitor"));
+        await using (monitors.ConfigureAwait(false))
+        {
+            await monitors.StartAsync(stopping).ConfigureAwait(false);
+            await ServeAdminAsync(directory, token, monitors, stopping).ConfigureAwait(false);
+            LogNodeStopping(_logger, options.Name);
+        }
+
+        await events.ConfigureAwait(false); // ends when the monitors' event stream completes
+    }
+
+    private async Task ServeAdminAsync(ClusterDirectory directory, string token, MonitorManager monitors, CancellationToken stopping)
+    {
         var server = new GrpcServer(new GrpcServerOptions
         {
             BearerToken = token,
@@ -29,7 +54,10 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         NodeIdentity? identity = null;
         server.AddService(
             AdminReflection.Descriptor.Services[0],
-            new ClusterAdminService(() => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting.")));
+            new ClusterAdminService(
+                () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
+                monitors,
+                new BuiltInResourceTypes()));
         await using (server.ConfigureAwait(false))
         {
             await server.StartAsync(stopping).ConfigureAwait(false);
@@ -43,7 +71,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             }
             catch (OperationCanceledException)
             {
-                LogNodeStopping(_logger, options.Name);
+                // Ctrl-C or SIGTERM: stop cleanly.
             }
             finally
             {
@@ -52,8 +80,14 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
     }
 
-    public static string Version { get; } =
-        typeof(NodeHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+    /// <summary>Until the cluster log exists, monitor events go to the node's log.</summary>
+    private static async Task LogEventsAsync(MonitorManager monitors, ILogger logger)
+    {
+        await foreach (var item in monitors.Events.ReadAllAsync().ConfigureAwait(false))
+        {
+            LogMonitorEvent(logger, item);
+        }
+    }
 
     /// <summary>An exclusive lock on nodes/NAME.lock: a second node of the same name fails instead of racing.</summary>
     private static FileStream AcquireNodeLock(ClusterDirectory directory, string name)
@@ -74,4 +108,10 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Node {Name} is stopping")]
     private static partial void LogNodeStopping(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "monitor {MonitorId}: {Line}")]
+    private static partial void LogRhsOutput(ILogger logger, int monitorId, string line);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Event}")]
+    private static partial void LogMonitorEvent(ILogger logger, MonitorEvent @event);
 }

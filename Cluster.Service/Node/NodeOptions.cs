@@ -8,4 +8,7 @@ internal sealed class NodeOptions
 
     /// <summary>Where the admin API listens; default TCP loopback on an ephemeral port.</summary>
     public Grpc.GrpcEndpoint AdminEndpoint { get; init; } = Grpc.GrpcEndpoint.Loopback();
+
+    /// <summary>The node's DeadlockTimeout (WSFC: 5 minutes): resources that set none, and RHS health pings.</summary>
+    public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -46,9 +46,9 @@ public sealed class RhsIsolationTests
         Assert.That(replacement.Resources, Is.EquivalentTo(new[] { "shared-app", "shared-fi" }));
 
         // The application of the killed RHS died with it; the other monitor's did not move.
-        await Eventually.Until(() => !ProcessExists(sharedAppPid), TimeSpan.FromSeconds(5), "the orphaned application to die");
+        await Eventually.Until(() => !Processes.IsRunning(sharedAppPid), TimeSpan.FromSeconds(5), "the orphaned application to die");
         Assert.That(harness.ApplicationPid("own-app"), Is.EqualTo(ownPid));
-        Assert.That(ProcessExists(ownPid), Is.True);
+        Assert.That(Processes.IsRunning(ownPid), Is.True);
         Assert.That(harness.Seen.Skip(before).Where(e => e.Resource == "own-app"), Is.Empty, "no event about other monitors' resources");
         Assert.That(harness.Manager.ListResources().Single(r => r.Name == "own-app").State, Is.EqualTo(ResourceState.Online));
     }
@@ -150,12 +150,5 @@ public sealed class RhsIsolationTests
 
         var failed = await harness.WaitForAsync(e => e.Resource == "flaps" && e.NewState == ResourceState.Failed, "IsAlive to fail");
         Assert.That(failed.Cause, Does.Contain("IsAlive"));
-    }
-
-    private static bool ProcessExists(int pid)
-    {
-        // /proc/PID/stat's third field is the state: a zombie (Z) is dead already, just not reaped.
-        var stat = $"/proc/{pid}/stat";
-        return File.Exists(stat) && File.ReadAllText(stat).Split(' ')[2] != "Z";
     }
 }

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Cli;
+
+/// <summary>A real node process, driven through the CLI: monitors, resources, kills.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class NodeMonitorTests
+{
+    private string _directory = null!;
+    private Process _node = null!;
+
+    [SetUp]
+    public async Task StartNode()
+    {
+        _directory = ClusterCli.NewClusterDirectory();
+        _node = ClusterCli.Start("node", "run", "--name", "n1", "--dir", _directory, "--deadlock-timeout-ms", "1000");
+        await Eventually.Until(
+            async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", _directory)) is { ExitCode: 0 } list
+                && list.Output.Contains("\"Up\"", StringComparison.Ordinal) ? "up" : null,
+            TimeSpan.FromSeconds(30), "node n1 up");
+    }
+
+    [TearDown]
+    public void StopNode()
+    {
+        _node.Kill(entireProcessTree: true);
+        _node.WaitForExit();
+        _node.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Test]
+    public async Task Monitor_list_kill_and_recovery_through_the_cli()
+    {
+        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await Cli("resource", "host", "own", "--type", "FaultInjection", "--separate-monitor");
+
+        var monitors = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement;
+        Assert.That(monitors.GetArrayLength(), Is.EqualTo(2));
+        var shared = monitors.EnumerateArray().Single(m => !m.GetProperty("dedicated").GetBoolean());
+        Assert.That(shared.GetProperty("node").GetString(), Is.EqualTo("n1"));
+        Assert.That(shared.GetProperty("resources").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "app" }));
+        var oldPid = shared.GetProperty("pid").GetInt32();
+
+        var killed = await Cli("monitor", "kill", "--resource", "app");
+        Assert.That(killed, Does.Contain($"killed RHS process {oldPid}"));
+
+        var recovered = await Eventually.Until(
+            async () =>
+            {
+                var list = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement;
+                var now = list.EnumerateArray().Single(m => !m.GetProperty("dedicated").GetBoolean());
+                return now.GetProperty("pid").GetInt32() is var pid && pid != 0 && pid != oldPid ? now.Clone().ToString() : null;
+            },
+            TimeSpan.FromSeconds(15), "a replacement RHS");
+        Assert.That(JsonDocument.Parse(recovered).RootElement.GetProperty("restarts").GetInt32(), Is.EqualTo(1));
+        var resources = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement;
+        Assert.That(resources.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "app").GetProperty("state").GetString(),
+            Is.EqualTo("Failed"));
+        Assert.That(resources.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "own").GetProperty("state").GetString(),
+            Is.EqualTo("Online"));
+    }
+
+    [Test]
+    public async Task Killing_the_node_leaves_no_rhs_and_no_application_behind()
+    {
+        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await Cli("resource", "host", "own", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600", "--separate-monitor");
+        var resources = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement;
+        var monitors = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement;
+        var ours = monitors.EnumerateArray().Select(m => m.GetProperty("pid").GetInt32())
+            .Concat(await ApplicationPidsAsync())
+            .ToList();
+        Assert.That(ours, Has.Count.EqualTo(4), "two RHS and two applications");
+
+        _node.Kill(entireProcessTree: false); // SIGKILL to the node alone: its children must notice by themselves
+        await _node.WaitForExitAsync();
+
+        await Eventually.Until(() => ours.All(pid => !Processes.IsRunning(pid)), TimeSpan.FromSeconds(2),
+            "every RHS and application to exit");
+    }
+
+    [Test]
+    public async Task Monitor_kill_needs_exactly_one_target()
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", _directory);
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain("exactly one of --id and --resource"));
+    }
+
+    [Test]
+    public async Task Monitor_kill_of_an_unknown_monitor_names_it()
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--id", "99", "--dir", _directory);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("no monitor 99"));
+    }
+
+    [TestCase("--prop", "Nonsense", "'Nonsense' is not NAME=VALUE")]
+    [TestCase("--prop", "OnlineDelayMs=soon", "must be an integer, not 'soon'")]
+    [TestCase("--type", "NoSuchType", "'NoSuchType' is not a built-in resource type")]
+    public async Task Resource_host_rejects_bad_input_and_changes_nothing(string option, string value, string message)
+    {
+        string[] args = option == "--type"
+            ? ["resource", "host", "r1", "--type", value, "--dir", _directory]
+            : ["resource", "host", "r1", "--type", "FaultInjection", option, value, "--dir", _directory];
+
+        var (exitCode, _, error) = await ClusterCli.RunAsync(args);
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain(message));
+        Assert.That(JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement.GetArrayLength(), Is.Zero);
+    }
+
+    private async Task<IEnumerable<int>> ApplicationPidsAsync() =>
+        await Eventually.Until(
+            async () =>
+            {
+                var list = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement;
+                var pids = list.EnumerateArray().Where(r => r.TryGetProperty("applicationPid", out _))
+                    .Select(r => r.GetProperty("applicationPid").GetInt32()).ToList();
+                return pids.Count == list.GetArrayLength() ? pids : null;
+            },
+            TimeSpan.FromSeconds(10), "application PIDs");
+
+    private async Task<string> Cli(params string[] args)
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", _directory]);
+        Assert.That(exitCode, Is.Zero, $"cluster {string.Join(' ', args)}: {error}");
+        return output;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Contracts.Types.V1;
+using Cluster.Grpc;
+using Cluster.Grpc.Client;
+using Cluster.Grpc.Hosting;
+using Cluster.Service.Monitors;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Monitors;
+
+[TestFixture]
+[NonParallelizable]
+public sealed class RhsProcessTests
+{
+    private static string RhsPath => new MonitorOptions().RhsPath;
+
+    [Test]
+    public async Task Rhs_without_a_secret_refuses_to_start()
+    {
+        using var rhs = Process.Start(new ProcessStartInfo(RhsPath) { RedirectStandardError = true, RedirectStandardInput = true })!;
+        var error = await rhs.StandardError.ReadToEndAsync();
+        await rhs.WaitForExitAsync();
+
+        Assert.That(rhs.ExitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("CLUSTER_RHS_SECRET is not set"));
+    }
+
+    [Test]
+    public async Task Rhs_refuses_calls_without_its_secret()
+    {
+        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
+        {
+            FileName = RhsPath,
+            Kind = "rhs",
+            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
+        });
+        var ping = GrpcMethod.For<PingRequest, PingResponse>(RhsReflection.Descriptor.Services[0], "Ping");
+
+        foreach (var token in new[] { null, "a-guess" })
+        {
+            using var stranger = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = token });
+            var error = Assert.ThrowsAsync<RpcException>(() => stranger.UnaryAsync(ping, new PingRequest()));
+            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), token ?? "no token");
+        }
+
+        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
+        Assert.That((await node.UnaryAsync(ping, new PingRequest())).Pid, Is.EqualTo(rhs.Pid));
+    }
+
+    [TestCase("/nonexistent/Nothing.dll", "FaultInjection", StatusCode.FailedPrecondition, "does not exist")]
+    [TestCase("SELF_TEXT", "FaultInjection", StatusCode.FailedPrecondition, "does not load")]
+    [TestCase("BUILTIN", "NoSuchType", StatusCode.NotFound, "has no resource type 'NoSuchType' (it has: ")]
+    public async Task Bad_resource_type_is_a_clear_error(string dll, string type, StatusCode code, string message)
+    {
+        var path = dll switch
+        {
+            "BUILTIN" => MonitorHarness.BuiltIn(type).DllPath,
+            "SELF_TEXT" => Path.Combine(PythonGrpc.InteropDirectory, "interop.proto"),
+            _ => dll,
+        };
+        await using var harness = await MonitorHarness.StartAsync();
+
+        var error = Assert.ThrowsAsync<RpcException>(() => harness.Manager.LoadTypeAsync(new ResourceTypeRef { Name = type, DllPath = path }));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(code));
+        Assert.That(error.Status.Detail, Does.Contain(message));
+        if (dll != "BUILTIN")
+        {
+            Assert.That(error.Status.Detail, Does.Contain(path), "names the DLL");
+        }
+
+        // The RHS survived it.
+        Assert.That((await harness.Manager.LoadTypeAsync(MonitorHarness.BuiltIn("FaultInjection"))).Name, Is.EqualTo("FaultInjection"));
+    }
+
+    [TestCase("NoSuchProperty", "1", "has no property NoSuchProperty")]
+    [TestCase("OnlineDelayMs", "soon", "must be an integer, not 'soon'")]
+    [TestCase("OnlineDelayMs", "-5", "must be between 0 and 3600000")]
+    [TestCase("FailOnline", "maybe", "must be true or false")]
+    public async Task Bad_property_is_a_clear_error_and_opens_nothing(string name, string value, string message)
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+
+        var error = Assert.ThrowsAsync<RpcException>(() =>
+            harness.Manager.OpenAsync(MonitorHarness.Spec("r1", "FaultInjection", new() { [name] = value })));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(error.Status.Detail, Does.Contain(message).And.Contain("r1"));
+        Assert.That(harness.Manager.ListResources(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Missing_required_property_is_a_clear_error()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+
+        var error = Assert.ThrowsAsync<RpcException>(() => harness.Manager.OpenAsync(MonitorHarness.Spec("app", "GenericApplication")));
+
+        Assert.That(error!.Status.Detail, Does.Contain("requires property CommandLine"));
+    }
+
+    [Test]
+    public async Task Live_behaviour_change_through_ResourceControl_is_validated()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("fi", "FaultInjection"));
+
+        var bad = Assert.ThrowsAsync<RpcException>(() => harness.Manager.ControlAsync("fi", "Set", new Dictionary<string, string> { ["FailOnline"] = "sometimes" }));
+        Assert.That(bad!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        var output = await harness.Manager.ControlAsync("fi", "Set", new Dictionary<string, string> { ["FailOnline"] = "true" });
+        Assert.That(output["FailOnline"], Is.EqualTo("true"));
+
+        await harness.Manager.OfflineAsync("fi");
+        Assert.That(await harness.Manager.OnlineAsync("fi"), Is.EqualTo(ResourceState.Failed));
+    }
+
+    [Test]
+    public async Task Stopped_rhs_that_cannot_answer_its_ping_is_treated_as_deadlocked()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("fi", "FaultInjection"));
+        var pid = harness.Manager.ListMonitors().Single().Pid!.Value;
+
+        Process.Start("kill", ["-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+
+        var terminated = await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsTerminated && e.Pid == pid, "the wedged RHS replaced");
+        Assert.That(terminated.Cause, Does.Contain("health ping"));
+        await harness.WaitForAsync(e => e.Resource == "fi" && e.NewState == ResourceState.Failed, "its resource failed");
+    }
+}
