@@ -14,6 +14,7 @@ namespace Cluster.Resources;
 [ResourceType("FaultInjection")]
 [ResourceProperty("OnlineDelayMs", ResourcePropertyKind.Number, DefaultValue = "0", Minimum = 0, Maximum = 3_600_000, Description = "Time Online takes")]
 [ResourceProperty("OfflineDelayMs", ResourcePropertyKind.Number, DefaultValue = "0", Minimum = 0, Maximum = 3_600_000, Description = "Time Offline takes")]
+[ResourceProperty("TerminateDelayMs", ResourcePropertyKind.Number, DefaultValue = "0", Minimum = 0, Maximum = 3_600_000, Description = "Time Terminate takes")]
 [ResourceProperty("FailOnline", ResourcePropertyKind.Boolean, DefaultValue = "false", Description = "Online answers Failed")]
 [ResourceProperty("FailOffline", ResourcePropertyKind.Boolean, DefaultValue = "false", Description = "Offline answers Failed")]
 [ResourceProperty("PendingSteps", ResourcePropertyKind.Number, DefaultValue = "0", Minimum = 0, Maximum = 10_000,
@@ -64,6 +65,7 @@ public sealed class FaultInjection : Resource
         }
 
         StartFailTimer(generation);
+        Context.Log(ResourceLogLevel.Information, "online");
         return ResourceState.Online;
     }
 
@@ -79,6 +81,8 @@ public sealed class FaultInjection : Resource
     {
         Misbehave(nameof(Terminate));
         Interlocked.Increment(ref _generation);
+        Sleep(Number("TerminateDelayMs"));
+        Context.Log(ResourceLogLevel.Information, "terminated");
     }
 
     public override void Close()

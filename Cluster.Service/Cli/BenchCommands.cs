@@ -12,6 +12,7 @@ internal static class BenchCommands
     {
         var bench = new Command("bench", "Measure the cluster's machinery on this machine");
         bench.Subcommands.Add(CreateRpc());
+        bench.Subcommands.Add(CreateRhs());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -53,6 +54,25 @@ internal static class BenchCommands
                 parseResult.InvocationConfiguration.Output, cancellationToken);
         });
         return rpc;
+    }
+
+    private static Command CreateRhs()
+    {
+        var trials = new Option<int>("--trials") { Description = "Trials per measurement", DefaultValueFactory = _ => 20 };
+        trials.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--trials must be at least 1.");
+            }
+        });
+        var rhs = new Command("rhs", "Kill RHS and application processes for real; time detection and recovery; node memory")
+        {
+            trials,
+        };
+        rhs.SetHandler((parseResult, cancellationToken) =>
+            RhsBenchmark.RunAsync(parseResult.GetValue(trials), parseResult.InvocationConfiguration.Output, cancellationToken));
+        return rhs;
     }
 
     private static Command CreateServe()

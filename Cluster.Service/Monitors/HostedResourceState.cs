@@ -23,6 +23,9 @@ internal sealed class HostedResourceState(ResourceSpec spec, ResourceMonitor mon
     /// <summary>When the pending transition last reported progress.</summary>
     public long LastProgress { get; set; }
 
+    /// <summary>The Terminate that follows a failure: the next Online waits for it, so it cannot kill what Online starts.</summary>
+    public Task Terminating { get; set; } = Task.CompletedTask;
+
     /// <summary>Read-only properties the DLL published (e.g. ProcessId).</summary>
     public Dictionary<string, string> ReadOnlyProperties { get; } = new(StringComparer.Ordinal);
 }

@@ -12,7 +12,7 @@ internal sealed partial class MonitorManager
     /// <summary>Starts an RHS for the monitor and watches it; the caller decides when it serves.</summary>
     private async Task<RhsProcess> LaunchAsync(ResourceMonitor monitor, CancellationToken cancellationToken)
     {
-        var rhs = await RhsProcess.StartAsync(_options, monitor.Id, cancellationToken).ConfigureAwait(false);
+        var rhs = await TakeRhsAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             monitor.Attach(rhs, _clock.GetUtcNow());
@@ -29,6 +29,96 @@ internal sealed partial class MonitorManager
         return rhs;
     }
 
+    /// <summary>The warm standby if there is one (started ahead of need), else a new RHS; then a new standby.</summary>
+    private async Task<RhsProcess> TakeRhsAsync(CancellationToken cancellationToken)
+    {
+        Task<RhsProcess>? standby;
+        lock (_lock)
+        {
+            standby = _standby;
+            _standby = null;
+        }
+
+        if (standby is not null)
+        {
+            try
+            {
+                var spare = await standby.ConfigureAwait(false);
+                if (!spare.Exited.IsCompleted)
+                {
+                    return spare;
+                }
+
+                await spare.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+            {
+                // The standby did not start: start one now, as if there had been none.
+            }
+        }
+
+        return await RhsProcess.StartAsync(_options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the next standby, once the monitor that took the last one serves: the two would compete for CPU.</summary>
+    private void ReplenishStandby()
+    {
+        lock (_lock)
+        {
+            if (_options.WarmStandby && _standby is null && !_disposing.IsCancellationRequested)
+            {
+                var types = _resources.Values.Select(r => r.Spec.Type).DistinctBy(t => (t.Name, t.DllPath)).ToList();
+                _standby = StartWarmAsync(types);
+            }
+        }
+    }
+
+    /// <summary>A standby that is warm, not just started: its gRPC path has run and the node's resource types are loaded.</summary>
+    private async Task<RhsProcess> StartWarmAsync(IReadOnlyList<ResourceTypeRef> types)
+    {
+        var rhs = await RhsProcess.StartAsync(_options, _disposing.Token).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await rhs.Client.Ping(_options.DeadlockTimeout).ConfigureAwait(false);
+            }
+
+            foreach (var type in types)
+            {
+                await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.DeadlockTimeout).ConfigureAwait(false);
+            }
+        }
+        catch (RpcException)
+        {
+            // A type that no longer loads, or a standby that died: taking it will tell.
+        }
+
+        return rhs;
+    }
+
+    private async Task DisposeStandbyAsync()
+    {
+        Task<RhsProcess>? standby;
+        lock (_lock)
+        {
+            standby = _standby;
+            _standby = null;
+        }
+
+        if (standby is not null)
+        {
+            try
+            {
+                await (await standby.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+            {
+                // It never started: nothing to stop.
+            }
+        }
+    }
+
     private async Task<ResourceMonitor> CreateDedicatedAsync()
     {
         ResourceMonitor monitor;
@@ -39,6 +129,7 @@ internal sealed partial class MonitorManager
         }
 
         monitor.Serve(await LaunchAsync(monitor, _disposing.Token).ConfigureAwait(false));
+        ReplenishStandby();
         return monitor;
     }
 
@@ -174,6 +265,7 @@ internal sealed partial class MonitorManager
             }
 
             monitor.Serve(replacement);
+            ReplenishStandby();
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException)
         {
@@ -235,7 +327,10 @@ internal sealed partial class MonitorManager
             return;
         }
 
-        _ = TerminateQuietlyAsync(resource);
+        lock (_lock)
+        {
+            resource.Terminating = TerminateQuietlyAsync(resource);
+        }
     }
 
     private async Task TerminateQuietlyAsync(HostedResourceState resource)

@@ -27,6 +27,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     private readonly Channel<MonitorEvent> _events = Channel.CreateUnbounded<MonitorEvent>();
     private readonly CancellationTokenSource _disposing = new();
     private int _nextMonitorId = SharedMonitorId + 1;
+    private Task<RhsProcess>? _standby;
 
     public MonitorManager(MonitorOptions options, ILoggerFactory loggerFactory)
     {
@@ -47,6 +48,34 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
 
         shared.Serve(await LaunchAsync(shared, cancellationToken).ConfigureAwait(false));
+        ReplenishStandby();
+    }
+
+    /// <summary>The warm standby's PID once it has started; null while there is none.</summary>
+    public int? StandbyPid
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _standby is { IsCompletedSuccessfully: true } standby ? standby.Result.Pid : null;
+            }
+        }
+    }
+
+    /// <summary>Completes when the warm standby RHS (if enabled) has started: for benchmarks that want the steady state.</summary>
+    public async Task WaitForStandbyAsync()
+    {
+        Task<RhsProcess>? standby;
+        lock (_lock)
+        {
+            standby = _standby;
+        }
+
+        if (standby is not null)
+        {
+            await standby.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Loads a resource type in the shared RHS: its DLL loads, the type exists, here is what it declares.</summary>
@@ -97,6 +126,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     public async Task<ResourceState> OnlineAsync(string name)
     {
         var resource = Find(name);
+        await resource.Terminating.ConfigureAwait(false);
         SetState(resource, ResourceState.OnlinePending, "online requested");
         var response = await CallAsync(resource, "Online", (rhs, deadline) =>
             rhs.Client.Online(new OnlineRequest { Resource = name }, deadline)).ConfigureAwait(false);
@@ -203,6 +233,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
 
         await Task.WhenAll(monitors.Select(RetireAsync)).ConfigureAwait(false);
+        await DisposeStandbyAsync().ConfigureAwait(false);
         _events.Writer.TryComplete();
         _disposing.Dispose();
     }

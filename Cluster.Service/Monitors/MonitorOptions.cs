@@ -11,8 +11,14 @@ internal sealed class MonitorOptions
     /// <summary>The deadline of calls that concern no one resource (pings, type loads).</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Keep one RHS started ahead of need, so that a replacement (or a new dedicated monitor) serves
+    /// without waiting for a process to start (about 300 ms here). Costs one idle RHS of memory.
+    /// </summary>
+    public bool WarmStandby { get; init; } = true;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Receives what an RHS prints besides its handshake (and what its applications print).</summary>
-    public Action<int, string>? OnRhsOutput { get; init; }
+    /// <summary>Receives what an RHS prints besides its handshake (and what its applications print), with the RHS's label.</summary>
+    public Action<string, string>? OnRhsOutput { get; init; }
 }

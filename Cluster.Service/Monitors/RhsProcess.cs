@@ -28,15 +28,18 @@ internal sealed class RhsProcess : IAsyncDisposable
     /// <summary>Cancelled when this incarnation is being replaced or stopped: its loops end.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public static async Task<RhsProcess> StartAsync(MonitorOptions options, int monitorId, CancellationToken cancellationToken)
+    private static int s_started;
+
+    public static async Task<RhsProcess> StartAsync(MonitorOptions options, CancellationToken cancellationToken)
     {
+        var label = $"rhs-{Interlocked.Increment(ref s_started)}";
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var start = new PluginStartInfo
         {
             FileName = options.RhsPath,
             Kind = "rhs",
             Environment = { [SecretVariable] = secret },
-            OnOutput = options.OnRhsOutput is { } output ? line => output(monitorId, line) : null,
+            OnOutput = options.OnRhsOutput is { } output ? line => output(label, line) : null,
         };
         if (!File.Exists(options.RhsPath))
         {

@@ -27,7 +27,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             new MonitorOptions
             {
                 DeadlockTimeout = options.DeadlockTimeout,
-                OnRhsOutput = (monitor, line) => LogRhsOutput(rhsLogger, monitor, line),
+                OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
             },
             loggerFactory);
         var events = LogEventsAsync(monitors, loggerFactory.CreateLogger("Monitor"));
@@ -109,8 +109,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Node {Name} is stopping")]
     private static partial void LogNodeStopping(ILogger logger, string name);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "monitor {MonitorId}: {Line}")]
-    private static partial void LogRhsOutput(ILogger logger, int monitorId, string line);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Rhs}: {Line}")]
+    private static partial void LogRhsOutput(ILogger logger, string rhs, string line);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Event}")]
     private static partial void LogMonitorEvent(ILogger logger, MonitorEvent @event);

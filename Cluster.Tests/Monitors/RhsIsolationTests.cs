@@ -117,6 +117,40 @@ public sealed class RhsIsolationTests
     }
 
     [Test]
+    public async Task Online_after_a_failure_waits_for_the_terminate_that_follows_it()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("fi", "FaultInjection", new() { ["FailAfterMs"] = "100", ["TerminateDelayMs"] = "500" }));
+        await harness.WaitForAsync(e => e.Resource == "fi" && e.NewState == ResourceState.Failed, "the failure");
+
+        // A Terminate follows the failure and takes 500 ms; this Online must not overtake it.
+        Assert.That(await harness.Manager.OnlineAsync("fi"), Is.EqualTo(ResourceState.Online));
+
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.ResourceLog && e.Cause == "terminated", "the terminate logged");
+        var lines = harness.Seen.Where(e => e.Kind == MonitorEventKind.ResourceLog).Select(e => e.Cause).ToList();
+        Assert.That(lines, Is.EqualTo(new[] { "online", "terminated", "online" }));
+    }
+
+    [Test]
+    public async Task Replacement_rhs_is_the_warm_standby_and_a_new_standby_follows()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("fi", "FaultInjection"));
+        await harness.Manager.WaitForStandbyAsync();
+        var standby = harness.Manager.StandbyPid;
+        var shared = harness.Manager.ListMonitors().Single().Pid!.Value;
+        Assert.That(standby, Is.Not.Null.And.Not.EqualTo(shared));
+
+        harness.Manager.KillMonitor(MonitorManager.SharedMonitorId);
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsStarted && e.Pid == standby, "the standby to take over");
+        Assert.That(await harness.Manager.OnlineAsync("fi"), Is.EqualTo(ResourceState.Online));
+
+        Assert.That(harness.Manager.ListMonitors().Single().Pid, Is.EqualTo(standby));
+        await harness.Manager.WaitForStandbyAsync();
+        Assert.That(harness.Manager.StandbyPid, Is.Not.Null.And.Not.EqualTo(standby));
+    }
+
+    [Test]
     public async Task Pending_that_stops_reporting_progress_fails_at_PendingTimeout()
     {
         await using var harness = await MonitorHarness.StartAsync();

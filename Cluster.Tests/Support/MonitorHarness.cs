@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Contracts.Types.V1;
 using Cluster.Service.Monitors;
@@ -11,26 +10,17 @@ public sealed class MonitorHarness : IAsyncDisposable
 {
     public static readonly TimeSpan DeadlockTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentQueue<MonitorEvent> _seen = new();
-    private readonly SemaphoreSlim _arrived = new(0);
-    private readonly Task _reader;
+    private readonly MonitorEventRecorder _recorder;
 
     private MonitorHarness(MonitorManager manager)
     {
         Manager = manager;
-        _reader = Task.Run(async () =>
-        {
-            await foreach (var item in manager.Events.ReadAllAsync())
-            {
-                _seen.Enqueue(item);
-                _arrived.Release();
-            }
-        });
+        _recorder = new MonitorEventRecorder(manager);
     }
 
     internal MonitorManager Manager { get; }
 
-    internal IReadOnlyList<MonitorEvent> Seen => [.. _seen];
+    internal IReadOnlyList<MonitorEvent> Seen => _recorder.Seen;
 
     public static ResourceTypeRef BuiltIn(string name) =>
         new() { Name = name, DllPath = Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") };
@@ -65,21 +55,14 @@ public sealed class MonitorHarness : IAsyncDisposable
     /// <summary>Waits for an event that matches, among those seen so far and those to come.</summary>
     internal async Task<MonitorEvent> WaitForAsync(Func<MonitorEvent, bool> match, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (true)
+        try
         {
-            if (_seen.FirstOrDefault(match) is { } found)
-            {
-                return found;
-            }
-
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                Assert.Fail($"No event for {what}. Seen:\n{string.Join("\n", _seen)}");
-            }
-
-            await _arrived.WaitAsync(left);
+            return (await _recorder.WaitForAsync(match, what, timeout ?? TimeSpan.FromSeconds(15))).Event;
+        }
+        catch (TimeoutException e)
+        {
+            Assert.Fail(e.Message);
+            throw;
         }
     }
 
@@ -98,7 +81,6 @@ public sealed class MonitorHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Manager.DisposeAsync();
-        await _reader;
-        _arrived.Dispose();
+        await _recorder.DisposeAsync();
     }
 }

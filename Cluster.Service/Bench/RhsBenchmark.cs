@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Contracts.Types.V1;
+using Cluster.Service.Admin;
+using Cluster.Service.Monitors;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cluster.Service.Bench;
+
+/// <summary>
+/// `cluster bench rhs`: how fast the monitor manager notices and recovers from killed processes,
+/// with real RHS and application processes. The node side is this process's own MonitorManager.
+/// </summary>
+internal static class RhsBenchmark
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(int trials, TextWriter output, CancellationToken cancellationToken)
+    {
+        var builtIns = new BuiltInResourceTypes();
+        var manager = new MonitorManager(new MonitorOptions { DeadlockTimeout = TimeSpan.FromSeconds(5) }, NullLoggerFactory.Instance);
+        var recorder = new MonitorEventRecorder(manager);
+        var noticed = new List<TimeSpan>();
+        var serving = new List<TimeSpan>();
+        var appFailed = new List<TimeSpan>();
+        await using (recorder.ConfigureAwait(false))
+        {
+            await using (manager.ConfigureAwait(false))
+            {
+                await manager.StartAsync(cancellationToken).ConfigureAwait(false);
+                await manager.OpenAsync(Spec(builtIns, "fi", "FaultInjection", [], separate: false)).ConfigureAwait(false);
+                await manager.OnlineAsync("fi").ConfigureAwait(false);
+                await manager.OpenAsync(Spec(builtIns, "app", "GenericApplication", new() { ["CommandLine"] = "sleep 3600" }, separate: true))
+                    .ConfigureAwait(false);
+                await manager.OnlineAsync("app").ConfigureAwait(false);
+
+                for (var trial = 0; trial < trials && !cancellationToken.IsCancellationRequested; trial++)
+                {
+                    // Steady state: kills in real life come further apart than a standby RHS takes to start.
+                    await manager.WaitForStandbyAsync().ConfigureAwait(false);
+                    var (toNotice, toServe) = await KillSharedRhsAsync(manager, recorder).ConfigureAwait(false);
+                    noticed.Add(toNotice);
+                    serving.Add(toServe);
+                    appFailed.Add(await KillApplicationAsync(manager, recorder).ConfigureAwait(false));
+                }
+            }
+        }
+
+        output.WriteLine($"{trials} trials each; real RHS and application processes; times from the kill(2) call; each trial starts with the warm standby RHS ready");
+        output.WriteLine($"{"measurement",-46} {"median ms",10} {"max ms",10}");
+        Report(output, "kill -9 RHS -> node notices (event 1146)", noticed);
+        Report(output, "kill -9 RHS -> replacement serves its resources", serving);
+        Report(output, "kill -9 application -> resource Failed", appFailed);
+        var (node, rhs) = await NodeMemory.MeasureAsync(cancellationToken).ConfigureAwait(false);
+        output.WriteLine(
+            $"RSS of an idle node (no resources): node {node / 1024.0:0.0} MiB + {rhs.Count} RHS (shared, warm standby) "
+            + $"{string.Join(" + ", rhs.Select(r => $"{r / 1024.0:0.0}"))} MiB = {(node + rhs.Sum()) / 1024.0:0.0} MiB");
+        return 0;
+    }
+
+    private static async Task<(TimeSpan Notice, TimeSpan Serve)> KillSharedRhsAsync(MonitorManager manager, MonitorEventRecorder recorder)
+    {
+        var pid = manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId).Pid!.Value;
+        using var victim = Process.GetProcessById(pid);
+        var killedAt = Stopwatch.GetTimestamp();
+        victim.Kill();
+        var (_, noticedAt) = await recorder.WaitForAsync(
+            e => e.Kind == MonitorEventKind.RhsTerminated && e.Pid == pid, "the RHS death", s_wait).ConfigureAwait(false);
+        // Online waits until the monitor serves again, i.e. until the resource was re-opened in the replacement.
+        await manager.OnlineAsync("fi").ConfigureAwait(false);
+        var servingAt = Stopwatch.GetTimestamp();
+        return (Stopwatch.GetElapsedTime(killedAt, noticedAt), Stopwatch.GetElapsedTime(killedAt, servingAt));
+    }
+
+    private static async Task<TimeSpan> KillApplicationAsync(MonitorManager manager, MonitorEventRecorder recorder)
+    {
+        var pid = await ApplicationPidAsync(manager).ConfigureAwait(false);
+        using var victim = Process.GetProcessById(pid);
+        var killedAt = Stopwatch.GetTimestamp();
+        victim.Kill();
+        var (_, failedAt) = await recorder.WaitForAsync(
+            e => e.Resource == "app" && e.NewState == ResourceState.Failed && e.Cause.Contains($"process {pid} ", StringComparison.Ordinal),
+            "the application's failure", s_wait).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(killedAt, failedAt);
+        await manager.OnlineAsync("app").ConfigureAwait(false);
+        return elapsed;
+    }
+
+    private static async Task<int> ApplicationPidAsync(MonitorManager manager)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(s_wait.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (manager.ListResources().Single(r => r.Name == "app") is { State: ResourceState.Online, ApplicationPid: { } pid })
+            {
+                return pid;
+            }
+
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException("The application did not come back online.");
+    }
+
+    private static ResourceSpec Spec(BuiltInResourceTypes builtIns, string name, string type, Dictionary<string, string> properties, bool separate) => new()
+    {
+        Name = name,
+        Type = new ResourceTypeRef { Name = type, DllPath = builtIns.DllPathOf(type) },
+        Properties = properties,
+        SeparateMonitor = separate,
+        DeadlockTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    private static void Report(TextWriter output, string what, List<TimeSpan> samples)
+    {
+        var summary = new LatencySummary(samples);
+        output.WriteLine($"{what,-46} {summary.MedianMicroseconds / 1000,10:0.00} {summary.MaxMicroseconds / 1000,10:0.00}");
+    }
+}
