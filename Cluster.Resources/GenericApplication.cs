@@ -58,13 +58,7 @@ public sealed class GenericApplication : Resource
 
     public override ResourceState Offline()
     {
-        Process? process;
-        lock (_lock)
-        {
-            process = _process;
-            _stopping = true;
-        }
-
+        var process = BeginStop();
         if (process is null || process.HasExited)
         {
             return ResourceState.Offline;
@@ -82,13 +76,7 @@ public sealed class GenericApplication : Resource
 
     public override void Terminate()
     {
-        Process? process;
-        lock (_lock)
-        {
-            process = _process;
-            _stopping = true;
-        }
-
+        var process = BeginStop();
         if (process is { HasExited: false })
         {
             process.Kill(entireProcessTree: true);
@@ -115,6 +103,16 @@ public sealed class GenericApplication : Resource
 
         var port = (int)(Context.Properties.GetInteger("HealthCheckPort") ?? 0);
         return port == 0 || Probe(port);
+    }
+
+    /// <summary>From here on the application's exit is expected, not a failure.</summary>
+    private Process? BeginStop()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            return _process;
+        }
     }
 
     private bool Probe(int port)

@@ -17,17 +17,22 @@ internal abstract class ServerMethod(MethodDescriptor descriptor)
     public abstract Task InvokeAsync(ServerCall call, IMessage request);
 }
 
-internal sealed class UnaryServerMethod<TRequest, TResponse>(
-    MethodDescriptor descriptor, Func<TRequest, ServerCallContext, Task<TResponse>> handler)
-    : ServerMethod(descriptor)
+/// <summary>A method whose request is one <typeparamref name="TRequest"/> (every kind this layer serves).</summary>
+internal abstract class ServerMethod<TRequest>(MethodDescriptor descriptor) : ServerMethod(descriptor)
     where TRequest : class, IMessage<TRequest>, new()
-    where TResponse : class, IMessage<TResponse>
 {
     private static readonly MessageParser<TRequest> s_parser = new(() => new TRequest());
 
     public override async ValueTask<IMessage?> ReadRequestAsync(PipeReader body, int maxSize, CancellationToken cancellationToken) =>
         await MessageFraming.ReadAsync(body, s_parser, maxSize, cancellationToken).ConfigureAwait(false);
+}
 
+internal sealed class UnaryServerMethod<TRequest, TResponse>(
+    MethodDescriptor descriptor, Func<TRequest, ServerCallContext, Task<TResponse>> handler)
+    : ServerMethod<TRequest>(descriptor)
+    where TRequest : class, IMessage<TRequest>, new()
+    where TResponse : class, IMessage<TResponse>
+{
     public override async Task InvokeAsync(ServerCall call, IMessage request)
     {
         var response = await handler((TRequest)request, call.Context).ConfigureAwait(false);
@@ -37,15 +42,10 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(
 
 internal sealed class ServerStreamingServerMethod<TRequest, TResponse>(
     MethodDescriptor descriptor, Func<TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
-    : ServerMethod(descriptor)
+    : ServerMethod<TRequest>(descriptor)
     where TRequest : class, IMessage<TRequest>, new()
     where TResponse : class, IMessage<TResponse>
 {
-    private static readonly MessageParser<TRequest> s_parser = new(() => new TRequest());
-
-    public override async ValueTask<IMessage?> ReadRequestAsync(PipeReader body, int maxSize, CancellationToken cancellationToken) =>
-        await MessageFraming.ReadAsync(body, s_parser, maxSize, cancellationToken).ConfigureAwait(false);
-
     public override Task InvokeAsync(ServerCall call, IMessage request) =>
         handler((TRequest)request, new Writer(call), call.Context);
 

@@ -51,7 +51,8 @@ internal static class NodeCommands
                     console.SingleLine = true;
                     console.TimestampFormat = "HH:mm:ss.fff ";
                 })
-                .SetMinimumLevel(LogLevel.Information));
+                .SetMinimumLevel(LogLevel.Information)
+                .AddFilter("Microsoft", LogLevel.Warning)); // Kestrel's per-request lines drown the node's own
             var host = new NodeHost(
                 new NodeOptions
                 {

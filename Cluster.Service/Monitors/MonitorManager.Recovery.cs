@@ -32,14 +32,7 @@ internal sealed partial class MonitorManager
     /// <summary>The warm standby if there is one (started ahead of need), else a new RHS; then a new standby.</summary>
     private async Task<RhsProcess> TakeRhsAsync(CancellationToken cancellationToken)
     {
-        Task<RhsProcess>? standby;
-        lock (_lock)
-        {
-            standby = _standby;
-            _standby = null;
-        }
-
-        if (standby is not null)
+        if (TakeStandby() is { } standby)
         {
             try
             {
@@ -97,16 +90,19 @@ internal sealed partial class MonitorManager
         return rhs;
     }
 
-    private async Task DisposeStandbyAsync()
+    private Task<RhsProcess>? TakeStandby()
     {
-        Task<RhsProcess>? standby;
         lock (_lock)
         {
-            standby = _standby;
+            var standby = _standby;
             _standby = null;
+            return standby;
         }
+    }
 
-        if (standby is not null)
+    private async Task DisposeStandbyAsync()
+    {
+        if (TakeStandby() is { } standby)
         {
             try
             {
