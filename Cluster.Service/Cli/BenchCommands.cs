@@ -13,6 +13,7 @@ internal static class BenchCommands
         var bench = new Command("bench", "Measure the cluster's machinery on this machine");
         bench.Subcommands.Add(CreateRpc());
         bench.Subcommands.Add(CreateRhs());
+        bench.Subcommands.Add(CreateStore());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -73,6 +74,28 @@ internal static class BenchCommands
         rhs.SetHandler((parseResult, cancellationToken) =>
             RhsBenchmark.RunAsync(parseResult.GetValue(trials), parseResult.InvocationConfiguration.Output, cancellationToken));
         return rhs;
+    }
+
+    private static Command CreateStore()
+    {
+        var writes = new Option<int>("--writes") { Description = "Sequential puts", DefaultValueFactory = _ => 2_000 };
+        writes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--writes must be at least 1.");
+            }
+        });
+        var printCommits = new Option<bool>("--print-commits") { Description = "Print each key once its put has committed", Hidden = true };
+        var store = new Command("store", "Sequential puts to the embedded store in the cluster directory") { writes, printCommits };
+        store.SetHandler((parseResult, cancellationToken) =>
+        {
+            var directory = CommonOptions.ResolveDirectory(parseResult);
+            return StoreBenchmark.RunAsync(
+                Path.Combine(directory.Root, "bench-store.db"), parseResult.GetValue(writes), parseResult.GetValue(printCommits),
+                parseResult.InvocationConfiguration.Output, cancellationToken);
+        });
+        return store;
     }
 
     private static Command CreateServe()

@@ -1,0 +1,16 @@
+namespace Cluster.Service.Store;
+
+internal sealed class ClusterStoreOptions
+{
+    /// <summary>Lease expiry and TTLs read this clock (wall time: it is shared by every process of the store).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How often expired leases are swept (their keys deleted) in the background; zero turns the sweeper off.</summary>
+    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a watch looks for writes made by other processes (writes of this process wake it at once).</summary>
+    public TimeSpan WatchPollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How many revisions of history a watch can start from.</summary>
+    public long HistoryRevisions { get; init; } = 10_000;
+}

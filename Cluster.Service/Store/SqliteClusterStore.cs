@@ -1,0 +1,535 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+
+namespace Cluster.Service.Store;
+
+/// <summary>
+/// The embedded cluster store: etcd's model on one SQLite file (the idea of k3s's kine), safe for
+/// several node processes at once. WAL journal, and every write in a BEGIN IMMEDIATE transaction, so
+/// a kill -9 of any process at any moment loses nothing committed and leaves nothing half-written.
+/// Also runs in memory, for tests.
+/// </summary>
+internal sealed class SqliteClusterStore : IClusterStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+        CREATE TABLE IF NOT EXISTS kv (
+            key TEXT PRIMARY KEY, value BLOB NOT NULL, create_revision INTEGER NOT NULL,
+            mod_revision INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS kv_lease ON kv (lease) WHERE lease <> 0;
+        CREATE TABLE IF NOT EXISTS events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, revision INTEGER NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL,
+            value BLOB NOT NULL, create_revision INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS events_revision ON events (revision);
+        CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, ttl_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+        """;
+
+    // A key whose lease has expired is gone for readers even before the sweeper deletes it.
+    private const string Live = "(kv.lease = 0 OR EXISTS (SELECT 1 FROM leases l WHERE l.id = kv.lease AND l.expires_ms > $now))";
+
+    private readonly SqliteConnection _connection;
+    private readonly ClusterStoreOptions _options;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Task _sweeper;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SqliteClusterStore(SqliteConnection connection, ClusterStoreOptions options)
+    {
+        _connection = connection;
+        _options = options;
+        _sweeper = options.LeaseSweepInterval > TimeSpan.Zero ? SweepAsync() : Task.CompletedTask;
+    }
+
+    /// <summary>Opens (creating if need be) the store in <paramref name="path"/>.</summary>
+    public static SqliteClusterStore Open(string path, ClusterStoreOptions? options = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        return Initialize(connection, options, wal: true);
+    }
+
+    /// <summary>A private store in memory: the same code and semantics, gone when disposed.</summary>
+    public static SqliteClusterStore OpenInMemory(ClusterStoreOptions? options = null) =>
+        Initialize(new SqliteConnection("Data Source=:memory:;Pooling=False"), options, wal: false);
+
+    private static SqliteClusterStore Initialize(SqliteConnection connection, ClusterStoreOptions? options, bool wal)
+    {
+        connection.Open();
+        // synchronous=NORMAL in WAL mode: a process crash loses nothing committed (the OS holds the
+        // pages); only a power cut could lose the last transactions.
+        Execute(connection, null, wal
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+            : "PRAGMA busy_timeout=30000;");
+        using (var schema = connection.BeginTransaction(deferred: false))
+        {
+            Execute(connection, schema, Schema);
+            schema.Commit();
+        }
+
+        return new SqliteClusterStore(connection, options ?? new ClusterStoreOptions());
+    }
+
+    public async Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ReadMeta(null, "revision");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        RequireKey(key);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ReadKey(null, key, Now());
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<(IReadOnlyList<KeyValue> Items, long Revision)> RangeAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // One read transaction: the items and the revision are one snapshot.
+            using var snapshot = _connection.BeginTransaction(deferred: true);
+            using var command = Command(snapshot,
+                $"SELECT key, value, create_revision, mod_revision, version, lease FROM kv WHERE substr(key, 1, $length) = $prefix AND {Live} ORDER BY key");
+            command.Parameters.AddWithValue("$length", prefix.Length);
+            command.Parameters.AddWithValue("$prefix", prefix);
+            command.Parameters.AddWithValue("$now", Now());
+            var items = new List<KeyValue>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    items.Add(ReadKeyValue(reader));
+                }
+            }
+
+            var revision = ReadMeta(snapshot, "revision");
+            snapshot.Commit();
+            return (items, revision);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<TransactionResult> TransactAsync(Transaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        foreach (var compare in transaction.Compares)
+        {
+            RequireKey(compare.Key);
+        }
+
+        foreach (var operation in transaction.Success.Concat(transaction.Failure))
+        {
+            if (operation.Kind != StoreOperationKind.DeletePrefix)
+            {
+                RequireKey(operation.Key);
+            }
+
+            if (operation.Kind == StoreOperationKind.Put && operation.Value is null)
+            {
+                throw new ClusterStoreException($"Put of {operation.Key} has no value.");
+            }
+        }
+
+        return WriteAsync(
+            (tx, now) =>
+            {
+                var succeeded = transaction.Compares.All(c => c.Holds(ReadKey(tx, c.Key, now)));
+                var revision = ReadMeta(tx, "revision");
+                var next = revision + 1;
+                var changed = false;
+                foreach (var operation in succeeded ? transaction.Success : transaction.Failure)
+                {
+                    changed |= Apply(tx, operation, next, now);
+                }
+
+                if (changed)
+                {
+                    Advance(tx, next);
+                    revision = next;
+                }
+
+                return (new TransactionResult(succeeded, revision), changed);
+            },
+            cancellationToken);
+    }
+
+    public Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ClusterStoreException($"A lease needs a positive TTL, not {ttl}.");
+        }
+
+        return WriteAsync(
+            (tx, now) =>
+            {
+                using var command = Command(tx, "INSERT INTO leases (ttl_ms, expires_ms) VALUES ($ttl, $expires); SELECT last_insert_rowid();");
+                command.Parameters.AddWithValue("$ttl", (long)ttl.TotalMilliseconds);
+                command.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
+                return ((long)command.ExecuteScalar()!, false);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            (tx, now) =>
+            {
+                using var command = Command(tx, "UPDATE leases SET expires_ms = $now + ttl_ms WHERE id = $id AND expires_ms > $now");
+                command.Parameters.AddWithValue("$id", lease);
+                command.Parameters.AddWithValue("$now", now);
+                return (command.ExecuteNonQuery() == 1, false);
+            },
+            cancellationToken);
+
+    public Task RevokeLeaseAsync(long lease, CancellationToken cancellationToken = default) =>
+        WriteAsync((tx, _) => (true, EndLeases(tx, "id = $id", ("$id", lease))), cancellationToken);
+
+    public async Task ExpireLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        // A cheap read first, so that the sweeper takes the write lock only when there is work.
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var probe = Command(null, "SELECT EXISTS (SELECT 1 FROM leases WHERE expires_ms <= $now)");
+            probe.Parameters.AddWithValue("$now", Now());
+            if ((long)probe.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await WriteAsync((tx, now) => (true, EndLeases(tx, "expires_ms <= $now", ("$now", now))), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(
+        string prefix, long fromRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        long cursor;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var compacted = ReadMeta(null, "compacted");
+            if (fromRevision != 0 && fromRevision <= compacted)
+            {
+                throw new ClusterStoreException(
+                    $"Revision {fromRevision} has been compacted; the oldest a watch can start from is {compacted + 1}.");
+            }
+
+            var from = fromRevision == 0 ? ReadMeta(null, "revision") + 1 : fromRevision;
+            using var start = Command(null, "SELECT COALESCE(MAX(id), 0) FROM events WHERE revision < $from");
+            start.Parameters.AddWithValue("$from", from);
+            cursor = (long)start.ExecuteScalar()!;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        while (true)
+        {
+            var changed = _changed.Task;
+            List<(long Id, WatchEvent Event)> batch;
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                batch = ReadEvents(prefix, cursor);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            foreach (var (id, item) in batch)
+            {
+                cursor = id;
+                yield return item;
+            }
+
+            if (batch.Count == 0)
+            {
+                // Our own writes wake us at once; other processes' are found by the poll.
+                await Task.WhenAny(changed, Task.Delay(_options.WatchPollInterval, _options.TimeProvider, cancellationToken))
+                    .ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _sweeper.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The sweeper stops with us.
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+        _disposing.Dispose();
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, long, (T Result, bool Changed)> write, CancellationToken cancellationToken)
+    {
+        (T Result, bool Changed) outcome;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
+            outcome = write(tx, Now());
+            tx.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        if (outcome.Changed)
+        {
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        return outcome.Result;
+    }
+
+    private bool Apply(SqliteTransaction tx, StoreOperation operation, long revision, long now)
+    {
+        switch (operation.Kind)
+        {
+            case StoreOperationKind.Put:
+                if (operation.Lease != 0 && !LeaseAlive(tx, operation.Lease, now))
+                {
+                    throw new ClusterStoreException($"Lease {operation.Lease} does not exist or has expired; {operation.Key} was not written.");
+                }
+
+                var existing = ReadKey(tx, operation.Key, now);
+                var written = new KeyValue(
+                    operation.Key, operation.Value!, existing?.CreateRevision ?? revision, revision, (existing?.Version ?? 0) + 1, operation.Lease);
+                using (var put = Command(tx, """
+                    INSERT INTO kv (key, value, create_revision, mod_revision, version, lease) VALUES ($key, $value, $create, $mod, $version, $lease)
+                    ON CONFLICT (key) DO UPDATE SET value = $value, create_revision = $create, mod_revision = $mod, version = $version, lease = $lease
+                    """))
+                {
+                    Bind(put, written);
+                    put.ExecuteNonQuery();
+                }
+
+                Record(tx, WatchEventKind.Put, written);
+                return true;
+            case StoreOperationKind.Delete:
+                return Delete(tx, "key = $key", ("$key", operation.Key), revision);
+            default:
+                return Delete(tx, "substr(key, 1, length($prefix)) = $prefix", ("$prefix", operation.Key), revision);
+        }
+    }
+
+    private bool Delete(SqliteTransaction tx, string where, (string Name, object Value) parameter, long revision)
+    {
+        var doomed = new List<KeyValue>();
+        using (var select = Command(tx, $"SELECT key, value, create_revision, mod_revision, version, lease FROM kv WHERE {where}"))
+        {
+            select.Parameters.AddWithValue(parameter.Name, parameter.Value);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                doomed.Add(ReadKeyValue(reader));
+            }
+        }
+
+        foreach (var item in doomed)
+        {
+            using var delete = Command(tx, "DELETE FROM kv WHERE key = $key");
+            delete.Parameters.AddWithValue("$key", item.Key);
+            delete.ExecuteNonQuery();
+            Record(tx, WatchEventKind.Delete, item with { Value = [], ModRevision = revision, Version = 0 });
+        }
+
+        return doomed.Count > 0;
+    }
+
+    /// <summary>Deletes the leases that match and their keys, as one new revision.</summary>
+    private bool EndLeases(SqliteTransaction tx, string where, (string Name, object Value) parameter)
+    {
+        var leases = new List<long>();
+        using (var select = Command(tx, $"SELECT id FROM leases WHERE {where}"))
+        {
+            select.Parameters.AddWithValue(parameter.Name, parameter.Value);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                leases.Add(reader.GetInt64(0));
+            }
+        }
+
+        var revision = ReadMeta(tx, "revision") + 1;
+        var changed = false;
+        foreach (var lease in leases)
+        {
+            changed |= Delete(tx, "lease = $lease", ("$lease", lease), revision);
+            using var delete = Command(tx, "DELETE FROM leases WHERE id = $id");
+            delete.Parameters.AddWithValue("$id", lease);
+            delete.ExecuteNonQuery();
+        }
+
+        if (changed)
+        {
+            Advance(tx, revision);
+        }
+
+        return changed;
+    }
+
+    private void Advance(SqliteTransaction tx, long revision)
+    {
+        using var update = Command(tx, "UPDATE meta SET value = $revision WHERE name = 'revision'");
+        update.Parameters.AddWithValue("$revision", revision);
+        update.ExecuteNonQuery();
+        if (revision % 100 == 0 && revision > _options.HistoryRevisions)
+        {
+            var compacted = revision - _options.HistoryRevisions;
+            using var compact = Command(tx, "DELETE FROM events WHERE revision <= $compacted; UPDATE meta SET value = $compacted WHERE name = 'compacted'");
+            compact.Parameters.AddWithValue("$compacted", compacted);
+            compact.ExecuteNonQuery();
+        }
+    }
+
+    private void Record(SqliteTransaction tx, WatchEventKind kind, KeyValue item)
+    {
+        using var insert = Command(tx, """
+            INSERT INTO events (revision, kind, key, value, create_revision, version, lease) VALUES ($mod, $kind, $key, $value, $create, $version, $lease)
+            """);
+        Bind(insert, item);
+        insert.Parameters.AddWithValue("$kind", (int)kind);
+        insert.ExecuteNonQuery();
+    }
+
+    private List<(long Id, WatchEvent Event)> ReadEvents(string prefix, long afterId)
+    {
+        using var command = Command(null, """
+            SELECT id, kind, key, value, create_revision, revision, version, lease FROM events
+            WHERE id > $after AND substr(key, 1, $length) = $prefix ORDER BY id LIMIT 500
+            """);
+        command.Parameters.AddWithValue("$after", afterId);
+        command.Parameters.AddWithValue("$length", prefix.Length);
+        command.Parameters.AddWithValue("$prefix", prefix);
+        var events = new List<(long, WatchEvent)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var item = new KeyValue(
+                reader.GetString(2), (byte[])reader[3], reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+            events.Add((reader.GetInt64(0), new WatchEvent((WatchEventKind)reader.GetInt32(1), item)));
+        }
+
+        // A batch ends on a whole prefix of the history: ids are committed in order under the write lock.
+        return events;
+    }
+
+    private KeyValue? ReadKey(SqliteTransaction? tx, string key, long now)
+    {
+        using var command = Command(tx, $"SELECT key, value, create_revision, mod_revision, version, lease FROM kv WHERE key = $key AND {Live}");
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$now", now);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadKeyValue(reader) : null;
+    }
+
+    private bool LeaseAlive(SqliteTransaction tx, long lease, long now)
+    {
+        using var command = Command(tx, "SELECT EXISTS (SELECT 1 FROM leases WHERE id = $id AND expires_ms > $now)");
+        command.Parameters.AddWithValue("$id", lease);
+        command.Parameters.AddWithValue("$now", now);
+        return (long)command.ExecuteScalar()! == 1;
+    }
+
+    private long ReadMeta(SqliteTransaction? tx, string name)
+    {
+        using var command = Command(tx, "SELECT value FROM meta WHERE name = $name");
+        command.Parameters.AddWithValue("$name", name);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private async Task SweepAsync()
+    {
+        while (!_disposing.IsCancellationRequested)
+        {
+            await Task.Delay(_options.LeaseSweepInterval, _options.TimeProvider, _disposing.Token).ConfigureAwait(false);
+            await ExpireLeasesAsync(_disposing.Token).ConfigureAwait(false);
+        }
+    }
+
+    private long Now() => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void Bind(SqliteCommand command, KeyValue item)
+    {
+        command.Parameters.AddWithValue("$key", item.Key);
+        command.Parameters.AddWithValue("$value", item.Value);
+        command.Parameters.AddWithValue("$create", item.CreateRevision);
+        command.Parameters.AddWithValue("$mod", item.ModRevision);
+        command.Parameters.AddWithValue("$version", item.Version);
+        command.Parameters.AddWithValue("$lease", item.Lease);
+    }
+
+    private static KeyValue ReadKeyValue(SqliteDataReader reader) =>
+        new(reader.GetString(0), (byte[])reader[1], reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+
+    private static void RequireKey(string key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw new ClusterStoreException("A key must not be empty.");
+        }
+    }
+}

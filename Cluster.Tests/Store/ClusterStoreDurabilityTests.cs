@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Cluster.Service.Store;
+using Cluster.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace Cluster.Tests.Store;
+
+/// <summary>Several processes on one store file, and a writer killed with SIGKILL mid-write.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ClusterStoreDurabilityTests
+{
+    private string _directory = null!;
+
+    private string StorePath => Path.Combine(_directory, "cluster.db");
+
+    [SetUp]
+    public void CreateDirectory() => _directory = ClusterCli.NewClusterDirectory();
+
+    [TearDown]
+    public void DeleteDirectory()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Test]
+    public async Task Concurrent_compare_and_swap_through_separate_connections_loses_no_update()
+    {
+        var stores = Enumerable.Range(0, 3).Select(_ => SqliteClusterStore.Open(StorePath)).ToList();
+        try
+        {
+            await Task.WhenAll(stores.Select(store => Task.Run(async () =>
+            {
+                for (var done = 0; done < 50;)
+                {
+                    var current = await store.GetAsync("/counter");
+                    var next = (current is null ? 0 : int.Parse(Encoding.UTF8.GetString(current.Value), System.Globalization.CultureInfo.InvariantCulture)) + 1;
+                    var result = await store.CompareAndPutAsync(
+                        "/counter", current?.ModRevision ?? 0, Encoding.UTF8.GetBytes(next.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    done += result.Succeeded ? 1 : 0;
+                }
+            })));
+
+            Assert.That(Encoding.UTF8.GetString((await stores[0].GetAsync("/counter"))!.Value), Is.EqualTo("150"));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task Watch_sees_writes_of_another_connection()
+    {
+        await using var writer = SqliteClusterStore.Open(StorePath);
+        await using var watcher = SqliteClusterStore.Open(StorePath);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var from = await watcher.CurrentRevisionAsync() + 1;
+
+        await writer.PutAsync("/nodes/n2", Encoding.UTF8.GetBytes("up"));
+
+        await foreach (var item in watcher.WatchAsync("/nodes/", from, cancel.Token))
+        {
+            Assert.That(item.KeyValue.Key, Is.EqualTo("/nodes/n2"));
+            break;
+        }
+    }
+
+    [Test]
+    public async Task Background_sweeper_deletes_the_keys_of_an_expired_lease()
+    {
+        await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.FromMilliseconds(50) });
+        var lease = await store.GrantLeaseAsync(TimeSpan.FromMilliseconds(300));
+        var written = await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up"), lease);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        await foreach (var item in store.WatchAsync("/nodes/", written + 1, cancel.Token))
+        {
+            Assert.That(item.Kind, Is.EqualTo(WatchEventKind.Delete));
+            break;
+        }
+    }
+
+    [Test]
+    public async Task Writer_killed_mid_write_loses_no_acknowledged_put_and_leaves_the_file_intact()
+    {
+        var acknowledged = new ConcurrentQueue<string>();
+        using var writer = new Process
+        {
+            StartInfo = new ProcessStartInfo(ClusterCli.ExecutablePath)
+            {
+                ArgumentList = { "bench", "store", "--writes", "1000000", "--print-commits", "--dir", _directory },
+                RedirectStandardOutput = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            },
+        };
+        writer.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("committed ", StringComparison.Ordinal) == true)
+            {
+                acknowledged.Enqueue(e.Data.Split(' ')[1]);
+            }
+        };
+        writer.Start();
+        writer.BeginOutputReadLine();
+        await Eventually.Until(() => acknowledged.Count >= 300, TimeSpan.FromSeconds(60), "300 acknowledged puts");
+
+        writer.Kill(); // SIGKILL, mid-stream
+        await writer.WaitForExitAsync();
+
+        var path = Path.Combine(_directory, "bench-store.db");
+        await using (var store = SqliteClusterStore.Open(path))
+        {
+            var keys = (await store.RangeAsync("/bench/")).Items.Select(i => i.Key).ToHashSet();
+            Assert.That(acknowledged.Where(k => !keys.Contains(k)), Is.Empty, "every acknowledged put survived");
+            Assert.That(await store.CurrentRevisionAsync(), Is.EqualTo(keys.Count), "no half-written transaction");
+        }
+
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        Assert.That(check.ExecuteScalar(), Is.EqualTo("ok"));
+    }
+}
