@@ -1,0 +1,10 @@
+namespace Cluster.Service.Rcm;
+
+internal enum GroupState
+{
+    Offline,
+    Online,
+    PartialOnline,
+    Pending,
+    Failed,
+}
