@@ -3,11 +3,13 @@ using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
 using Cluster.Grpc.Server;
 using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
 
 namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
-internal sealed class ClusterAdminService(Func<NodeIdentity> identity, MonitorManager monitors, BuiltInResourceTypes builtIns)
+internal sealed class ClusterAdminService(
+    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, BuiltInResourceTypes builtIns)
 {
     public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
@@ -95,9 +97,28 @@ internal sealed class ClusterAdminService(Func<NodeIdentity> identity, MonitorMa
             PendingTimeout = Milliseconds(request.PendingTimeoutMs) ?? defaults.PendingTimeout,
             DeadlockTimeout = Milliseconds(request.DeadlockTimeoutMs) ?? monitors.DefaultDeadlockTimeout,
         };
-        await monitors.OpenAsync(spec);
-        var state = await monitors.OnlineAsync(spec.Name);
+        // Interim: the resource becomes a group of its own, under the RCM and WSFC's default restart policy.
+        await rcm.HostGroupAsync(
+            GroupDefinition.Create(spec.Name, [new ResourceDefinition(spec.Name)]),
+            new Dictionary<string, ResourceSpec> { [spec.Name] = spec });
+        var state = await SettledStateAsync(spec.Name, context.CancellationToken);
         return new HostResourceResponse { State = state, MonitorId = monitors.MonitorOf(spec.Name) };
+    }
+
+    /// <summary>The resource's state once its first transition has settled (or the call's deadline ends the wait).</summary>
+    private async Task<Contracts.Types.V1.ResourceState> SettledStateAsync(string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = monitors.ListResources().Single(r => r.Name == name).State;
+            if (state is Contracts.Types.V1.ResourceState.Online or Contracts.Types.V1.ResourceState.Failed
+                || cancellationToken.IsCancellationRequested)
+            {
+                return state;
+            }
+
+            await Task.Delay(10, CancellationToken.None);
+        }
     }
 
     private static TimeSpan? Milliseconds(uint value) => value == 0 ? null : TimeSpan.FromMilliseconds(value);

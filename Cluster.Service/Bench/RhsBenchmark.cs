@@ -3,6 +3,7 @@ using Cluster.Contracts.Rhs.V1;
 using Cluster.Contracts.Types.V1;
 using Cluster.Service.Admin;
 using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cluster.Service.Bench;
@@ -19,20 +20,26 @@ internal static class RhsBenchmark
     {
         var builtIns = new BuiltInResourceTypes();
         var manager = new MonitorManager(new MonitorOptions { DeadlockTimeout = TimeSpan.FromSeconds(5) }, NullLoggerFactory.Instance);
-        var recorder = new MonitorEventRecorder(manager);
+        var rcm = new ResourceControlManager(manager, TimeProvider.System, NullLoggerFactory.Instance);
+        var recorder = new MonitorEventRecorder(manager, rcm.OnMonitorEvent);
         var noticed = new List<TimeSpan>();
         var serving = new List<TimeSpan>();
         var appFailed = new List<TimeSpan>();
+        var restarted = new List<TimeSpan>();
+        var restartedAfterDelay = new List<TimeSpan>();
         await using (recorder.ConfigureAwait(false))
         {
             await using (manager.ConfigureAwait(false))
+            await using (rcm.ConfigureAwait(false))
             {
                 await manager.StartAsync(cancellationToken).ConfigureAwait(false);
+                // fi is not under the RCM: the benchmark itself brings it back, to time the replacement RHS.
                 await manager.OpenAsync(Spec(builtIns, "fi", "FaultInjection", [], separate: false)).ConfigureAwait(false);
                 await manager.OnlineAsync("fi").ConfigureAwait(false);
-                await manager.OpenAsync(Spec(builtIns, "app", "GenericApplication", new() { ["CommandLine"] = "sleep 3600" }, separate: true))
-                    .ConfigureAwait(false);
-                await manager.OnlineAsync("app").ConfigureAwait(false);
+                // The applications are under the RCM, each in a group of its own and a dedicated RHS. The
+                // threshold is raised so that the trials do not exhaust it; the delays are the measured variable.
+                await HostApplicationAsync(rcm, builtIns, "app", TimeSpan.Zero).ConfigureAwait(false);
+                await HostApplicationAsync(rcm, builtIns, "app-delayed", new RestartPolicy().Delay).ConfigureAwait(false);
 
                 for (var trial = 0; trial < trials && !cancellationToken.IsCancellationRequested; trial++)
                 {
@@ -41,7 +48,10 @@ internal static class RhsBenchmark
                     var (toNotice, toServe) = await KillSharedRhsAsync(manager, recorder).ConfigureAwait(false);
                     noticed.Add(toNotice);
                     serving.Add(toServe);
-                    appFailed.Add(await KillApplicationAsync(manager, recorder).ConfigureAwait(false));
+                    var (failed, running) = await KillApplicationAsync(manager, recorder, "app").ConfigureAwait(false);
+                    appFailed.Add(failed);
+                    restarted.Add(running);
+                    restartedAfterDelay.Add((await KillApplicationAsync(manager, recorder, "app-delayed").ConfigureAwait(false)).Running);
                 }
             }
         }
@@ -51,6 +61,8 @@ internal static class RhsBenchmark
         Report(output, "kill -9 RHS -> node notices (event 1146)", noticed);
         Report(output, "kill -9 RHS -> replacement serves its resources", serving);
         Report(output, "kill -9 application -> resource Failed", appFailed);
+        Report(output, "kill -9 application -> running again (delay 0)", restarted);
+        Report(output, "kill -9 application -> running again (delay 500)", restartedAfterDelay);
         var (node, rhs) = await NodeMemory.MeasureAsync(cancellationToken).ConfigureAwait(false);
         output.WriteLine(
             $"RSS of an idle node (no resources): node {node / 1024.0:0.0} MiB + {rhs.Count} RHS (shared, warm standby) "
@@ -72,26 +84,36 @@ internal static class RhsBenchmark
         return (Stopwatch.GetElapsedTime(killedAt, noticedAt), Stopwatch.GetElapsedTime(killedAt, servingAt));
     }
 
-    private static async Task<TimeSpan> KillApplicationAsync(MonitorManager manager, MonitorEventRecorder recorder)
+    /// <summary>Kills the application; times its Failed event and the RCM's restart (Online again), both from the kill.</summary>
+    private static async Task<(TimeSpan Failed, TimeSpan Running)> KillApplicationAsync(MonitorManager manager, MonitorEventRecorder recorder, string resource)
     {
-        var pid = await ApplicationPidAsync(manager).ConfigureAwait(false);
+        var pid = await ApplicationPidAsync(manager, resource).ConfigureAwait(false);
         using var victim = Process.GetProcessById(pid);
         var killedAt = Stopwatch.GetTimestamp();
         victim.Kill();
-        var (_, failedAt) = await recorder.WaitForAsync(
-            e => e.Resource == "app" && e.NewState == ResourceState.Failed && e.Cause.Contains($"process {pid} ", StringComparison.Ordinal),
+        var (failed, failedAt) = await recorder.WaitForAsync(
+            e => e.Resource == resource && e.NewState == ResourceState.Failed && e.Cause.Contains($"process {pid} ", StringComparison.Ordinal),
             "the application's failure", s_wait).ConfigureAwait(false);
-        var elapsed = Stopwatch.GetElapsedTime(killedAt, failedAt);
-        await manager.OnlineAsync("app").ConfigureAwait(false);
-        return elapsed;
+        var (_, runningAt) = await recorder.WaitForAsync(
+            e => e.Resource == resource && e.NewState == ResourceState.Online && e.Time > failed.Time,
+            "the application running again", s_wait).ConfigureAwait(false);
+        return (Stopwatch.GetElapsedTime(killedAt, failedAt), Stopwatch.GetElapsedTime(killedAt, runningAt));
     }
 
-    private static async Task<int> ApplicationPidAsync(MonitorManager manager)
+    private static async Task HostApplicationAsync(ResourceControlManager rcm, BuiltInResourceTypes builtIns, string name, TimeSpan delay)
+    {
+        var spec = Spec(builtIns, name, "GenericApplication", new() { ["CommandLine"] = "sleep 3600" }, separate: true);
+        await rcm.HostGroupAsync(
+            GroupDefinition.Create(name, [new ResourceDefinition(name, [], new RestartPolicy { Delay = delay, Threshold = 1_000_000 })]),
+            new Dictionary<string, ResourceSpec> { [name] = spec }).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ApplicationPidAsync(MonitorManager manager, string resource)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(s_wait.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            if (manager.ListResources().Single(r => r.Name == "app") is { State: ResourceState.Online, ApplicationPid: { } pid })
+            if (manager.ListResources().SingleOrDefault(r => r.Name == resource) is { State: ResourceState.Online, ApplicationPid: { } pid })
             {
                 return pid;
             }

@@ -13,13 +13,16 @@ internal sealed class MonitorEventRecorder : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly Task _reader;
 
-    public MonitorEventRecorder(MonitorManager manager)
+    /// <param name="manager">Whose events to read (this becomes their one reader).</param>
+    /// <param name="forward">Also receives each event as it arrives (e.g. the RCM).</param>
+    public MonitorEventRecorder(MonitorManager manager, Action<MonitorEvent>? forward = null)
     {
         _reader = Task.Run(async () =>
         {
             await foreach (var item in manager.Events.ReadAllAsync().ConfigureAwait(false))
             {
                 _seen.Enqueue((item, Stopwatch.GetTimestamp()));
+                forward?.Invoke(item);
                 _arrived.Release();
             }
         });

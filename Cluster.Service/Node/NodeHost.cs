@@ -3,11 +3,12 @@ using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
 using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Node;
 
-/// <summary>One node of the cluster: `cluster node run`. Owns the monitors, the admin API and the node's record.</summary>
+/// <summary>One node of the cluster: `cluster node run`. Owns the monitors, the RCM, the admin API and the node's record.</summary>
 internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Node");
@@ -30,18 +31,23 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
             },
             loggerFactory);
-        var events = LogEventsAsync(monitors, loggerFactory.CreateLogger("Monitor"));
+        var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory);
+        var events = ForwardEventsAsync(monitors, rcm, loggerFactory.CreateLogger("Monitor"));
         await using (monitors.ConfigureAwait(false))
         {
-            await monitors.StartAsync(stopping).ConfigureAwait(false);
-            await ServeAdminAsync(directory, token, monitors, stopping).ConfigureAwait(false);
-            LogNodeStopping(_logger, options.Name);
+            await using (rcm.ConfigureAwait(false))
+            {
+                await monitors.StartAsync(stopping).ConfigureAwait(false);
+                await ServeAdminAsync(directory, token, monitors, rcm, stopping).ConfigureAwait(false);
+                LogNodeStopping(_logger, options.Name);
+            }
         }
 
         await events.ConfigureAwait(false); // ends when the monitors' event stream completes
     }
 
-    private async Task ServeAdminAsync(ClusterDirectory directory, string token, MonitorManager monitors, CancellationToken stopping)
+    private async Task ServeAdminAsync(
+        ClusterDirectory directory, string token, MonitorManager monitors, ResourceControlManager rcm, CancellationToken stopping)
     {
         var server = new GrpcServer(new GrpcServerOptions
         {
@@ -57,6 +63,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             new ClusterAdminService(
                 () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
                 monitors,
+                rcm,
                 new BuiltInResourceTypes()));
         await using (server.ConfigureAwait(false))
         {
@@ -80,12 +87,13 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
     }
 
-    /// <summary>Until the cluster log exists, monitor events go to the node's log.</summary>
-    private static async Task LogEventsAsync(MonitorManager monitors, ILogger logger)
+    /// <summary>Monitor events go to the RCM, and (until the cluster log exists) to the node's log.</summary>
+    private static async Task ForwardEventsAsync(MonitorManager monitors, ResourceControlManager rcm, ILogger logger)
     {
         await foreach (var item in monitors.Events.ReadAllAsync().ConfigureAwait(false))
         {
             LogMonitorEvent(logger, item);
+            rcm.OnMonitorEvent(item);
         }
     }
 

@@ -57,11 +57,17 @@ public sealed class NodeMonitorTests
             },
             TimeSpan.FromSeconds(15), "a replacement RHS");
         Assert.That(JsonDocument.Parse(recovered).RootElement.GetProperty("restarts").GetInt32(), Is.EqualTo(1));
-        var resources = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement;
-        Assert.That(resources.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "app").GetProperty("state").GetString(),
-            Is.EqualTo("Failed"));
-        Assert.That(resources.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "own").GetProperty("state").GetString(),
-            Is.EqualTo("Online"));
+        // The RCM brings app back by itself (a new application process); own, in its own RHS, never moved.
+        await Eventually.Until(
+            async () =>
+            {
+                var resources = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement.EnumerateArray().ToList();
+                var app = resources.Single(r => r.GetProperty("name").GetString() == "app");
+                var own = resources.Single(r => r.GetProperty("name").GetString() == "own");
+                return app.GetProperty("state").GetString() == "Online" && app.TryGetProperty("applicationPid", out _)
+                    && own.GetProperty("state").GetString() == "Online" ? "recovered" : null;
+            },
+            TimeSpan.FromSeconds(15), "app online again");
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Contracts.Types.V1;
 using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cluster.Tests.Support;
@@ -12,26 +13,30 @@ public sealed class MonitorHarness : IAsyncDisposable
 
     private readonly MonitorEventRecorder _recorder;
 
-    private MonitorHarness(MonitorManager manager)
+    private MonitorHarness(MonitorManager manager, bool withRcm)
     {
         Manager = manager;
-        _recorder = new MonitorEventRecorder(manager);
+        Rcm = withRcm ? new ResourceControlManager(manager, TimeProvider.System, NullLoggerFactory.Instance) : null;
+        _recorder = new MonitorEventRecorder(manager, Rcm is null ? null : Rcm.OnMonitorEvent);
     }
 
     internal MonitorManager Manager { get; }
+
+    /// <summary>The resource control manager, when the harness was started with one.</summary>
+    internal ResourceControlManager? Rcm { get; }
 
     internal IReadOnlyList<MonitorEvent> Seen => _recorder.Seen;
 
     public static ResourceTypeRef BuiltIn(string name) =>
         new() { Name = name, DllPath = Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") };
 
-    public static async Task<MonitorHarness> StartAsync()
+    public static async Task<MonitorHarness> StartAsync(bool withRcm = false)
     {
         var manager = new MonitorManager(
             new MonitorOptions { DeadlockTimeout = DeadlockTimeout, HealthPingInterval = TimeSpan.FromMilliseconds(200) },
             NullLoggerFactory.Instance);
         await manager.StartAsync(CancellationToken.None);
-        return new MonitorHarness(manager);
+        return new MonitorHarness(manager, withRcm);
     }
 
     internal static ResourceSpec Spec(string name, string type, Dictionary<string, string>? properties = null, bool separate = false) => new()
@@ -80,6 +85,11 @@ public sealed class MonitorHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Rcm is not null)
+        {
+            await Rcm.DisposeAsync();
+        }
+
         await Manager.DisposeAsync();
         await _recorder.DisposeAsync();
     }

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cluster.Contracts.Types.V1;
+using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Rcm;
+
+/// <summary>The RCM driving real RHS and application processes: recovery with nobody's help.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ResourceControlManagerTests
+{
+    private static readonly RestartPolicy Immediate = new() { Delay = TimeSpan.Zero };
+
+    [Test]
+    public async Task Application_killed_with_kill_9_is_running_again_by_itself()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        await HostAsync(harness, GroupDefinition.Create("web", [new ResourceDefinition("app", [], Immediate)]),
+            MonitorHarness.Spec("app", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }));
+        await WaitOnlineAsync(harness, "web");
+        var first = await harness.WaitForApplicationPidAsync("app");
+
+        Process.Start("kill", ["-9", first.ToString(CultureInfo.InvariantCulture)]).WaitForExit();
+
+        var second = await Eventually.Until(
+            () => Task.FromResult(harness.ApplicationPid("app") is { } pid && pid != first ? pid.ToString(CultureInfo.InvariantCulture) : null),
+            TimeSpan.FromSeconds(15), "a new application process");
+        await WaitOnlineAsync(harness, "web");
+        Assert.That(Processes.IsRunning(int.Parse(second, CultureInfo.InvariantCulture)), Is.True);
+    }
+
+    [Test]
+    public async Task Resources_of_a_killed_rhs_are_online_again_by_themselves_and_other_monitors_do_not_move()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        await HostAsync(harness, GroupDefinition.Create("shared", [new ResourceDefinition("a", [], Immediate), new ResourceDefinition("b", ["a"], Immediate)]),
+            MonitorHarness.Spec("a", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }), MonitorHarness.Spec("b", "FaultInjection"));
+        await HostAsync(harness, GroupDefinition.Create("alone", [new ResourceDefinition("c", [], Immediate)]),
+            MonitorHarness.Spec("c", "GenericApplication", new() { ["CommandLine"] = "sleep 600" }, separate: true));
+        await WaitOnlineAsync(harness, "shared");
+        await WaitOnlineAsync(harness, "alone");
+        var c = await harness.WaitForApplicationPidAsync("c");
+        var a = await harness.WaitForApplicationPidAsync("a");
+
+        harness.Manager.KillMonitor(MonitorManager.SharedMonitorId);
+        await harness.WaitForAsync(e => e.Resource == "b" && e.NewState == ResourceState.Failed, "b failed with its RHS");
+
+        await WaitOnlineAsync(harness, "shared");
+        Assert.That(await harness.WaitForApplicationPidAsync("a"), Is.Not.EqualTo(a));
+        Assert.That(harness.ApplicationPid("c"), Is.EqualTo(c), "the other monitor's application did not move");
+    }
+
+    [Test]
+    public async Task Failing_dependency_takes_its_dependant_down_and_back_up()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        await HostAsync(harness, GroupDefinition.Create("g", [new ResourceDefinition("disk", [], Immediate), new ResourceDefinition("app", ["disk"], Immediate)]),
+            MonitorHarness.Spec("disk", "FaultInjection"), MonitorHarness.Spec("app", "FaultInjection"));
+        await WaitOnlineAsync(harness, "g");
+
+        // disk's IsAlive starts failing: disk fails, and app must go down with it.
+        await harness.Manager.ControlAsync("disk", "Set", new Dictionary<string, string> { ["FlapIntervalMs"] = "300" });
+        await harness.WaitForAsync(e => e.Resource == "disk" && e.NewState == ResourceState.Failed, "disk failed");
+        await harness.WaitForAsync(e => e.Resource == "app" && e.NewState == ResourceState.Offline, "app taken down with disk");
+        await harness.Manager.ControlAsync("disk", "Set", new Dictionary<string, string> { ["FlapIntervalMs"] = "0" });
+
+        await WaitOnlineAsync(harness, "g");
+        Assert.That(harness.Seen.Where(e => e.Resource == "app" && e.NewState == ResourceState.Failed), Is.Empty, "app did not fail; it was stopped");
+    }
+
+    [Test]
+    public async Task Resource_past_its_threshold_with_RestartAction_2_leaves_the_group_failed_on_a_single_node()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        await HostAsync(harness, GroupDefinition.Create("g", [new ResourceDefinition("r", [], new RestartPolicy { Threshold = 1, Delay = TimeSpan.Zero })]),
+            MonitorHarness.Spec("r", "FaultInjection", new() { ["FailAfterMs"] = "50" }));
+
+        await Eventually.Until(
+            async () => await harness.Rcm!.GroupStateAsync("g") == GroupState.Failed ? "failed" : null,
+            TimeSpan.FromSeconds(15), "the group to fail");
+        var onlines = harness.Seen.Count(e => e.Resource == "r" && e.NewState == ResourceState.Online);
+        Assert.That(onlines, Is.EqualTo(2), "the first Online and one restart");
+    }
+
+    private static async Task HostAsync(MonitorHarness harness, GroupDefinition group, params ResourceSpec[] specs) =>
+        await harness.Rcm!.HostGroupAsync(group, specs.ToDictionary(s => s.Name));
+
+    private static Task WaitOnlineAsync(MonitorHarness harness, string group) =>
+        Eventually.Until(
+            async () => await harness.Rcm!.GroupStateAsync(group) == GroupState.Online ? "online" : null,
+            TimeSpan.FromSeconds(15), $"group {group} online");
+}
