@@ -23,6 +23,9 @@ internal sealed class ClusterDirectory
 
     public string NodesPath => Path.Combine(Root, "nodes");
 
+    /// <summary>The cluster log: one file per node, logs/NODE.log.</summary>
+    public string LogsPath => Path.Combine(Root, "logs");
+
     public static ClusterDirectory Resolve(string? explicitPath)
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);

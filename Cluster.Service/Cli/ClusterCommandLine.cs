@@ -15,6 +15,7 @@ internal static class ClusterCommandLine
         root.Subcommands.Add(NodeCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ResourceCommands.Create());
+        root.Subcommands.Add(LogCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;
     }

@@ -2,6 +2,7 @@ using System.Reflection;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
+using Cluster.Service.ClusterLog;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 using Microsoft.Extensions.Logging;
@@ -31,8 +32,12 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
             },
             loggerFactory);
-        var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory);
-        var events = ForwardEventsAsync(monitors, rcm, loggerFactory.CreateLogger("Monitor"));
+        using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"));
+        var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
+        {
+            OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
+        };
+        var events = ForwardEventsAsync(monitors, rcm, item => clusterLog.Write(ClusterLogEntries.From(options.Name, item)), loggerFactory.CreateLogger("Monitor"));
         await using (monitors.ConfigureAwait(false))
         {
             await using (rcm.ConfigureAwait(false))
@@ -87,11 +92,12 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
     }
 
-    /// <summary>Monitor events go to the RCM, and (until the cluster log exists) to the node's log.</summary>
-    private static async Task ForwardEventsAsync(MonitorManager monitors, ResourceControlManager rcm, ILogger logger)
+    /// <summary>Monitor events go to the cluster log, the RCM and the node's console log.</summary>
+    private static async Task ForwardEventsAsync(MonitorManager monitors, ResourceControlManager rcm, Action<MonitorEvent> clusterLog, ILogger logger)
     {
         await foreach (var item in monitors.Events.ReadAllAsync().ConfigureAwait(false))
         {
+            clusterLog(item);
             LogMonitorEvent(logger, item);
             rcm.OnMonitorEvent(item);
         }

@@ -32,6 +32,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// <summary>Called for each group that exceeded a restart threshold with RestartAction 2 (the coordinator's cue).</summary>
     public Action<string, RequestFailover>? OnFailoverRequested { get; init; }
 
+    /// <summary>Receives every note of the policy, with its group and time: the cluster log's RCM lines.</summary>
+    public Action<string, RcmNote, DateTimeOffset>? OnNote { get; init; }
+
     /// <summary>Opens the group's resources on this node and starts bringing it to its persistent state.</summary>
     /// <exception cref="RpcException">A resource could not be opened; the ones opened before it are closed again.</exception>
     public async Task HostGroupAsync(GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null)
@@ -130,6 +133,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                     break;
                 case RcmNote note:
                     LogNote(_logger, group.Controller.Definition.Name, note.EventId ?? 0, note.Text);
+                    OnNote?.Invoke(group.Controller.Definition.Name, note, _clock.GetUtcNow());
                     break;
             }
         }

@@ -90,6 +90,35 @@ public sealed class NodeMonitorTests
     }
 
     [Test]
+    public async Task Cluster_log_records_a_failure_and_the_restart_with_causes_and_event_ids()
+    {
+        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        var pid = await Eventually.Until(
+            async () => JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement[0]
+                .TryGetProperty("applicationPid", out var p) ? p.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+            TimeSpan.FromSeconds(10), "the application PID");
+
+        Process.Start("kill", ["-9", pid]).WaitForExit();
+
+        var entries = await Eventually.Until(
+            async () =>
+            {
+                var lines = (await Cli("log", "--json")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+                return lines.Any(e => e.GetProperty("component").GetString() == "RCM"
+                    && e.GetProperty("text").GetString()!.StartsWith("restart 1 of 3", StringComparison.Ordinal)) ? lines : null;
+            },
+            TimeSpan.FromSeconds(15), "the restart in the cluster log");
+        var failure = entries.First(e => e.TryGetProperty("eventId", out var id) && id.GetInt32() == 1069
+            && e.GetProperty("component").GetString() == "RHS");
+        Assert.That(failure.GetProperty("node").GetString(), Is.EqualTo("n1"));
+        Assert.That(failure.GetProperty("resource").GetString(), Is.EqualTo("app"));
+        Assert.That(failure.GetProperty("newState").GetString(), Is.EqualTo("Failed"));
+        Assert.That(failure.GetProperty("text").GetString(), Does.Contain($"process {pid} exited"));
+        Assert.That(await Cli("log"), Does.Contain("[RCM] n1: resource app: restart 1 of 3"));
+    }
+
+    [Test]
     public async Task Monitor_kill_needs_exactly_one_target()
     {
         var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", _directory);

@@ -1,0 +1,39 @@
+using Cluster.Contracts.Types.V1;
+using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
+
+namespace Cluster.Service.ClusterLog;
+
+/// <summary>How what the node's components report becomes cluster log entries.</summary>
+internal static class ClusterLogEntries
+{
+    public static ClusterLogEntry From(string node, MonitorEvent item) => new()
+    {
+        Time = item.Time,
+        Node = node,
+        Level = item.EventId is not null || item.NewState == ResourceState.Failed ? "ERR" : "INFO",
+        Component = "RHS",
+        Resource = item.Resource,
+        OldState = item.Kind == MonitorEventKind.StateChanged ? item.OldState.ToString() : null,
+        NewState = item.Kind == MonitorEventKind.StateChanged ? item.NewState.ToString() : null,
+        Text = item.Kind switch
+        {
+            MonitorEventKind.StateChanged => item.Cause,
+            MonitorEventKind.ResourceLog => $"DLL: {item.Cause}",
+            _ => $"monitor {item.MonitorId}{(item.Pid is { } pid ? $", RHS process {pid}" : string.Empty)}: {item.Cause}",
+        },
+        EventId = item.EventId,
+    };
+
+    public static ClusterLogEntry From(string node, string group, RcmNote note, DateTimeOffset time) => new()
+    {
+        Time = time,
+        Node = node,
+        Level = note.EventId is not null ? "ERR" : "INFO",
+        Component = "RCM",
+        Group = group,
+        Resource = note.Resource,
+        Text = note.Text,
+        EventId = note.EventId,
+    };
+}
