@@ -22,6 +22,13 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
         Method<ListResourcesRequest, ListResourcesResponse>("ListResources");
     private static readonly GrpcMethod<HostResourceRequest, HostResourceResponse> s_hostResource =
         Method<HostResourceRequest, HostResourceResponse>("HostResource");
+    private static readonly GrpcMethod<ListGroupsRequest, ListGroupsResponse> s_listGroups = Method<ListGroupsRequest, ListGroupsResponse>("ListGroups");
+    private static readonly GrpcMethod<SetPersistentStateRequest, SetPersistentStateResponse> s_setPersistentState =
+        Method<SetPersistentStateRequest, SetPersistentStateResponse>("SetPersistentState");
+    private static readonly GrpcMethod<ControlResourceRequest, ControlResourceResponse> s_controlResource =
+        Method<ControlResourceRequest, ControlResourceResponse>("ControlResource");
+    private static readonly GrpcMethod<FailResourceRequest, FailResourceResponse> s_failResource =
+        Method<FailResourceRequest, FailResourceResponse>("FailResource");
 
     public string NodeName { get; } = nodeName;
 
@@ -42,6 +49,18 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
 
     public Task<HostResourceResponse> HostResource(HostResourceRequest request, CancellationToken cancellationToken = default) =>
         Call(s_hostResource, request, cancellationToken);
+
+    public Task<ListGroupsResponse> ListGroups(CancellationToken cancellationToken = default) =>
+        Call(s_listGroups, new ListGroupsRequest(), cancellationToken);
+
+    public Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, CancellationToken cancellationToken = default) =>
+        Call(s_setPersistentState, request, cancellationToken);
+
+    public Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, CancellationToken cancellationToken = default) =>
+        Call(s_controlResource, request, cancellationToken);
+
+    public Task<FailResourceResponse> FailResource(FailResourceRequest request, CancellationToken cancellationToken = default) =>
+        Call(s_failResource, request, cancellationToken);
 
     public void Dispose() => channel.Dispose();
 

@@ -55,18 +55,75 @@ internal sealed class ClusterAdminService(
         return Task.FromResult(new KillMonitorResponse { MonitorId = id, Pid = pid });
     }
 
-    public Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
+    public async Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
     {
+        var policy = (await rcm.ListGroupsAsync())
+            .SelectMany(g => g.Resources.Select(r => (Group: g.Name, Resource: r)))
+            .ToDictionary(r => r.Resource.Name, StringComparer.Ordinal);
         var response = new ListResourcesResponse { Node = identity().Name };
-        response.Resources.AddRange(monitors.ListResources().Select(r => new Contracts.Admin.V1.Resource
+        response.Resources.AddRange(monitors.ListResources().Select(r =>
         {
-            Name = r.Name,
-            Type = r.Type,
-            State = r.State,
-            MonitorId = r.MonitorId,
-            ApplicationPid = r.ApplicationPid ?? 0,
+            var resource = new Contracts.Admin.V1.Resource
+            {
+                Name = r.Name,
+                Type = r.Type,
+                State = r.State,
+                MonitorId = r.MonitorId,
+                ApplicationPid = r.ApplicationPid ?? 0,
+            };
+            if (policy.TryGetValue(r.Name, out var known))
+            {
+                resource.Group = known.Group;
+                resource.PersistentState = known.Resource.PersistedOnline ? Contracts.Types.V1.ResourceState.Online : Contracts.Types.V1.ResourceState.Offline;
+                resource.RestartCount = known.Resource.RestartCount;
+            }
+
+            return resource;
         }));
-        return Task.FromResult(response);
+        return response;
+    }
+
+    public async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
+    {
+        var response = new ListGroupsResponse { Node = identity().Name };
+        foreach (var group in await rcm.ListGroupsAsync())
+        {
+            var item = new Group { Name = group.Name, State = group.State.ToString() };
+            item.Resources.AddRange(group.Resources.Select(r => r.Name));
+            response.Groups.Add(item);
+        }
+
+        return response;
+    }
+
+    public async Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, ServerCallContext context)
+    {
+        switch (request.TargetCase)
+        {
+            case SetPersistentStateRequest.TargetOneofCase.Group:
+                await rcm.SetPersistentStateAsync(request.Group, null, request.Online);
+                break;
+            case SetPersistentStateRequest.TargetOneofCase.Resource:
+                await rcm.SetResourcePersistentStateAsync(request.Resource, request.Online);
+                break;
+            default:
+                throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource.");
+        }
+
+        return new SetPersistentStateResponse();
+    }
+
+    public async Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, ServerCallContext context)
+    {
+        var response = new ControlResourceResponse();
+        response.Output.Add((await monitors.ControlAsync(request.Resource, request.Code, request.Arguments)).ToDictionary());
+        return response;
+    }
+
+    public Task<FailResourceResponse> FailResource(FailResourceRequest request, ServerCallContext context)
+    {
+        monitors.SimulateFailure(request.Resource);
+        return Task.FromResult(new FailResourceResponse());
     }
 
     public async Task<HostResourceResponse> HostResource(HostResourceRequest request, ServerCallContext context)

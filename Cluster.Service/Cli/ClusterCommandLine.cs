@@ -13,6 +13,8 @@ internal static class ClusterCommandLine
             CommonOptions.Directory,
         };
         root.Subcommands.Add(NodeCommands.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(GroupCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ResourceCommands.Create());
         root.Subcommands.Add(LogCommands.Create());

@@ -20,28 +20,14 @@ internal static class MonitorCommands
         var list = new Command("list", "List every node's monitors and the resources each hosts") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = new List<(string Node, Contracts.Admin.V1.Monitor Monitor)>();
-            foreach (var client in NodeConnections.ConnectAll(parseResult))
-            {
-                using (client)
-                {
-                    var response = await client.ListMonitors(cancellationToken).ConfigureAwait(false);
-                    rows.AddRange(response.Monitors.Select(m => (response.Node, m)));
-                }
-            }
+            var rows = await NodeConnections.CollectAsync(
+                parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken)
+                .ConfigureAwait(false);
 
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
-                {
-                    ["node"] = r.Node,
-                    ["id"] = r.Monitor.Id,
-                    ["pid"] = r.Monitor.Pid,
-                    ["dedicated"] = r.Monitor.Dedicated,
-                    ["resources"] = new JsonArray([.. r.Monitor.Resources.Select(n => (JsonNode)JsonValue.Create(n))]),
-                    ["started"] = DateTimeOffset.FromUnixTimeMilliseconds(r.Monitor.StartedUnixMs).ToString("O"),
-                    ["restarts"] = r.Monitor.Restarts,
-                })])).ConfigureAwait(false);
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Monitor(r.Node, r.Item))]))
+                    .ConfigureAwait(false);
                 return 0;
             }
 

@@ -72,44 +72,19 @@ internal static class NodeCommands
         var list = new Command("list", "List the nodes of the cluster and whether they answer") { CommonOptions.Json };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var directory = CommonOptions.ResolveDirectory(parseResult);
-            var token = directory.ReadToken();
-            var rows = new List<(string Name, string State, int Pid, string Endpoint)>();
-            foreach (var record in directory.ReadNodeRecords())
-            {
-                var state = "Down";
-                try
-                {
-                    using var client = AdminClient.Connect(record, token);
-                    await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                    state = "Up";
-                }
-                catch (RpcException)
-                {
-                    // It does not answer: that is what Down means here.
-                }
-
-                rows.Add((record.Name, state, record.Pid, record.Endpoint));
-            }
-
+            var rows = await NodeConnections.ProbeAllAsync(parseResult, cancellationToken).ConfigureAwait(false);
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                var array = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
-                {
-                    ["name"] = r.Name,
-                    ["state"] = r.State,
-                    ["pid"] = r.Pid,
-                    ["endpoint"] = r.Endpoint,
-                }).ToArray());
-                await output.WriteLineAsync(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Node(r.Record, r.State))]))
+                    .ConfigureAwait(false);
             }
             else
             {
                 await output.WriteLineAsync($"{"NAME",-12} {"STATE",-8} {"PID",8}  ENDPOINT").ConfigureAwait(false);
-                foreach (var r in rows)
+                foreach (var (record, state) in rows)
                 {
-                    await output.WriteLineAsync($"{r.Name,-12} {r.State,-8} {r.Pid,8}  {r.Endpoint}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"{record.Name,-12} {state,-8} {record.Pid,8}  {record.Endpoint}").ConfigureAwait(false);
                 }
             }
 

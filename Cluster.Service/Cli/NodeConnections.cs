@@ -42,4 +42,53 @@ internal static class NodeConnections
             ? $"No node is running in {CommonOptions.ResolveDirectory(parseResult).Root}."
             : $"The cluster has {clients.Count} nodes: name one with --node.");
     }
+
+    /// <summary>Every node with a record, and whether it answers (Up) or not (Down).</summary>
+    public static async Task<IReadOnlyList<(NodeRecord Record, string State)>> ProbeAllAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var directory = CommonOptions.ResolveDirectory(parseResult);
+        var token = directory.ReadToken();
+        var rows = new List<(NodeRecord, string)>();
+        foreach (var record in directory.ReadNodeRecords())
+        {
+            var state = "Down";
+            try
+            {
+                using var client = AdminClient.Connect(record, token);
+                await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                state = "Up";
+            }
+            catch (Grpc.RpcException)
+            {
+                // It does not answer: that is what Down means here.
+            }
+
+            rows.Add((record, state));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs <paramref name="query"/> on every node that answers, with its name.</summary>
+    public static async Task<List<(string Node, T Item)>> CollectAsync<T>(
+        ParseResult parseResult, Func<AdminClient, CancellationToken, Task<IEnumerable<T>>> query, CancellationToken cancellationToken)
+    {
+        var rows = new List<(string, T)>();
+        foreach (var client in ConnectAll(parseResult))
+        {
+            using (client)
+            {
+                try
+                {
+                    rows.AddRange((await query(client, cancellationToken).ConfigureAwait(false)).Select(item => (client.NodeName, item)));
+                }
+                catch (Grpc.RpcException e) when (e.StatusCode == Grpc.StatusCode.Unavailable)
+                {
+                    // A node that is down has nothing to list; `node list` shows it Down.
+                }
+            }
+        }
+
+        return rows;
+    }
 }

@@ -12,6 +12,10 @@ internal static class ResourceCommands
         var resource = new Command("resource", "Host and inspect resources");
         resource.Subcommands.Add(CreateHost());
         resource.Subcommands.Add(CreateList());
+        resource.Subcommands.Add(CreatePersistentState("online", online: true));
+        resource.Subcommands.Add(CreatePersistentState("offline", online: false));
+        resource.Subcommands.Add(CreateControl());
+        resource.Subcommands.Add(CreateFail());
         return resource;
     }
 
@@ -64,40 +68,86 @@ internal static class ResourceCommands
         return host;
     }
 
+    private static Command CreatePersistentState(string verb, bool online)
+    {
+        var name = new Argument<string>("name") { Description = "The resource" };
+        var command = new Command(verb, online
+            ? "Bring a resource online (with what it depends on); its persistent state becomes Online"
+            : "Take a resource offline (with what depends on it); its persistent state becomes Offline, and it is left alone")
+        {
+            name, NodeConnections.NodeOption,
+        };
+        command.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            using var client = NodeConnections.ConnectOne(parseResult);
+            await client.SetPersistentState(new SetPersistentStateRequest { Resource = parseResult.GetValue(name)!, Online = online }, cancellationToken)
+                .ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateControl()
+    {
+        var name = new Argument<string>("name") { Description = "The resource" };
+        var code = new Argument<string>("code") { Description = "The control code, e.g. Set or Get for FaultInjection" };
+        var arguments = new Argument<string[]>("arguments") { Description = "NAME=VALUE arguments", Arity = ArgumentArity.ZeroOrMore };
+        arguments.Validators.Add(result =>
+        {
+            foreach (var item in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (item.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    result.AddError($"'{item}' is not NAME=VALUE.");
+                }
+            }
+        });
+        var control = new Command("control", "Send a control code to a resource's DLL") { name, code, arguments, NodeConnections.NodeOption };
+        control.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            using var client = NodeConnections.ConnectOne(parseResult);
+            var request = new ControlResourceRequest { Resource = parseResult.GetValue(name)!, Code = parseResult.GetValue(code)! };
+            request.Arguments.Add(PropertyArguments.Parse(parseResult.GetValue(arguments) ?? []));
+            var response = await client.ControlResource(request, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, value) in response.Output.OrderBy(o => o.Key, StringComparer.Ordinal))
+            {
+                await parseResult.InvocationConfiguration.Output.WriteLineAsync($"{key}={value}").ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return control;
+    }
+
+    private static Command CreateFail()
+    {
+        var name = new Argument<string>("name") { Description = "The resource" };
+        var fail = new Command("fail", "Simulate a failure of an Online resource and let the policies act (Test-ClusterResourceFailure)")
+        {
+            name, NodeConnections.NodeOption,
+        };
+        fail.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            using var client = NodeConnections.ConnectOne(parseResult);
+            await client.FailResource(new FailResourceRequest { Resource = parseResult.GetValue(name)! }, cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return fail;
+    }
+
     private static Command CreateList()
     {
         var list = new Command("list", "List the resources of every node") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = new List<(string Node, Contracts.Admin.V1.Resource Resource)>();
-            foreach (var client in NodeConnections.ConnectAll(parseResult))
-            {
-                using (client)
-                {
-                    var response = await client.ListResources(cancellationToken).ConfigureAwait(false);
-                    rows.AddRange(response.Resources.Select(r => (response.Node, r)));
-                }
-            }
+            var rows = await NodeConnections.CollectAsync(
+                parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
+                .ConfigureAwait(false);
 
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r =>
-                {
-                    var item = new JsonObject
-                    {
-                        ["name"] = r.Resource.Name,
-                        ["type"] = r.Resource.Type,
-                        ["state"] = StateNames.Of(r.Resource.State),
-                        ["node"] = r.Node,
-                        ["monitor"] = r.Resource.MonitorId,
-                    };
-                    if (r.Resource.ApplicationPid != 0)
-                    {
-                        item["applicationPid"] = r.Resource.ApplicationPid;
-                    }
-
-                    return (JsonNode)item;
-                })])).ConfigureAwait(false);
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Resource(r.Node, r.Item))]))
+                    .ConfigureAwait(false);
                 return 0;
             }
 

@@ -220,6 +220,19 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
     public int MonitorOf(string resource) => Find(resource).Monitor.Id;
 
+    /// <summary>WSFC's Test-ClusterResourceFailure: the resource fails as if its IsAlive had, and policies apply.</summary>
+    /// <exception cref="RpcException">It is not hosted here, or not Online (only a running resource can fail).</exception>
+    public void SimulateFailure(string name)
+    {
+        var resource = Find(name);
+        if (resource.State != ResourceState.Online)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"Resource {name} is {resource.State}; only an Online resource can fail.");
+        }
+
+        Fail(resource, "an administrator simulated a failure (Test-ClusterResourceFailure)", terminate: true);
+    }
+
     /// <summary>The node's DeadlockTimeout, for resources that set none.</summary>
     public TimeSpan DefaultDeadlockTimeout => _options.DeadlockTimeout;
 

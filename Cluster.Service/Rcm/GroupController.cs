@@ -64,6 +64,9 @@ internal sealed class GroupController
 
     public bool PersistedOnline(string resource) => Get(resource).WantOnline;
 
+    /// <summary>Restarts counted against the threshold (those within RestartPeriod of the last one).</summary>
+    public int RestartCount(string resource) => Get(resource).Restarts.Count;
+
     /// <summary>Starts the policy: bring the group to its persistent state.</summary>
     public IReadOnlyList<RcmAction> Start(DateTimeOffset now) => Reconcile([], now);
 

@@ -85,6 +85,19 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         Apply(hosted, hosted.Controller.SetPersistentState(resource, online, _clock.GetUtcNow()));
     });
 
+    /// <summary>An administrator's Online/Offline of one resource, wherever its group is.</summary>
+    public async Task SetResourcePersistentStateAsync(string resource, bool online) =>
+        await SetPersistentStateAsync(await GroupOfAsync(resource).ConfigureAwait(false), resource, online).ConfigureAwait(false);
+
+    public Task<string> GroupOfAsync(string resource) => Ask(() =>
+        _groupOfResource.TryGetValue(resource, out var group) ? group : throw new RpcException(StatusCode.NotFound, $"Resource {resource} is in no group on this node."));
+
+    public Task<IReadOnlyList<GroupSnapshot>> ListGroupsAsync() => Ask(() => (IReadOnlyList<GroupSnapshot>)
+        [.. _groups.Values.OrderBy(g => g.Controller.Definition.Name, StringComparer.Ordinal).Select(g => new GroupSnapshot(
+            g.Controller.Definition.Name,
+            g.Controller.State,
+            [.. g.Controller.Definition.OnlineOrder.Select(r => new GroupResourceSnapshot(r, g.Controller.PersistedOnline(r), g.Controller.RestartCount(r)))]))]);
+
     public Task<GroupState> GroupStateAsync(string group) => Ask(() =>
         _groups.TryGetValue(group, out var g) ? g.Controller.State : throw new RpcException(StatusCode.NotFound, $"Group {group} is not hosted on this node."));
 

@@ -119,6 +119,108 @@ public sealed class NodeMonitorTests
     }
 
     [Test]
+    public async Task Status_json_has_the_names_scripts_rely_on()
+    {
+        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await Eventually.Until(
+            async () => JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement[0].TryGetProperty("applicationPid", out _) ? "pid" : null,
+            TimeSpan.FromSeconds(10), "the application PID");
+
+        var status = JsonDocument.Parse(await Cli("status", "--json")).RootElement;
+
+        Assert.That(status.GetProperty("nodes")[0].GetProperty("state").GetString(), Is.EqualTo("Up"));
+        var group = status.GetProperty("groups")[0];
+        Assert.That(group.GetProperty("name").GetString(), Is.EqualTo("app"));
+        Assert.That(group.GetProperty("state").GetString(), Is.EqualTo("Online"));
+        Assert.That(group.GetProperty("node").GetString(), Is.EqualTo("n1"));
+        Assert.That(group.GetProperty("preferredOwners").GetArrayLength(), Is.Zero);
+        var resource = status.GetProperty("resources")[0];
+        foreach (var name in new[] { "name", "group", "type", "state", "node", "monitor", "persistentState", "restartCount", "applicationPid" })
+        {
+            Assert.That(resource.TryGetProperty(name, out _), Is.True, name);
+        }
+
+        Assert.That(resource.GetProperty("persistentState").GetString(), Is.EqualTo("Online"));
+        Assert.That(status.GetProperty("monitors").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(await Cli("status"), Does.Contain("GROUPS").And.Contain("app"));
+    }
+
+    [Test]
+    public async Task Administrators_offline_is_left_alone_and_online_brings_it_back()
+    {
+        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+
+        await Cli("resource", "offline", "fi");
+        await WaitForResourceAsync("fi", "Offline");
+        var resource = await ResourceAsync("fi");
+        Assert.That(resource.GetProperty("persistentState").GetString(), Is.EqualTo("Offline"));
+
+        await Cli("group", "online", "fi");
+        await WaitForResourceAsync("fi", "Online");
+    }
+
+    [Test]
+    public async Task Simulated_failure_applies_the_restart_policy()
+    {
+        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await WaitForResourceAsync("fi", "Online");
+
+        await Cli("resource", "fail", "fi");
+
+        await Eventually.Until(
+            async () => (await ResourceAsync("fi")) is var r && r.GetProperty("state").GetString() == "Online" && r.GetProperty("restartCount").GetInt32() == 1
+                ? "restarted" : null,
+            TimeSpan.FromSeconds(15), "the restart");
+        Assert.That(await Cli("log"), Does.Contain("Test-ClusterResourceFailure"));
+    }
+
+    [Test]
+    public async Task Failing_a_resource_that_is_not_online_is_refused()
+    {
+        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await Cli("resource", "offline", "fi");
+        await WaitForResourceAsync("fi", "Offline");
+
+        var (exitCode, _, error) = await ClusterCli.RunAsync("resource", "fail", "fi", "--dir", _directory);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("only an Online resource can fail"));
+    }
+
+    [Test]
+    public async Task Control_codes_reach_the_dll_and_bad_ones_are_clear_errors()
+    {
+        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+
+        Assert.That(await Cli("resource", "control", "fi", "Set", "OnlineDelayMs=5"), Does.Contain("OnlineDelayMs=5"));
+        var bad = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "OnlineDelayMs=soon", "--dir", _directory);
+        Assert.That(bad.Error, Does.Contain("must be an integer, not 'soon'"));
+        var unknown = await ClusterCli.RunAsync("resource", "control", "fi", "Explode", "--dir", _directory);
+        Assert.That(unknown.Error, Does.Contain("not 'Explode'"));
+        var malformed = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "nonsense", "--dir", _directory);
+        Assert.That(malformed.Error, Does.Contain("'nonsense' is not NAME=VALUE"));
+    }
+
+    [Test]
+    public async Task Verbs_on_an_unknown_resource_or_group_name_it()
+    {
+        var resource = await ClusterCli.RunAsync("resource", "online", "ghost", "--dir", _directory);
+        var group = await ClusterCli.RunAsync("group", "offline", "phantom", "--dir", _directory);
+
+        Assert.That(resource.Error, Does.Contain("Resource ghost is in no group"));
+        Assert.That(group.Error, Does.Contain("Group phantom is not hosted"));
+    }
+
+    private async Task<JsonElement> ResourceAsync(string name) =>
+        JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement.EnumerateArray()
+            .Single(r => r.GetProperty("name").GetString() == name).Clone();
+
+    private Task WaitForResourceAsync(string name, string state) =>
+        Eventually.Until(
+            async () => (await ResourceAsync(name)).GetProperty("state").GetString() == state ? state : null,
+            TimeSpan.FromSeconds(15), $"{name} {state}");
+
+    [Test]
     public async Task Monitor_kill_needs_exactly_one_target()
     {
         var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", _directory);

@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Cluster.Contracts.Admin.V1;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>
+/// The JSON shapes of nodes, groups, resources and monitors, shared by the list verbs and `status`.
+/// Scripts and scenario tests rely on these names.
+/// </summary>
+internal static class ClusterJson
+{
+    public static JsonObject Node(NodeRecord record, string state) => new()
+    {
+        ["name"] = record.Name,
+        ["state"] = state,
+        ["pid"] = record.Pid,
+        ["endpoint"] = record.Endpoint,
+    };
+
+    public static JsonObject Group(string node, Group group) => new()
+    {
+        ["name"] = group.Name,
+        ["state"] = group.State,
+        ["node"] = node,
+        ["preferredOwners"] = new JsonArray([.. group.PreferredOwners.Select(o => (JsonNode)JsonValue.Create(o))]),
+        ["resources"] = new JsonArray([.. group.Resources.Select(r => (JsonNode)JsonValue.Create(r))]),
+    };
+
+    public static JsonObject Resource(string node, Resource resource)
+    {
+        var item = new JsonObject
+        {
+            ["name"] = resource.Name,
+            ["group"] = resource.Group.Length > 0 ? resource.Group : null,
+            ["type"] = resource.Type,
+            ["state"] = StateNames.Of(resource.State),
+            ["node"] = node,
+            ["monitor"] = resource.MonitorId,
+            ["persistentState"] = StateNames.Of(resource.PersistentState),
+            ["restartCount"] = resource.RestartCount,
+        };
+        if (resource.ApplicationPid != 0)
+        {
+            item["applicationPid"] = resource.ApplicationPid;
+        }
+
+        return item;
+    }
+
+    public static JsonObject Monitor(string node, Contracts.Admin.V1.Monitor monitor) => new()
+    {
+        ["node"] = node,
+        ["id"] = monitor.Id,
+        ["pid"] = monitor.Pid,
+        ["dedicated"] = monitor.Dedicated,
+        ["resources"] = new JsonArray([.. monitor.Resources.Select(n => (JsonNode)JsonValue.Create(n))]),
+        ["started"] = DateTimeOffset.FromUnixTimeMilliseconds(monitor.StartedUnixMs).ToString("O"),
+        ["restarts"] = monitor.Restarts,
+    };
+}

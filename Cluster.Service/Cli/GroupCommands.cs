@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Cluster.Contracts.Admin.V1;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>`cluster group ...`.</summary>
+internal static class GroupCommands
+{
+    public static Command Create()
+    {
+        var group = new Command("group", "Inspect groups and set their persistent state");
+        group.Subcommands.Add(CreateList());
+        group.Subcommands.Add(CreatePersistentState("online", online: true));
+        group.Subcommands.Add(CreatePersistentState("offline", online: false));
+        return group;
+    }
+
+    private static Command CreateList()
+    {
+        var list = new Command("list", "List the groups of every node") { CommonOptions.Json, NodeConnections.NodeOption };
+        list.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var rows = await ListAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            if (parseResult.GetValue(CommonOptions.Json))
+            {
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Group(r.Node, r.Item))]))
+                    .ConfigureAwait(false);
+                return 0;
+            }
+
+            var output = parseResult.InvocationConfiguration.Output;
+            await output.WriteLineAsync($"{"NAME",-20} {"STATE",-14} {"NODE",-10} RESOURCES").ConfigureAwait(false);
+            foreach (var (node, g) in rows)
+            {
+                await output.WriteLineAsync($"{g.Name,-20} {g.State,-14} {node,-10} {string.Join(", ", g.Resources)}").ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return list;
+    }
+
+    public static Task<List<(string Node, Group Item)>> ListAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        NodeConnections.CollectAsync(
+            parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken);
+
+    private static Command CreatePersistentState(string verb, bool online)
+    {
+        var name = new Argument<string>("name") { Description = "The group" };
+        var command = new Command(verb, online
+            ? "Bring a group online in dependency order; clears its past failures"
+            : "Take a group offline in reverse dependency order; it is left alone")
+        {
+            name, NodeConnections.NodeOption,
+        };
+        command.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            using var client = NodeConnections.ConnectOne(parseResult);
+            await client.SetPersistentState(new SetPersistentStateRequest { Group = parseResult.GetValue(name)!, Online = online }, cancellationToken)
+                .ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

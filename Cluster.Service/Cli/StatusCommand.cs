@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>`cluster status`: nodes, groups, resources and monitors in one view.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var status = new Command("status", "Nodes, groups, resources and monitors in one view") { CommonOptions.Json };
+        status.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var nodes = await NodeConnections.ProbeAllAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var groups = await GroupCommands.ListAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var resources = await NodeConnections.CollectAsync(
+                parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
+                .ConfigureAwait(false);
+            var monitors = await NodeConnections.CollectAsync(
+                parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken)
+                .ConfigureAwait(false);
+            if (parseResult.GetValue(CommonOptions.Json))
+            {
+                await JsonOutput.WriteAsync(parseResult, new JsonObject
+                {
+                    ["nodes"] = new JsonArray([.. nodes.Select(n => (JsonNode)ClusterJson.Node(n.Record, n.State))]),
+                    ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)ClusterJson.Group(g.Node, g.Item))]),
+                    ["resources"] = new JsonArray([.. resources.Select(r => (JsonNode)ClusterJson.Resource(r.Node, r.Item))]),
+                    ["monitors"] = new JsonArray([.. monitors.Select(m => (JsonNode)ClusterJson.Monitor(m.Node, m.Item))]),
+                }).ConfigureAwait(false);
+                return 0;
+            }
+
+            var output = parseResult.InvocationConfiguration.Output;
+            await output.WriteLineAsync("NODES").ConfigureAwait(false);
+            foreach (var (record, state) in nodes)
+            {
+                await output.WriteLineAsync($"  {record.Name,-12} {state,-6} pid {record.Pid,-8} {record.Endpoint}").ConfigureAwait(false);
+            }
+
+            await output.WriteLineAsync("GROUPS").ConfigureAwait(false);
+            foreach (var (node, group) in groups)
+            {
+                await output.WriteLineAsync($"  {group.Name,-20} {group.State,-14} on {node}").ConfigureAwait(false);
+                foreach (var resource in resources.Where(r => r.Item.Group == group.Name))
+                {
+                    var r = resource.Item;
+                    await output.WriteLineAsync(
+                        $"    {r.Name,-18} {StateNames.Of(r.State),-15} {r.Type,-20} monitor {r.MonitorId}, restarts {r.RestartCount}"
+                        + (r.ApplicationPid != 0 ? $", pid {r.ApplicationPid}" : string.Empty)).ConfigureAwait(false);
+                }
+            }
+
+            await output.WriteLineAsync("MONITORS").ConfigureAwait(false);
+            foreach (var (node, m) in monitors)
+            {
+                await output.WriteLineAsync(
+                    $"  {node,-10} {m.Id,3} pid {m.Pid,-8} {(m.Dedicated ? "dedicated" : "shared"),-9} restarts {m.Restarts}: {string.Join(", ", m.Resources)}")
+                    .ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return status;
+    }
+}
