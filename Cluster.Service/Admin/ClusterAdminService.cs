@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
@@ -162,14 +163,18 @@ internal sealed class ClusterAdminService(
         return new HostResourceResponse { State = state, MonitorId = monitors.MonitorOf(spec.Name) };
     }
 
-    /// <summary>The resource's state once its first transition has settled (or the call's deadline ends the wait).</summary>
+    /// <summary>
+    /// The resource's state once its first transition has settled; after 10 s (a long OnlinePending, say)
+    /// or when the call is ending, whatever it is then.
+    /// </summary>
     private async Task<Contracts.Types.V1.ResourceState> SettledStateAsync(string name, CancellationToken cancellationToken)
     {
+        var patience = Stopwatch.StartNew();
         while (true)
         {
             var state = monitors.ListResources().Single(r => r.Name == name).State;
             if (state is Contracts.Types.V1.ResourceState.Online or Contracts.Types.V1.ResourceState.Failed
-                || cancellationToken.IsCancellationRequested)
+                || cancellationToken.IsCancellationRequested || patience.Elapsed > TimeSpan.FromSeconds(10))
             {
                 return state;
             }

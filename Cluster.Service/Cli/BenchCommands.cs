@@ -25,24 +25,9 @@ internal static class BenchCommands
         var payload = new Option<int>("--payload") { Description = "Payload bytes per message", DefaultValueFactory = _ => 32 };
         var transport = new Option<string>("--transport") { Description = "tcp, unix or all", DefaultValueFactory = _ => "all" };
         transport.AcceptOnlyFromAmong([.. s_transports, "all"]);
-        foreach (var positive in new[] { calls, payload })
-        {
-            positive.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{r.Option.Name} must be at least 1.");
-                }
-            });
-        }
-
-        warmup.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--warmup must not be negative.");
-            }
-        });
+        calls.AtLeast(1);
+        payload.AtLeast(1);
+        warmup.AtLeast(0);
         var rpc = new Command("rpc", "Unary gRPC round trips between two processes (TCP loopback and Unix socket)")
         {
             calls, warmup, payload, transport,
@@ -60,13 +45,7 @@ internal static class BenchCommands
     private static Command CreateRhs()
     {
         var trials = new Option<int>("--trials") { Description = "Trials per measurement", DefaultValueFactory = _ => 20 };
-        trials.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--trials must be at least 1.");
-            }
-        });
+        trials.AtLeast(1);
         var rhs = new Command("rhs", "Kill RHS and application processes for real; time detection and recovery; node memory")
         {
             trials,
@@ -79,13 +58,7 @@ internal static class BenchCommands
     private static Command CreateStore()
     {
         var writes = new Option<int>("--writes") { Description = "Sequential puts", DefaultValueFactory = _ => 2_000 };
-        writes.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--writes must be at least 1.");
-            }
-        });
+        writes.AtLeast(1);
         var printCommits = new Option<bool>("--print-commits") { Description = "Print each key once its put has committed", Hidden = true };
         var store = new Command("store", "Sequential puts to the embedded store in the cluster directory") { writes, printCommits };
         store.SetHandler((parseResult, cancellationToken) =>

@@ -21,7 +21,7 @@ internal static class GroupCommands
         var list = new Command("list", "List the groups of every node") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = await ListAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var rows = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(CommonOptions.Json))
             {
                 await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Group(r.Node, r.Item))]))
@@ -40,10 +40,6 @@ internal static class GroupCommands
         });
         return list;
     }
-
-    public static Task<List<(string Node, Group Item)>> ListAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
-        NodeConnections.CollectAsync(
-            parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken);
 
     private static Command CreatePersistentState(string verb, bool online)
     {

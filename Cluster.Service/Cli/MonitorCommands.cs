@@ -20,9 +20,7 @@ internal static class MonitorCommands
         var list = new Command("list", "List every node's monitors and the resources each hosts") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = await NodeConnections.CollectAsync(
-                parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken)
-                .ConfigureAwait(false);
+            var rows = await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false);
 
             if (parseResult.GetValue(CommonOptions.Json))
             {

@@ -35,13 +35,7 @@ internal static class NodeCommands
             Description = "The node's DeadlockTimeout: resources that set none, and RHS health pings (default 300000, as WSFC)",
             DefaultValueFactory = _ => 300_000,
         };
-        deadlock.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<uint>() < 100)
-            {
-                r.AddError("--deadlock-timeout-ms must be at least 100.");
-            }
-        });
+        deadlock.AtLeast(100u);
         var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {

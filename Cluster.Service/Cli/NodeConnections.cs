@@ -69,8 +69,17 @@ internal static class NodeConnections
         return rows;
     }
 
+    public static Task<List<(string Node, Contracts.Admin.V1.Resource Item)>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        CollectAsync(parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken);
+
+    public static Task<List<(string Node, Contracts.Admin.V1.Monitor Item)>> ListMonitorsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        CollectAsync(parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken);
+
+    public static Task<List<(string Node, Contracts.Admin.V1.Group Item)>> ListGroupsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        CollectAsync(parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken);
+
     /// <summary>Runs <paramref name="query"/> on every node that answers, with its name.</summary>
-    public static async Task<List<(string Node, T Item)>> CollectAsync<T>(
+    private static async Task<List<(string Node, T Item)>> CollectAsync<T>(
         ParseResult parseResult, Func<AdminClient, CancellationToken, Task<IEnumerable<T>>> query, CancellationToken cancellationToken)
     {
         var rows = new List<(string, T)>();

@@ -140,9 +140,7 @@ internal static class ResourceCommands
         var list = new Command("list", "List the resources of every node") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = await NodeConnections.CollectAsync(
-                parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
-                .ConfigureAwait(false);
+            var rows = await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false);
 
             if (parseResult.GetValue(CommonOptions.Json))
             {

@@ -12,13 +12,9 @@ internal static class StatusCommand
         status.SetHandler(async (parseResult, cancellationToken) =>
         {
             var nodes = await NodeConnections.ProbeAllAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            var groups = await GroupCommands.ListAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            var resources = await NodeConnections.CollectAsync(
-                parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
-                .ConfigureAwait(false);
-            var monitors = await NodeConnections.CollectAsync(
-                parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken)
-                .ConfigureAwait(false);
+            var groups = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var resources = await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var monitors = await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(CommonOptions.Json))
             {
                 await JsonOutput.WriteAsync(parseResult, new JsonObject

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using System.Numerics;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>Range checks for numeric options, with the error naming the option.</summary>
+internal static class OptionValidation
+{
+    public static Option<T> AtLeast<T>(this Option<T> option, T minimum)
+        where T : struct, INumber<T>
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<T>();
+            if (value < minimum)
+            {
+                result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
+            }
+        });
+        return option;
+    }
+}
