@@ -38,7 +38,8 @@ internal static class NodeMemory
         }
     }
 
-    private static IEnumerable<int> ChildrenOf(int parent)
+    /// <summary>The processes whose parent is <paramref name="parent"/>, from /proc.</summary>
+    public static IEnumerable<int> ChildrenOf(int parent)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {

@@ -27,6 +27,7 @@ internal static class RhsBenchmark
         var appFailed = new List<TimeSpan>();
         var restarted = new List<TimeSpan>();
         var restartedAfterDelay = new List<TimeSpan>();
+        var hangOvershoot = new List<TimeSpan>();
         await using (recorder.ConfigureAwait(false))
         {
             await using (manager.ConfigureAwait(false))
@@ -52,17 +53,21 @@ internal static class RhsBenchmark
                     appFailed.Add(failed);
                     restarted.Add(running);
                     restartedAfterDelay.Add((await KillApplicationAsync(manager, recorder, "app-delayed").ConfigureAwait(false)).Running);
+                    hangOvershoot.Add(await HangAsync(manager, recorder, builtIns, trial).ConfigureAwait(false));
                 }
             }
         }
 
         output.WriteLine($"{trials} trials each; real RHS and application processes; times from the kill(2) call; each trial starts with the warm standby RHS ready");
-        output.WriteLine($"{"measurement",-46} {"median ms",10} {"max ms",10}");
+        output.WriteLine($"{"measurement",-55} {"median ms",10} {"max ms",10}");
         Report(output, "kill -9 RHS -> node notices (event 1146)", noticed);
         Report(output, "kill -9 RHS -> replacement serves its resources", serving);
         Report(output, "kill -9 application -> resource Failed", appFailed);
         Report(output, "kill -9 application -> running again (delay 0)", restarted);
         Report(output, "kill -9 application -> running again (delay 500)", restartedAfterDelay);
+        Report(output, $"hang in Online -> 1230, beyond DeadlockTimeout {HangDeadlock.TotalMilliseconds:0} ms", hangOvershoot);
+        var nodeKill = await NodeKill.MeasureAsync(Math.Min(trials, 5), cancellationToken).ConfigureAwait(false);
+        Report(output, $"kill -9 node -> its RHS and apps gone ({nodeKill.Count} trials)", nodeKill);
         var (node, rhs) = await NodeMemory.MeasureAsync(cancellationToken).ConfigureAwait(false);
         output.WriteLine(
             $"RSS of an idle node (no resources): node {node / 1024.0:0.0} MiB + {rhs.Count} RHS (shared, warm standby) "
@@ -82,6 +87,33 @@ internal static class RhsBenchmark
         await manager.OnlineAsync("fi").ConfigureAwait(false);
         var servingAt = Stopwatch.GetTimestamp();
         return (Stopwatch.GetElapsedTime(killedAt, noticedAt), Stopwatch.GetElapsedTime(killedAt, servingAt));
+    }
+
+    private static readonly TimeSpan HangDeadlock = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A resource that hangs in Online, in an RHS of its own: how long after its DeadlockTimeout the
+    /// deadlock (event 1230) is declared. Then the resource is closed again.
+    /// </summary>
+    private static async Task<TimeSpan> HangAsync(MonitorManager manager, MonitorEventRecorder recorder, BuiltInResourceTypes builtIns, int trial)
+    {
+        var name = $"hang-{trial}";
+        var spec = Spec(builtIns, name, "FaultInjection", new() { ["HangIn"] = "Online" }, separate: true) with { DeadlockTimeout = HangDeadlock };
+        await manager.OpenAsync(spec).ConfigureAwait(false);
+        var calledAt = Stopwatch.GetTimestamp();
+        try
+        {
+            await manager.OnlineAsync(name).ConfigureAwait(false);
+        }
+        catch (Grpc.RpcException)
+        {
+            // Expected: the call deadlocked.
+        }
+
+        var (_, declaredAt) = await recorder.WaitForAsync(
+            e => e.Kind == MonitorEventKind.Deadlock && e.Resource == name, "the deadlock", s_wait).ConfigureAwait(false);
+        await manager.CloseAsync(name).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(calledAt, declaredAt) - HangDeadlock;
     }
 
     /// <summary>Kills the application; times its Failed event and the RCM's restart (Online again), both from the kill.</summary>
@@ -136,6 +168,6 @@ internal static class RhsBenchmark
     private static void Report(TextWriter output, string what, List<TimeSpan> samples)
     {
         var summary = new LatencySummary(samples);
-        output.WriteLine($"{what,-46} {summary.MedianMicroseconds / 1000,10:0.00} {summary.MaxMicroseconds / 1000,10:0.00}");
+        output.WriteLine($"{what,-55} {summary.MedianMicroseconds / 1000,10:0.00} {summary.MaxMicroseconds / 1000,10:0.00}");
     }
 }
