@@ -23,6 +23,9 @@ internal sealed class ClusterDirectory
 
     public string NodesPath => Path.Combine(Root, "nodes");
 
+    /// <summary>The embedded cluster store, shared by the nodes of this directory.</summary>
+    public string StorePath => Path.Combine(Root, "cluster.db");
+
     /// <summary>The cluster log: one file per node, logs/NODE.log.</summary>
     public string LogsPath => Path.Combine(Root, "logs");
 

@@ -22,6 +22,10 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
         Method<ListResourcesRequest, ListResourcesResponse>("ListResources");
     private static readonly GrpcMethod<HostResourceRequest, HostResourceResponse> s_hostResource =
         Method<HostResourceRequest, HostResourceResponse>("HostResource");
+    private static readonly GrpcMethod<RegisterResourceTypeRequest, RegisterResourceTypeResponse> s_registerType =
+        Method<RegisterResourceTypeRequest, RegisterResourceTypeResponse>("RegisterResourceType");
+    private static readonly GrpcMethod<ListResourceTypesRequest, ListResourceTypesResponse> s_listTypes =
+        Method<ListResourceTypesRequest, ListResourceTypesResponse>("ListResourceTypes");
     private static readonly GrpcMethod<ListGroupsRequest, ListGroupsResponse> s_listGroups = Method<ListGroupsRequest, ListGroupsResponse>("ListGroups");
     private static readonly GrpcMethod<SetPersistentStateRequest, SetPersistentStateResponse> s_setPersistentState =
         Method<SetPersistentStateRequest, SetPersistentStateResponse>("SetPersistentState");
@@ -61,6 +65,12 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
 
     public Task<FailResourceResponse> FailResource(FailResourceRequest request, CancellationToken cancellationToken = default) =>
         Call(s_failResource, request, cancellationToken);
+
+    public Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, CancellationToken cancellationToken = default) =>
+        Call(s_registerType, request, cancellationToken);
+
+    public Task<ListResourceTypesResponse> ListResourceTypes(CancellationToken cancellationToken = default) =>
+        Call(s_listTypes, new ListResourceTypesRequest(), cancellationToken);
 
     public void Dispose() => channel.Dispose();
 

@@ -3,6 +3,7 @@ using Cluster.Contracts.Admin.V1;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
 using Cluster.Grpc.Server;
+using Cluster.Service.Catalog;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 
@@ -10,7 +11,7 @@ namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
 internal sealed class ClusterAdminService(
-    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, BuiltInResourceTypes builtIns)
+    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types)
 {
     public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
@@ -127,6 +128,20 @@ internal sealed class ClusterAdminService(
         return Task.FromResult(new FailResourceResponse());
     }
 
+    public async Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, ServerCallContext context) =>
+        new() { Info = await types.RegisterAsync(request.Name, request.DllPath, context.CancellationToken) };
+
+    public async Task<ListResourceTypesResponse> ListResourceTypes(ListResourceTypesRequest request, ServerCallContext context)
+    {
+        var response = new ListResourceTypesResponse();
+        foreach (var type in await types.ListAsync(context.CancellationToken))
+        {
+            response.ResourceTypes.Add(await monitors.LoadTypeAsync(type));
+        }
+
+        return response;
+    }
+
     public async Task<HostResourceResponse> HostResource(HostResourceRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -143,11 +158,9 @@ internal sealed class ClusterAdminService(
         var spec = new ResourceSpec
         {
             Name = request.Name,
-            Type = new ResourceTypeRef
-            {
-                Name = request.Type,
-                DllPath = request.DllPath.Length > 0 ? request.DllPath : builtIns.DllPathOf(request.Type),
-            },
+            Type = request.DllPath.Length > 0
+                ? new ResourceTypeRef { Name = request.Type, DllPath = request.DllPath }
+                : await types.ResolveAsync(request.Type, context.CancellationToken),
             Properties = request.Properties,
             SeparateMonitor = request.SeparateMonitor,
             LooksAlivePollInterval = Milliseconds(request.LooksAlivePollIntervalMs),

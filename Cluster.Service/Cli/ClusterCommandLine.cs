@@ -14,6 +14,7 @@ internal static class ClusterCommandLine
         };
         root.Subcommands.Add(NodeCommands.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ResourceTypeCommands.Create());
         root.Subcommands.Add(GroupCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ResourceCommands.Create());

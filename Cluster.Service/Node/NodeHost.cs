@@ -2,9 +2,11 @@ using System.Reflection;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
+using Cluster.Service.Catalog;
 using Cluster.Service.ClusterLog;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
+using Cluster.Service.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Node;
@@ -33,6 +35,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             },
             loggerFactory);
         using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"));
+        var store = SqliteClusterStore.Open(directory.StorePath);
+        await using var storeLifetime = store.ConfigureAwait(false);
+        var types = new ResourceTypeRegistry(store, monitors.LoadTypeAsync);
         var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
         {
             OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
@@ -43,7 +48,13 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             await using (rcm.ConfigureAwait(false))
             {
                 await monitors.StartAsync(stopping).ConfigureAwait(false);
-                await ServeAdminAsync(directory, token, monitors, rcm, stopping).ConfigureAwait(false);
+                var builtIns = new BuiltInResourceTypes();
+                foreach (var name in BuiltInResourceTypes.Names)
+                {
+                    await types.EnsureAsync(name, builtIns.DllPath, stopping).ConfigureAwait(false);
+                }
+
+                await ServeAdminAsync(directory, token, monitors, rcm, types, stopping).ConfigureAwait(false);
                 LogNodeStopping(_logger, options.Name);
             }
         }
@@ -52,7 +63,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
     }
 
     private async Task ServeAdminAsync(
-        ClusterDirectory directory, string token, MonitorManager monitors, ResourceControlManager rcm, CancellationToken stopping)
+        ClusterDirectory directory, string token, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types,
+        CancellationToken stopping)
     {
         var server = new GrpcServer(new GrpcServerOptions
         {
@@ -69,7 +81,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
                 monitors,
                 rcm,
-                new BuiltInResourceTypes()));
+                types));
         await using (server.ConfigureAwait(false))
         {
             await server.StartAsync(stopping).ConfigureAwait(false);

@@ -13,9 +13,14 @@ public sealed class NodeMonitorTests
     private Process _node = null!;
 
     [SetUp]
-    public async Task StartNode()
+    public async Task CreateClusterAndStartNode()
     {
         _directory = ClusterCli.NewClusterDirectory();
+        await StartNodeAsync();
+    }
+
+    private async Task StartNodeAsync()
+    {
         _node = ClusterCli.Start("node", "run", "--name", "n1", "--dir", _directory, "--deadlock-timeout-ms", "1000");
         await Eventually.Until(
             async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", _directory)) is { ExitCode: 0 } list
@@ -221,6 +226,52 @@ public sealed class NodeMonitorTests
             TimeSpan.FromSeconds(15), $"{name} {state}");
 
     [Test]
+    public async Task Built_in_types_are_registered_and_described_by_their_dll()
+    {
+        var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray().ToList();
+
+        Assert.That(types.Select(t => t.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "FaultInjection", "GenericApplication" }));
+        var generic = types.Single(t => t.GetProperty("name").GetString() == "GenericApplication");
+        Assert.That(generic.GetProperty("dllPath").GetString(), Does.EndWith("Cluster.Resources.dll"));
+        Assert.That(generic.GetProperty("entryPoints").EnumerateArray().Select(e => e.GetString()), Does.Contain("IsAlive").And.Contain("Terminate"));
+        var commandLine = generic.GetProperty("properties").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "CommandLine");
+        Assert.That(commandLine.GetProperty("required").GetBoolean(), Is.True);
+    }
+
+    [TestCase("/nonexistent/Nothing.dll", "FaultInjection", "Resource DLL '/nonexistent/Nothing.dll' does not exist")]
+    [TestCase("BUILTIN", "NoSuchType", "has no resource type 'NoSuchType'")]
+    public async Task Registering_a_type_whose_dll_does_not_serve_it_is_refused_and_changes_nothing(string dll, string name, string message)
+    {
+        var path = dll == "BUILTIN" ? Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") : dll;
+        var before = await Cli("resourcetype", "list", "--json");
+
+        var (exitCode, _, error) = await ClusterCli.RunAsync("resourcetype", "register", name, "--dll", path, "--dir", _directory);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain(message));
+        Assert.That(await Cli("resourcetype", "list", "--json"), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task Registered_type_survives_a_node_restart_and_resources_use_it()
+    {
+        var copy = Path.Combine(_directory, "dlls", "Cluster.Resources.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll"), copy);
+        Assert.That(await Cli("resourcetype", "register", "FaultInjection", "--dll", copy), Does.Contain($"registered FaultInjection from {copy}"));
+
+        _node.Kill(entireProcessTree: true);
+        await _node.WaitForExitAsync();
+        _node.Dispose();
+        await StartNodeAsync();
+
+        var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray();
+        Assert.That(types.Single(t => t.GetProperty("name").GetString() == "FaultInjection").GetProperty("dllPath").GetString(), Is.EqualTo(copy),
+            "the node's start did not overwrite the registration");
+        Assert.That(await Cli("resource", "host", "fi", "--type", "FaultInjection"), Does.Contain("fi: Online"));
+    }
+
+    [Test]
     public async Task Monitor_kill_needs_exactly_one_target()
     {
         var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", _directory);
@@ -240,7 +291,7 @@ public sealed class NodeMonitorTests
 
     [TestCase("--prop", "Nonsense", "'Nonsense' is not NAME=VALUE")]
     [TestCase("--prop", "OnlineDelayMs=soon", "must be an integer, not 'soon'")]
-    [TestCase("--type", "NoSuchType", "'NoSuchType' is not a built-in resource type")]
+    [TestCase("--type", "NoSuchType", "Resource type 'NoSuchType' is not registered (registered: FaultInjection, GenericApplication)")]
     public async Task Resource_host_rejects_bad_input_and_changes_nothing(string option, string value, string message)
     {
         string[] args = option == "--type"
