@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Service.Admin;
 
@@ -16,34 +15,24 @@ internal static class NodeKill
         var samples = new List<TimeSpan>();
         for (var trial = 0; trial < trials; trial++)
         {
-            var directory = new ClusterDirectory(Path.Combine(Path.GetTempPath(), $"cluster-bench-kill-{Environment.ProcessId}-{trial}"));
-            var start = SelfExecutable.StartInfo("node", ["node", "run", "--name", "victim", "--dir", directory.Root]);
-            var info = new ProcessStartInfo(start.FileName) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var argument in start.Arguments)
+            var node = BenchNode.Start("victim");
+            await using (node.ConfigureAwait(false))
             {
-                info.ArgumentList.Add(argument);
-            }
+                List<int> ours;
+                using (var client = await node.ConnectAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    ours = await StartApplicationsAsync(client, cancellationToken).ConfigureAwait(false);
+                }
 
-            using var node = Process.Start(info)!;
-            node.BeginOutputReadLine();
-            try
-            {
-                var ours = await StartResourcesAsync(directory, cancellationToken).ConfigureAwait(false);
-                ours.AddRange(NodeMemory.ChildrenOf(node.Id)); // every RHS, the warm standby included
+                ours.AddRange(ProcFs.ChildrenOf(node.Process.Id)); // every RHS, the warm standby included
                 var killedAt = Stopwatch.GetTimestamp();
-                node.Kill(entireProcessTree: false);
-                while (ours.Any(IsRunning))
+                node.Process.Kill(entireProcessTree: false);
+                while (ours.Any(ProcFs.IsRunning))
                 {
                     await Task.Delay(1, cancellationToken).ConfigureAwait(false);
                 }
 
                 samples.Add(Stopwatch.GetElapsedTime(killedAt));
-            }
-            finally
-            {
-                node.Kill(entireProcessTree: true);
-                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                Directory.Delete(directory.Root, recursive: true);
             }
         }
 
@@ -51,14 +40,8 @@ internal static class NodeKill
     }
 
     /// <summary>Hosts the two applications; answers their PIDs.</summary>
-    private static async Task<List<int>> StartResourcesAsync(ClusterDirectory directory, CancellationToken cancellationToken)
+    private static async Task<List<int>> StartApplicationsAsync(AdminClient client, CancellationToken cancellationToken)
     {
-        for (var i = 0; i < 600 && directory.ReadNodeRecords().Count == 0; i++)
-        {
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-
-        using var client = AdminClient.Connect(directory.ReadNodeRecords()[0], directory.ReadToken());
         foreach (var (name, separate) in new[] { ("shared-app", false), ("own-app", true) })
         {
             var request = new HostResourceRequest { Name = name, Type = "GenericApplication", SeparateMonitor = separate };
@@ -75,20 +58,6 @@ internal static class NodeKill
             }
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A zombie counts as gone: it is dead, only not yet reaped by PID 1.</summary>
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 }

@@ -38,8 +38,26 @@ internal static class RpcBenchmark
         string transport, int calls, int warmup, int payloadBytes, CancellationToken cancellationToken)
     {
         var start = SelfExecutable.StartInfo(PluginKind, ["bench", "serve", "--transport", transport]);
-        await using var peer = await PluginProcess.StartAsync(start, cancellationToken).ConfigureAwait(false);
-        using var channel = GrpcChannel.Create(peer.Handshake.Endpoint);
+        var peer = await PluginProcess.StartAsync(start, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await MeasureAsync(peer.Handshake.Endpoint, calls, warmup, payloadBytes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The peer is killed, not asked to leave, so its socket file is ours to remove.
+            await peer.DisposeAsync().ConfigureAwait(false);
+            if (peer.Handshake.Endpoint.IsUnixSocket)
+            {
+                File.Delete(peer.Handshake.Endpoint.UnixPath!);
+            }
+        }
+    }
+
+    private static async Task<(LatencySummary Latency, double CallsPerSecond)> MeasureAsync(
+        GrpcEndpoint endpoint, int calls, int warmup, int payloadBytes, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.Create(endpoint);
         var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[payloadBytes]) };
         var options = new CallOptions(TimeSpan.FromSeconds(10), CancellationToken: cancellationToken);
 

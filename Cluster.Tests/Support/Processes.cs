@@ -6,18 +6,5 @@ public static class Processes
     /// Whether a process runs. A zombie counts as exited: it is dead, merely not reaped yet (PID 1
     /// here reaps orphans only every 1.6 s or so).
     /// </summary>
-    public static bool IsRunning(int pid)
-    {
-        var stat = $"/proc/{pid}/stat";
-        try
-        {
-            var text = File.ReadAllText(stat);
-            // The state follows the command name in parentheses, which may itself contain spaces.
-            return text[(text.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    public static bool IsRunning(int pid) => Cluster.Service.Bench.ProcFs.IsRunning(pid);
 }

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace Cluster.Service.Bench;
+
+/// <summary>What Linux's /proc tells about processes that are not our children.</summary>
+internal static class ProcFs
+{
+    /// <summary>Whether it runs; a zombie counts as gone (dead, only not yet reaped by PID 1).</summary>
+    public static bool IsRunning(int pid) => State(pid) is { } state && state != 'Z';
+
+    /// <summary>The processes whose parent is <paramref name="parent"/>.</summary>
+    public static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid)
+                && Fields(pid) is { } fields
+                && int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>VmRSS in KiB.</summary>
+    public static long ResidentKib(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    private static char? State(int pid) => Fields(pid) is { } fields ? fields[0][0] : null;
+
+    /// <summary>The fields of /proc/PID/stat after the parenthesised command name: state, ppid, ...</summary>
+    private static string[]? Fields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null; // it exited while we looked
+        }
+    }
+}
