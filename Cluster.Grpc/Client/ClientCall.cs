@@ -16,7 +16,6 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly MessageParser<TResponse> _parser;
-    private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource? _deadline;
     private readonly CancellationTokenSource _linked;
     private readonly GrpcCallInfo? _trace;
@@ -33,7 +32,6 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
         Path = path;
         var clock = channel.Options.TimeProvider;
         _startedAt = clock.GetTimestamp();
-        _callerToken = options.CancellationToken;
         _deadline = options.Timeout is { } timeout ? new CancellationTokenSource(timeout, clock) : null;
         _linked = CancellationTokenSource.CreateLinkedTokenSource(
             options.CancellationToken, extraToken, _deadline?.Token ?? CancellationToken.None);
@@ -148,8 +146,6 @@ internal sealed class ClientCall<TResponse> : IAsyncDisposable
             RpcException rpc => rpc.Status,
             OperationCanceledException when _deadline?.IsCancellationRequested == true =>
                 new Status(StatusCode.DeadlineExceeded, $"Deadline of {Timeout} exceeded calling {Path}."),
-            OperationCanceledException when _callerToken.IsCancellationRequested =>
-                new Status(StatusCode.Cancelled, $"Call to {Path} was cancelled."),
             OperationCanceledException => new Status(StatusCode.Cancelled, $"Call to {Path} was cancelled."),
             HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } e =>
                 new Status(StatusCode.Unavailable, $"Cannot connect to {_channel.Endpoint}: {e.Message}"),

@@ -48,13 +48,4 @@ public static class GrpcMethod
 
         return new GrpcMethod<TRequest, TResponse>($"/{service.FullName}/{name}", method.IsServerStreaming);
     }
-
-    /// <summary>A method known only by its path, e.g. to probe a server for one it does not implement.</summary>
-    public static GrpcMethod<TRequest, TResponse> Unchecked<TRequest, TResponse>(string path, bool isServerStreaming = false)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new()
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        return new GrpcMethod<TRequest, TResponse>(path, isServerStreaming);
-    }
 }

@@ -66,12 +66,12 @@ internal sealed partial class GrpcRequestDispatcher
         }
 
         using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        DateTimeOffset? deadline = null;
         if (timeout is { } limit)
         {
             callCancellation.CancelAfter(limit);
+            deadline = clock.GetUtcNow() + limit;
         }
-
-        var deadline = timeout is { } t2 ? clock.GetUtcNow() + t2 : (DateTimeOffset?)null;
         var context = new ServerCallContext(path, peer, metadata, deadline, callCancellation.Token);
         using var call = new ServerCall(http, context, _options, trace);
         status = await RunAsync(method!, call, request, callCancellation.Token, http.RequestAborted).ConfigureAwait(false);

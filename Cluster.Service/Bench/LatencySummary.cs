@@ -20,8 +20,6 @@ internal sealed class LatencySummary
 
     public double MaxMicroseconds => _sortedMicroseconds[^1];
 
-    public double MinMicroseconds => _sortedMicroseconds[0];
-
     /// <summary>The nearest-rank percentile.</summary>
     public double Percentile(double percent)
     {

@@ -18,7 +18,6 @@ internal static class RhsBenchmark
 
     public static async Task<int> RunAsync(int trials, TextWriter output, CancellationToken cancellationToken)
     {
-        var builtIns = new BuiltInResourceTypes();
         var manager = new MonitorManager(new MonitorOptions { DeadlockTimeout = TimeSpan.FromSeconds(5) }, NullLoggerFactory.Instance);
         var rcm = new ResourceControlManager(manager, TimeProvider.System, NullLoggerFactory.Instance);
         var recorder = new MonitorEventRecorder(manager, rcm.OnMonitorEvent);
@@ -35,12 +34,12 @@ internal static class RhsBenchmark
             {
                 await manager.StartAsync(cancellationToken).ConfigureAwait(false);
                 // fi is not under the RCM: the benchmark itself brings it back, to time the replacement RHS.
-                await manager.OpenAsync(Spec(builtIns, "fi", "FaultInjection", [], separate: false)).ConfigureAwait(false);
+                await manager.OpenAsync(Spec("fi", "FaultInjection", [], separate: false)).ConfigureAwait(false);
                 await manager.OnlineAsync("fi").ConfigureAwait(false);
                 // The applications are under the RCM, each in a group of its own and a dedicated RHS. The
                 // threshold is raised so that the trials do not exhaust it; the delays are the measured variable.
-                await HostApplicationAsync(rcm, builtIns, "app", TimeSpan.Zero).ConfigureAwait(false);
-                await HostApplicationAsync(rcm, builtIns, "app-delayed", new RestartPolicy().Delay).ConfigureAwait(false);
+                await HostApplicationAsync(rcm, "app", TimeSpan.Zero).ConfigureAwait(false);
+                await HostApplicationAsync(rcm, "app-delayed", new RestartPolicy().Delay).ConfigureAwait(false);
 
                 for (var trial = 0; trial < trials && !cancellationToken.IsCancellationRequested; trial++)
                 {
@@ -53,7 +52,7 @@ internal static class RhsBenchmark
                     appFailed.Add(failed);
                     restarted.Add(running);
                     restartedAfterDelay.Add((await KillApplicationAsync(manager, recorder, "app-delayed").ConfigureAwait(false)).Running);
-                    hangOvershoot.Add(await HangAsync(manager, recorder, builtIns, trial).ConfigureAwait(false));
+                    hangOvershoot.Add(await HangAsync(manager, recorder, trial).ConfigureAwait(false));
                 }
             }
         }
@@ -95,10 +94,10 @@ internal static class RhsBenchmark
     /// A resource that hangs in Online, in an RHS of its own: how long after its DeadlockTimeout the
     /// deadlock (event 1230) is declared. Then the resource is closed again.
     /// </summary>
-    private static async Task<TimeSpan> HangAsync(MonitorManager manager, MonitorEventRecorder recorder, BuiltInResourceTypes builtIns, int trial)
+    private static async Task<TimeSpan> HangAsync(MonitorManager manager, MonitorEventRecorder recorder, int trial)
     {
         var name = $"hang-{trial}";
-        var spec = Spec(builtIns, name, "FaultInjection", new() { ["HangIn"] = "Online" }, separate: true) with { DeadlockTimeout = HangDeadlock };
+        var spec = Spec(name, "FaultInjection", new() { ["HangIn"] = "Online" }, separate: true) with { DeadlockTimeout = HangDeadlock };
         await manager.OpenAsync(spec).ConfigureAwait(false);
         var calledAt = Stopwatch.GetTimestamp();
         try
@@ -132,9 +131,9 @@ internal static class RhsBenchmark
         return (Stopwatch.GetElapsedTime(killedAt, failedAt), Stopwatch.GetElapsedTime(killedAt, runningAt));
     }
 
-    private static async Task HostApplicationAsync(ResourceControlManager rcm, BuiltInResourceTypes builtIns, string name, TimeSpan delay)
+    private static async Task HostApplicationAsync(ResourceControlManager rcm, string name, TimeSpan delay)
     {
-        var spec = Spec(builtIns, name, "GenericApplication", new() { ["CommandLine"] = "sleep 3600" }, separate: true);
+        var spec = Spec(name, "GenericApplication", new() { ["CommandLine"] = "sleep 3600" }, separate: true);
         await rcm.HostGroupAsync(
             GroupDefinition.Create(name, [new ResourceDefinition(name, [], new RestartPolicy { Delay = delay, Threshold = 1_000_000 })]),
             new Dictionary<string, ResourceSpec> { [name] = spec }).ConfigureAwait(false);
@@ -156,10 +155,10 @@ internal static class RhsBenchmark
         throw new TimeoutException("The application did not come back online.");
     }
 
-    private static ResourceSpec Spec(BuiltInResourceTypes builtIns, string name, string type, Dictionary<string, string> properties, bool separate) => new()
+    private static ResourceSpec Spec(string name, string type, Dictionary<string, string> properties, bool separate) => new()
     {
         Name = name,
-        Type = new ResourceTypeRef { Name = type, DllPath = builtIns.DllPathOf(type) },
+        Type = new ResourceTypeRef { Name = type, DllPath = BuiltInResourceTypes.DllPath },
         Properties = properties,
         SeparateMonitor = separate,
         DeadlockTimeout = TimeSpan.FromSeconds(5),

@@ -11,8 +11,12 @@ internal static class GroupCommands
     {
         var group = new Command("group", "Inspect groups and set their persistent state");
         group.Subcommands.Add(CreateList());
-        group.Subcommands.Add(CreatePersistentState("online", online: true));
-        group.Subcommands.Add(CreatePersistentState("offline", online: false));
+        group.Subcommands.Add(PersistentStateCommand.Create(
+            "online", "Bring a group online in dependency order; clears its past failures", "group",
+            name => new SetPersistentStateRequest { Group = name, Online = true }));
+        group.Subcommands.Add(PersistentStateCommand.Create(
+            "offline", "Take a group offline in reverse dependency order; it is left alone", "group",
+            name => new SetPersistentStateRequest { Group = name, Online = false }));
         return group;
     }
 
@@ -39,24 +43,5 @@ internal static class GroupCommands
             return 0;
         });
         return list;
-    }
-
-    private static Command CreatePersistentState(string verb, bool online)
-    {
-        var name = new Argument<string>("name") { Description = "The group" };
-        var command = new Command(verb, online
-            ? "Bring a group online in dependency order; clears its past failures"
-            : "Take a group offline in reverse dependency order; it is left alone")
-        {
-            name, NodeConnections.NodeOption,
-        };
-        command.SetHandler(async (parseResult, cancellationToken) =>
-        {
-            using var client = NodeConnections.ConnectOne(parseResult);
-            await client.SetPersistentState(new SetPersistentStateRequest { Group = parseResult.GetValue(name)!, Online = online }, cancellationToken)
-                .ConfigureAwait(false);
-            return 0;
-        });
-        return command;
     }
 }

@@ -12,8 +12,12 @@ internal static class ResourceCommands
         var resource = new Command("resource", "Host and inspect resources");
         resource.Subcommands.Add(CreateHost());
         resource.Subcommands.Add(CreateList());
-        resource.Subcommands.Add(CreatePersistentState("online", online: true));
-        resource.Subcommands.Add(CreatePersistentState("offline", online: false));
+        resource.Subcommands.Add(PersistentStateCommand.Create(
+            "online", "Bring a resource online (with what it depends on); its persistent state becomes Online", "resource",
+            name => new SetPersistentStateRequest { Resource = name, Online = true }));
+        resource.Subcommands.Add(PersistentStateCommand.Create(
+            "offline", "Take a resource offline (with what depends on it); its persistent state becomes Offline, and it is left alone", "resource",
+            name => new SetPersistentStateRequest { Resource = name, Online = false }));
         resource.Subcommands.Add(CreateControl());
         resource.Subcommands.Add(CreateFail());
         return resource;
@@ -66,25 +70,6 @@ internal static class ResourceCommands
             return 0;
         });
         return host;
-    }
-
-    private static Command CreatePersistentState(string verb, bool online)
-    {
-        var name = new Argument<string>("name") { Description = "The resource" };
-        var command = new Command(verb, online
-            ? "Bring a resource online (with what it depends on); its persistent state becomes Online"
-            : "Take a resource offline (with what depends on it); its persistent state becomes Offline, and it is left alone")
-        {
-            name, NodeConnections.NodeOption,
-        };
-        command.SetHandler(async (parseResult, cancellationToken) =>
-        {
-            using var client = NodeConnections.ConnectOne(parseResult);
-            await client.SetPersistentState(new SetPersistentStateRequest { Resource = parseResult.GetValue(name)!, Online = online }, cancellationToken)
-                .ConfigureAwait(false);
-            return 0;
-        });
-        return command;
     }
 
     private static Command CreateControl()

@@ -143,14 +143,6 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         return ApplyTransition(resource, response.State, response.Message, ResourceState.Offline, ResourceState.OfflinePending);
     }
 
-    public async Task TerminateAsync(string name)
-    {
-        var resource = Find(name);
-        await CallAsync(resource, "Terminate", (rhs, deadline) =>
-            rhs.Client.Terminate(new TerminateRequest { Resource = name }, deadline)).ConfigureAwait(false);
-        SetState(resource, ResourceState.Offline, "terminated");
-    }
-
     public async Task<IReadOnlyDictionary<string, string>> ControlAsync(string name, string code, IReadOnlyDictionary<string, string> arguments)
     {
         var resource = Find(name);

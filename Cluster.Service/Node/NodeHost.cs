@@ -48,10 +48,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             await using (rcm.ConfigureAwait(false))
             {
                 await monitors.StartAsync(stopping).ConfigureAwait(false);
-                var builtIns = new BuiltInResourceTypes();
                 foreach (var name in BuiltInResourceTypes.Names)
                 {
-                    await types.EnsureAsync(name, builtIns.DllPath, stopping).ConfigureAwait(false);
+                    await types.EnsureAsync(name, BuiltInResourceTypes.DllPath, stopping).ConfigureAwait(false);
                 }
 
                 await ServeAdminAsync(directory, token, monitors, rcm, types, stopping).ConfigureAwait(false);

@@ -240,6 +240,7 @@ public sealed class NodeMonitorTests
 
     [TestCase("/nonexistent/Nothing.dll", "FaultInjection", "Resource DLL '/nonexistent/Nothing.dll' does not exist")]
     [TestCase("BUILTIN", "NoSuchType", "has no resource type 'NoSuchType'")]
+    [TestCase("BUILTIN", "bad/name", "'bad/name' is not a resource type name")]
     public async Task Registering_a_type_whose_dll_does_not_serve_it_is_refused_and_changes_nothing(string dll, string name, string message)
     {
         var path = dll == "BUILTIN" ? Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") : dll;
