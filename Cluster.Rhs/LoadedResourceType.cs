@@ -40,45 +40,8 @@ internal sealed class LoadedResourceType
     public Resource CreateInstance() => (Resource)Activator.CreateInstance(Type)!;
 
     /// <summary>Applies defaults and checks every value; the first error names the property.</summary>
-    public IReadOnlyDictionary<string, string> ValidateProperties(IReadOnlyDictionary<string, string> given, out string? error)
-    {
-        error = null;
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in given)
-        {
-            if (!Properties.TryGetValue(key, out var declaration))
-            {
-                error = $"resource type {Name} has no property {key} (it has: {(Properties.Count == 0 ? "none" : string.Join(", ", Properties.Keys))})";
-                return values;
-            }
-
-            if (ResourceProperties.Validate(declaration, value) is { } problem)
-            {
-                error = problem;
-                return values;
-            }
-
-            values[key] = value;
-        }
-
-        foreach (var declaration in Properties.Values)
-        {
-            if (!values.ContainsKey(declaration.Name))
-            {
-                if (declaration.DefaultValue is { } fallback)
-                {
-                    values[declaration.Name] = fallback;
-                }
-                else if (declaration.Required)
-                {
-                    error = $"resource type {Name} requires property {declaration.Name}";
-                    return values;
-                }
-            }
-        }
-
-        return values;
-    }
+    public IReadOnlyDictionary<string, string> ValidateProperties(IReadOnlyDictionary<string, string> given, out string? error) =>
+        ResourceProperties.Validate(Name, Properties, given, out error);
 
     public ResourceTypeInfo ToInfo()
     {

@@ -26,6 +26,61 @@ public sealed class ResourceProperties
     /// <summary>A Boolean property's value, or null when unset.</summary>
     public bool? GetBoolean(string name) => GetString(name) is { } text ? ParseBoolean(text) : null;
 
+    /// <summary>
+    /// Checks a resource's values against its type's declarations and fills in defaults: an undeclared
+    /// property, a bad value or a missing required one is an error naming the property.
+    /// </summary>
+    /// <param name="typeName">The resource type, for the messages.</param>
+    /// <param name="declarations">The type's properties, by name.</param>
+    /// <param name="given">The resource's values.</param>
+    /// <param name="error">The first problem found, or null.</param>
+    /// <returns>The values with defaults applied (partial when there is an error).</returns>
+    public static IReadOnlyDictionary<string, string> Validate(
+        string typeName,
+        IReadOnlyDictionary<string, ResourcePropertyAttribute> declarations,
+        IReadOnlyDictionary<string, string> given,
+        out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(declarations);
+        ArgumentNullException.ThrowIfNull(given);
+        error = null;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in given)
+        {
+            if (!declarations.TryGetValue(key, out var declaration))
+            {
+                error = $"resource type {typeName} has no property {key} (it has: {(declarations.Count == 0 ? "none" : string.Join(", ", declarations.Keys))})";
+                return values;
+            }
+
+            if (Validate(declaration, value) is { } problem)
+            {
+                error = problem;
+                return values;
+            }
+
+            values[key] = value;
+        }
+
+        foreach (var declaration in declarations.Values)
+        {
+            if (!values.ContainsKey(declaration.Name))
+            {
+                if (declaration.DefaultValue is { } fallback)
+                {
+                    values[declaration.Name] = fallback;
+                }
+                else if (declaration.Required)
+                {
+                    error = $"resource type {typeName} requires property {declaration.Name}";
+                    return values;
+                }
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Checks one value against its declaration; the error names the property and what is wrong.</summary>
     public static string? Validate(ResourcePropertyAttribute declaration, string value)
     {

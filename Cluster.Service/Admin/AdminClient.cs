@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc;
 using Cluster.Grpc.Client;
@@ -9,30 +10,11 @@ namespace Cluster.Service.Admin;
 /// <summary>The CLI's client of one node's admin API.</summary>
 internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDisposable
 {
-    /// <summary>Long enough for HostResource, which waits for Online (bounded by the node's own DeadlockTimeout).</summary>
+    /// <summary>Long enough for calls that wait for a store transaction or a type to load in an RHS.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly ServiceDescriptor s_service = AdminReflection.Descriptor.Services[0];
-    private static readonly GrpcMethod<GetNodeRequest, GetNodeResponse> s_getNode = Method<GetNodeRequest, GetNodeResponse>("GetNode");
-    private static readonly GrpcMethod<ListMonitorsRequest, ListMonitorsResponse> s_listMonitors =
-        Method<ListMonitorsRequest, ListMonitorsResponse>("ListMonitors");
-    private static readonly GrpcMethod<KillMonitorRequest, KillMonitorResponse> s_killMonitor =
-        Method<KillMonitorRequest, KillMonitorResponse>("KillMonitor");
-    private static readonly GrpcMethod<ListResourcesRequest, ListResourcesResponse> s_listResources =
-        Method<ListResourcesRequest, ListResourcesResponse>("ListResources");
-    private static readonly GrpcMethod<HostResourceRequest, HostResourceResponse> s_hostResource =
-        Method<HostResourceRequest, HostResourceResponse>("HostResource");
-    private static readonly GrpcMethod<RegisterResourceTypeRequest, RegisterResourceTypeResponse> s_registerType =
-        Method<RegisterResourceTypeRequest, RegisterResourceTypeResponse>("RegisterResourceType");
-    private static readonly GrpcMethod<ListResourceTypesRequest, ListResourceTypesResponse> s_listTypes =
-        Method<ListResourceTypesRequest, ListResourceTypesResponse>("ListResourceTypes");
-    private static readonly GrpcMethod<ListGroupsRequest, ListGroupsResponse> s_listGroups = Method<ListGroupsRequest, ListGroupsResponse>("ListGroups");
-    private static readonly GrpcMethod<SetPersistentStateRequest, SetPersistentStateResponse> s_setPersistentState =
-        Method<SetPersistentStateRequest, SetPersistentStateResponse>("SetPersistentState");
-    private static readonly GrpcMethod<ControlResourceRequest, ControlResourceResponse> s_controlResource =
-        Method<ControlResourceRequest, ControlResourceResponse>("ControlResource");
-    private static readonly GrpcMethod<FailResourceRequest, FailResourceResponse> s_failResource =
-        Method<FailResourceRequest, FailResourceResponse>("FailResource");
+    private static readonly ConcurrentDictionary<Type, object> s_methods = new();
 
     public string NodeName { get; } = nodeName;
 
@@ -40,47 +22,46 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
         new(GrpcChannel.Create(GrpcEndpoint.Parse(node.Endpoint), new GrpcChannelOptions { BearerToken = token }), node.Name);
 
     public Task<GetNodeResponse> GetNode(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        channel.UnaryAsync(s_getNode, new GetNodeRequest(), new CallOptions(timeout, CancellationToken: cancellationToken));
+        channel.UnaryAsync(Method<GetNodeRequest, GetNodeResponse>(), new GetNodeRequest(), new CallOptions(timeout, CancellationToken: cancellationToken));
 
     public Task<ListMonitorsResponse> ListMonitors(CancellationToken cancellationToken = default) =>
-        Call(s_listMonitors, new ListMonitorsRequest(), cancellationToken);
+        Call<ListMonitorsRequest, ListMonitorsResponse>(new ListMonitorsRequest(), cancellationToken);
 
     public Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_killMonitor, request, cancellationToken);
+        Call<KillMonitorRequest, KillMonitorResponse>(request, cancellationToken);
 
     public Task<ListResourcesResponse> ListResources(CancellationToken cancellationToken = default) =>
-        Call(s_listResources, new ListResourcesRequest(), cancellationToken);
-
-    public Task<HostResourceResponse> HostResource(HostResourceRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_hostResource, request, cancellationToken);
+        Call<ListResourcesRequest, ListResourcesResponse>(new ListResourcesRequest(), cancellationToken);
 
     public Task<ListGroupsResponse> ListGroups(CancellationToken cancellationToken = default) =>
-        Call(s_listGroups, new ListGroupsRequest(), cancellationToken);
+        Call<ListGroupsRequest, ListGroupsResponse>(new ListGroupsRequest(), cancellationToken);
 
     public Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_setPersistentState, request, cancellationToken);
+        Call<SetPersistentStateRequest, SetPersistentStateResponse>(request, cancellationToken);
 
     public Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_controlResource, request, cancellationToken);
+        Call<ControlResourceRequest, ControlResourceResponse>(request, cancellationToken);
 
     public Task<FailResourceResponse> FailResource(FailResourceRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_failResource, request, cancellationToken);
+        Call<FailResourceRequest, FailResourceResponse>(request, cancellationToken);
 
     public Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, CancellationToken cancellationToken = default) =>
-        Call(s_registerType, request, cancellationToken);
+        Call<RegisterResourceTypeRequest, RegisterResourceTypeResponse>(request, cancellationToken);
 
     public Task<ListResourceTypesResponse> ListResourceTypes(CancellationToken cancellationToken = default) =>
-        Call(s_listTypes, new ListResourceTypesRequest(), cancellationToken);
+        Call<ListResourceTypesRequest, ListResourceTypesResponse>(new ListResourceTypesRequest(), cancellationToken);
 
     public void Dispose() => channel.Dispose();
 
-    private Task<TResponse> Call<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
+    /// <summary>Calls the admin method named after the request type (CreateGroupRequest: CreateGroup).</summary>
+    public Task<TResponse> Call<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>, new() =>
-        channel.UnaryAsync(method, request, new CallOptions(DefaultTimeout, CancellationToken: cancellationToken));
+        channel.UnaryAsync(Method<TRequest, TResponse>(), request, new CallOptions(DefaultTimeout, CancellationToken: cancellationToken));
 
-    private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>(string name)
+    private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>()
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>, new() =>
-        GrpcMethod.For<TRequest, TResponse>(s_service, name);
+        (GrpcMethod<TRequest, TResponse>)s_methods.GetOrAdd(
+            typeof(TRequest), type => GrpcMethod.For<TRequest, TResponse>(s_service, type.Name[..^"Request".Length]));
 }

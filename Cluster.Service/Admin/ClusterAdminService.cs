@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using Cluster.Contracts.Admin.V1;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
 using Cluster.Grpc.Server;
 using Cluster.Service.Catalog;
+using Cluster.Service.Database;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 
@@ -11,7 +11,7 @@ namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
 internal sealed class ClusterAdminService(
-    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types)
+    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types, ClusterDatabase database)
 {
     public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
@@ -59,39 +59,66 @@ internal sealed class ClusterAdminService(
 
     public async Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
     {
+        var configuration = await database.ReadAsync(context.CancellationToken);
         var policy = (await rcm.ListGroupsAsync())
             .SelectMany(g => g.Resources.Select(r => (Group: g.Name, Resource: r)))
             .ToDictionary(r => r.Resource.Name, StringComparer.Ordinal);
-        var response = new ListResourcesResponse { Node = identity().Name };
-        response.Resources.AddRange(monitors.ListResources().Select(r =>
+        var live = monitors.ListResources().ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var node = identity().Name;
+        var response = new ListResourcesResponse { Node = node };
+        foreach (var stored in configuration.Resources.Values)
         {
             var resource = new Contracts.Admin.V1.Resource
             {
-                Name = r.Name,
-                Type = r.Type,
-                State = r.State,
-                MonitorId = r.MonitorId,
-                ApplicationPid = r.ApplicationPid ?? 0,
+                Name = stored.Name,
+                Type = stored.Type,
+                Group = stored.Group,
+                State = Contracts.Types.V1.ResourceState.Offline,
+                PersistentState = configuration.IsPersistedOnline(stored.Name) ? Contracts.Types.V1.ResourceState.Online : Contracts.Types.V1.ResourceState.Offline,
+                Node = configuration.OwnerOf(stored.Group) ?? string.Empty,
             };
-            if (policy.TryGetValue(r.Name, out var known))
+            if (policy.TryGetValue(stored.Name, out var known))
             {
-                resource.Group = known.Group;
-                resource.PersistentState = known.Resource.PersistedOnline ? Contracts.Types.V1.ResourceState.Online : Contracts.Types.V1.ResourceState.Offline;
+                resource.Hosted = true;
+                resource.Node = node;
                 resource.RestartCount = known.Resource.RestartCount;
+                if (live.TryGetValue(stored.Name, out var r))
+                {
+                    resource.State = r.State;
+                    resource.MonitorId = r.MonitorId;
+                    resource.ApplicationPid = r.ApplicationPid ?? 0;
+                }
+            }
+            else if (resource.Node.Length > 0 && resource.Node != node)
+            {
+                resource.State = Contracts.Types.V1.ResourceState.Unknown; // its owner reports it
             }
 
-            return resource;
-        }));
+            response.Resources.Add(resource);
+        }
+
         return response;
     }
 
     public async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
     {
-        var response = new ListGroupsResponse { Node = identity().Name };
-        foreach (var group in await rcm.ListGroupsAsync())
+        var configuration = await database.ReadAsync(context.CancellationToken);
+        var hosted = (await rcm.ListGroupsAsync()).ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var node = identity().Name;
+        var response = new ListGroupsResponse { Node = node };
+        foreach (var stored in configuration.Groups.Values)
         {
-            var item = new Group { Name = group.Name, State = group.State.ToString() };
-            item.Resources.AddRange(group.Resources.Select(r => r.Name));
+            var owner = configuration.OwnerOf(stored.Name) ?? string.Empty;
+            var item = new Group { Name = stored.Name, Node = owner, State = owner.Length == 0 || owner == node ? "Offline" : "Unknown" };
+            if (hosted.TryGetValue(stored.Name, out var live))
+            {
+                item.Hosted = true;
+                item.Node = node;
+                item.State = live.State.ToString();
+            }
+
+            item.Resources.AddRange(configuration.ResourcesOf(stored.Name).Select(r => r.Name));
+            item.PreferredOwners.AddRange(stored.PreferredOwners);
             response.Groups.Add(item);
         }
 
@@ -100,19 +127,46 @@ internal sealed class ClusterAdminService(
 
     public async Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, ServerCallContext context)
     {
-        switch (request.TargetCase)
+        var (group, resource) = request.TargetCase switch
         {
-            case SetPersistentStateRequest.TargetOneofCase.Group:
-                await rcm.SetPersistentStateAsync(request.Group, null, request.Online);
-                break;
-            case SetPersistentStateRequest.TargetOneofCase.Resource:
-                await rcm.SetResourcePersistentStateAsync(request.Resource, request.Online);
-                break;
-            default:
-                throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource.");
-        }
-
+            SetPersistentStateRequest.TargetOneofCase.Group => (request.Group, (string?)null),
+            SetPersistentStateRequest.TargetOneofCase.Resource => (null, request.Resource),
+            _ => throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource."),
+        };
+        await database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, group, resource, request.Online), context.CancellationToken);
         return new SetPersistentStateResponse();
+    }
+
+    public Task<ChangeResponse> CreateGroup(CreateGroupRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.CreateGroup(c, request.Group ?? throw Missing("group")), context);
+
+    public Task<ChangeResponse> DeleteGroup(DeleteGroupRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.DeleteGroup(c, request.Name, request.RemoveResources), context);
+
+    public Task<ChangeResponse> SetGroup(SetGroupRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.SetGroup(c, request.Name, request.Settings), context);
+
+    public Task<ChangeResponse> CreateResource(CreateResourceRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.CreateResource(c, request.Resource ?? throw Missing("resource")), context);
+
+    public Task<ChangeResponse> DeleteResource(DeleteResourceRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.DeleteResource(c, request.Name), context);
+
+    public Task<ChangeResponse> SetResource(SetResourceRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.SetResource(c, request.Name, request.Settings), context);
+
+    public Task<ChangeResponse> Apply(ApplyRequest request, ServerCallContext context) =>
+        ChangeAsync(c => ConfigurationEdits.Apply(c, request.Groups, request.Resources, request.GroupOnline), context);
+
+    public async Task<GetConfigurationResponse> GetConfiguration(GetConfigurationRequest request, ServerCallContext context)
+    {
+        var configuration = await database.ReadAsync(context.CancellationToken);
+        var response = new GetConfigurationResponse { Revision = configuration.Revision };
+        response.Groups.AddRange(configuration.Groups.Values);
+        response.Resources.AddRange(configuration.Resources.Values);
+        response.PersistentOnline.Add(configuration.PersistentOnline);
+        response.Owners.Add(configuration.Owners);
+        return response;
     }
 
     public async Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, ServerCallContext context)
@@ -142,59 +196,20 @@ internal sealed class ClusterAdminService(
         return response;
     }
 
-    public async Task<HostResourceResponse> HostResource(HostResourceRequest request, ServerCallContext context)
+    private async Task<ChangeResponse> ChangeAsync(Func<ClusterConfiguration, ClusterConfiguration> change, ServerCallContext context)
     {
-        if (string.IsNullOrWhiteSpace(request.Name))
-        {
-            throw new RpcException(StatusCode.InvalidArgument, "A resource needs a name.");
-        }
-
-        if (string.IsNullOrWhiteSpace(request.Type))
-        {
-            throw new RpcException(StatusCode.InvalidArgument, $"Resource {request.Name} needs a type.");
-        }
-
-        var defaults = new ResourceSpec { Name = request.Name, Type = new ResourceTypeRef() };
-        var spec = new ResourceSpec
-        {
-            Name = request.Name,
-            Type = request.DllPath.Length > 0
-                ? new ResourceTypeRef { Name = request.Type, DllPath = request.DllPath }
-                : await types.ResolveAsync(request.Type, context.CancellationToken),
-            Properties = request.Properties,
-            SeparateMonitor = request.SeparateMonitor,
-            LooksAlivePollInterval = Milliseconds(request.LooksAlivePollIntervalMs),
-            IsAlivePollInterval = Milliseconds(request.IsAlivePollIntervalMs),
-            PendingTimeout = Milliseconds(request.PendingTimeoutMs) ?? defaults.PendingTimeout,
-            DeadlockTimeout = Milliseconds(request.DeadlockTimeoutMs) ?? monitors.DefaultDeadlockTimeout,
-        };
-        // Interim: the resource becomes a group of its own, under the RCM and WSFC's default restart policy.
-        await rcm.HostGroupAsync(
-            GroupDefinition.Create(spec.Name, [new ResourceDefinition(spec.Name)]),
-            new Dictionary<string, ResourceSpec> { [spec.Name] = spec });
-        var state = await SettledStateAsync(spec.Name, context.CancellationToken);
-        return new HostResourceResponse { State = state, MonitorId = monitors.MonitorOf(spec.Name) };
-    }
-
-    /// <summary>
-    /// The resource's state once its first transition has settled; after 10 s (a long OnlinePending, say)
-    /// or when the call is ending, whatever it is then.
-    /// </summary>
-    private async Task<Contracts.Types.V1.ResourceState> SettledStateAsync(string name, CancellationToken cancellationToken)
-    {
-        var patience = Stopwatch.StartNew();
-        while (true)
-        {
-            var state = monitors.ListResources().Single(r => r.Name == name).State;
-            if (state is Contracts.Types.V1.ResourceState.Online or Contracts.Types.V1.ResourceState.Failed
-                || cancellationToken.IsCancellationRequested || patience.Elapsed > TimeSpan.FromSeconds(10))
+        ClusterConfiguration? before = null;
+        var after = await database.UpdateAsync(
+            current =>
             {
-                return state;
-            }
-
-            await Task.Delay(10, CancellationToken.None);
-        }
+                before = current;
+                return change(current);
+            },
+            context.CancellationToken);
+        var response = new ChangeResponse { Revision = after.Revision };
+        response.Changes.AddRange(ConfigurationEdits.Describe(before!, after));
+        return response;
     }
 
-    private static TimeSpan? Milliseconds(uint value) => value == 0 ? null : TimeSpan.FromMilliseconds(value);
+    private static RpcException Missing(string what) => new(StatusCode.InvalidArgument, $"The request carries no {what}.");
 }

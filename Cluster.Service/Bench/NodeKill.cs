@@ -42,17 +42,21 @@ internal static class NodeKill
     /// <summary>Hosts the two applications; answers their PIDs.</summary>
     private static async Task<List<int>> StartApplicationsAsync(AdminClient client, CancellationToken cancellationToken)
     {
+        var request = new ApplyRequest { Groups = { new Contracts.Config.V1.Group { Name = "bench" } }, GroupOnline = { ["bench"] = true } };
         foreach (var (name, separate) in new[] { ("shared-app", false), ("own-app", true) })
         {
-            var request = new HostResourceRequest { Name = name, Type = "GenericApplication", SeparateMonitor = separate };
-            request.Properties["CommandLine"] = "sleep 3600";
-            await client.HostResource(request, cancellationToken).ConfigureAwait(false);
+            request.Resources.Add(new Contracts.Config.V1.Resource
+            {
+                Name = name, Group = "bench", Type = "GenericApplication", SeparateMonitor = separate, Properties = { ["CommandLine"] = "sleep 3600" },
+            });
         }
+
+        await client.Call<ApplyRequest, ChangeResponse>(request, cancellationToken).ConfigureAwait(false);
 
         while (true)
         {
             var resources = (await client.ListResources(cancellationToken).ConfigureAwait(false)).Resources;
-            if (resources.All(r => r.ApplicationPid != 0))
+            if (resources.Count == 2 && resources.All(r => r.ApplicationPid != 0))
             {
                 return [.. resources.Select(r => r.ApplicationPid)];
             }

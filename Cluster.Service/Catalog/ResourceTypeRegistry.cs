@@ -12,7 +12,7 @@ namespace Cluster.Service.Catalog;
 /// </summary>
 internal sealed class ResourceTypeRegistry(IClusterStore store, Func<ResourceTypeRef, Task<ResourceTypeInfo>> load)
 {
-    private const string Prefix = "/cluster/types/";
+    private const string Prefix = Database.ConfigurationKeys.Types;
 
     /// <exception cref="RpcException">The name is empty, or the DLL does not load or lacks the type; nothing changed.</exception>
     public async Task<ResourceTypeInfo> RegisterAsync(string name, string dllPath, CancellationToken cancellationToken = default)

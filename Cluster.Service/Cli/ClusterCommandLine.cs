@@ -18,6 +18,8 @@ internal static class ClusterCommandLine
         root.Subcommands.Add(GroupCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ResourceCommands.Create());
+        root.Subcommands.Add(ApplyCommand.Create());
+        root.Subcommands.Add(SimAppCommand.Create());
         root.Subcommands.Add(LogCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;

@@ -17,16 +17,16 @@ internal static class ClusterJson
         ["endpoint"] = record.Endpoint,
     };
 
-    public static JsonObject Group(string node, Group group) => new()
+    public static JsonObject Group(Group group) => new()
     {
         ["name"] = group.Name,
         ["state"] = group.State,
-        ["node"] = node,
+        ["node"] = group.Node.Length > 0 ? group.Node : null,
         ["preferredOwners"] = new JsonArray([.. group.PreferredOwners.Select(o => (JsonNode)JsonValue.Create(o))]),
         ["resources"] = new JsonArray([.. group.Resources.Select(r => (JsonNode)JsonValue.Create(r))]),
     };
 
-    public static JsonObject Resource(string node, Resource resource)
+    public static JsonObject Resource(Resource resource)
     {
         var item = new JsonObject
         {
@@ -34,8 +34,8 @@ internal static class ClusterJson
             ["group"] = resource.Group.Length > 0 ? resource.Group : null,
             ["type"] = resource.Type,
             ["state"] = StateNames.Of(resource.State),
-            ["node"] = node,
-            ["monitor"] = resource.MonitorId,
+            ["node"] = resource.Node.Length > 0 ? resource.Node : null,
+            ["monitor"] = resource.Hosted ? resource.MonitorId : null,
             ["persistentState"] = StateNames.Of(resource.PersistentState),
             ["restartCount"] = resource.RestartCount,
         };

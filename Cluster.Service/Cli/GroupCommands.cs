@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cluster.Contracts.Admin.V1;
+using Cluster.Service.Database;
+using ConfigGroup = Cluster.Contracts.Config.V1.Group;
 
 namespace Cluster.Service.Cli;
 
@@ -9,35 +11,83 @@ internal static class GroupCommands
 {
     public static Command Create()
     {
-        var group = new Command("group", "Inspect groups and set their persistent state");
+        var group = new Command("group", "Create, change and inspect groups; set their persistent state");
+        group.Subcommands.Add(CreateCreate());
+        group.Subcommands.Add(CreateDelete());
+        group.Subcommands.Add(CreateSet());
         group.Subcommands.Add(CreateList());
         group.Subcommands.Add(PersistentStateCommand.Create(
-            "online", "Bring a group online in dependency order; clears its past failures", "group",
-            name => new SetPersistentStateRequest { Group = name, Online = true }));
+            "online", "Bring a group online in dependency order; clears its past failures", "group", online: true));
         group.Subcommands.Add(PersistentStateCommand.Create(
-            "offline", "Take a group offline in reverse dependency order; it is left alone", "group",
-            name => new SetPersistentStateRequest { Group = name, Online = false }));
+            "offline", "Take a group offline in reverse dependency order; it is left alone", "group", online: false));
         return group;
+    }
+
+    private static Command CreateCreate()
+    {
+        var name = new Argument<string>("name") { Description = "The group's name" };
+        var props = new Option<string[]>("--prop")
+        {
+            Description = $"A common property, NAME=VALUE (repeatable): {string.Join(", ", CommonProperties.GroupNames)}",
+        };
+        props.Validators.Add(PropertyArguments.Validate);
+        var create = new Command("create", "Create an empty group (its persistent state is Offline)") { name, props, NodeConnections.NodeOption };
+        create.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var group = new ConfigGroup { Name = parseResult.GetValue(name)! };
+            foreach (var (key, value) in PropertyArguments.Parse(parseResult.GetValue(props) ?? []))
+            {
+                CommonProperties.SetOnGroup(group, key, value);
+            }
+
+            return await DatabaseChange.SendAsync(parseResult, new CreateGroupRequest { Group = group }, cancellationToken).ConfigureAwait(false);
+        });
+        return create;
+    }
+
+    private static Command CreateDelete()
+    {
+        var name = new Argument<string>("name") { Description = "The group" };
+        var withResources = new Option<bool>("--remove-resources") { Description = "Delete its resources too (they go offline first)" };
+        var delete = new Command("delete", "Delete a group; one with resources only with --remove-resources") { name, withResources, NodeConnections.NodeOption };
+        delete.SetHandler((parseResult, cancellationToken) => DatabaseChange.SendAsync(
+            parseResult,
+            new DeleteGroupRequest { Name = parseResult.GetValue(name)!, RemoveResources = parseResult.GetValue(withResources) },
+            cancellationToken));
+        return delete;
+    }
+
+    private static Command CreateSet()
+    {
+        var name = new Argument<string>("name") { Description = "The group" };
+        var settings = DatabaseChange.SettingsArgument($"NAME=VALUE (an empty value restores the default): {string.Join(", ", CommonProperties.GroupNames)}");
+        var set = new Command("set", "Set common properties of a group") { name, settings, NodeConnections.NodeOption };
+        set.SetHandler((parseResult, cancellationToken) =>
+        {
+            var request = new SetGroupRequest { Name = parseResult.GetValue(name)! };
+            request.Settings.Add(PropertyArguments.Parse(parseResult.GetValue(settings) ?? []));
+            return DatabaseChange.SendAsync(parseResult, request, cancellationToken);
+        });
+        return set;
     }
 
     private static Command CreateList()
     {
-        var list = new Command("list", "List the groups of every node") { CommonOptions.Json, NodeConnections.NodeOption };
+        var list = new Command("list", "List the groups of the cluster, with their states and owners") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
             var rows = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Group(r.Node, r.Item))]))
-                    .ConfigureAwait(false);
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(g => (JsonNode)ClusterJson.Group(g))])).ConfigureAwait(false);
                 return 0;
             }
 
             var output = parseResult.InvocationConfiguration.Output;
             await output.WriteLineAsync($"{"NAME",-20} {"STATE",-14} {"NODE",-10} RESOURCES").ConfigureAwait(false);
-            foreach (var (node, g) in rows)
+            foreach (var g in rows)
             {
-                await output.WriteLineAsync($"{g.Name,-20} {g.State,-14} {node,-10} {string.Join(", ", g.Resources)}").ConfigureAwait(false);
+                await output.WriteLineAsync($"{g.Name,-20} {g.State,-14} {g.Node,-10} {string.Join(", ", g.Resources)}").ConfigureAwait(false);
             }
 
             return 0;

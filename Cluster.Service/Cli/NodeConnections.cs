@@ -43,6 +43,36 @@ internal static class NodeConnections
             : $"The cluster has {clients.Count} nodes: name one with --node.");
     }
 
+    /// <summary>
+    /// For changes to the cluster database, which any node can make: the node named by --node, else the
+    /// first node that answers.
+    /// </summary>
+    public static async Task<AdminClient> ConnectAnyAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var clients = ConnectAll(parseResult);
+        AdminClient? chosen = null;
+        foreach (var client in clients.OrderBy(c => c.NodeName, StringComparer.Ordinal))
+        {
+            if (chosen is null)
+            {
+                try
+                {
+                    await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                    chosen = client;
+                    continue;
+                }
+                catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
+                {
+                    // Down: try the next one.
+                }
+            }
+
+            client.Dispose();
+        }
+
+        return chosen ?? throw new ClusterUserException($"No node is running in {CommonOptions.ResolveDirectory(parseResult).Root}.");
+    }
+
     /// <summary>Every node with a record, and whether it answers (Up) or not (Down).</summary>
     public static async Task<IReadOnlyList<(NodeRecord Record, string State)>> ProbeAllAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -69,14 +99,24 @@ internal static class NodeConnections
         return rows;
     }
 
-    public static Task<List<(string Node, Contracts.Admin.V1.Resource Item)>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
-        CollectAsync(parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken);
+    /// <summary>Every resource of the cluster once: as its hosting node reports it, else as stored.</summary>
+    public static async Task<List<Contracts.Admin.V1.Resource>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        Merge(await CollectAsync(parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
+            .ConfigureAwait(false), r => r.Name, r => r.Hosted);
 
     public static Task<List<(string Node, Contracts.Admin.V1.Monitor Item)>> ListMonitorsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         CollectAsync(parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken);
 
-    public static Task<List<(string Node, Contracts.Admin.V1.Group Item)>> ListGroupsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
-        CollectAsync(parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken);
+    /// <summary>Every group of the cluster once: as its hosting node reports it, else as stored.</summary>
+    public static async Task<List<Contracts.Admin.V1.Group>> ListGroupsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        Merge(await CollectAsync(parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken)
+            .ConfigureAwait(false), g => g.Name, g => g.Hosted);
+
+    /// <summary>Every node answers for the whole database; the answer of the node that hosts an item wins.</summary>
+    private static List<T> Merge<T>(List<(string Node, T Item)> rows, Func<T, string> name, Func<T, bool> hosted) =>
+        [.. rows.GroupBy(r => name(r.Item), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Select(r => r.Item).OrderByDescending(hosted).First())];
 
     /// <summary>Runs <paramref name="query"/> on every node that answers, with its name.</summary>
     private static async Task<List<(string Node, T Item)>> CollectAsync<T>(

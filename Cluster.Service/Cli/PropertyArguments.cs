@@ -18,19 +18,24 @@ internal static class PropertyArguments
     }
 
     /// <summary>Rejects anything that is not NAME=VALUE with a non-empty NAME, or a NAME given twice.</summary>
-    public static void Validate(OptionResult result)
+    public static void Validate(OptionResult result) => Check(result.GetValueOrDefault<string[]>() ?? [], result.AddError);
+
+    /// <inheritdoc cref="Validate(OptionResult)"/>
+    public static void Validate(ArgumentResult result) => Check(result.GetValueOrDefault<string[]>() ?? [], result.AddError);
+
+    private static void Check(string[] items, Action<string> addError)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in result.GetValueOrDefault<string[]>() ?? [])
+        foreach (var item in items)
         {
             var equals = item.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                result.AddError($"'{item}' is not NAME=VALUE.");
+                addError($"'{item}' is not NAME=VALUE.");
             }
             else if (!seen.Add(item[..equals]))
             {
-                result.AddError($"Property {item[..equals]} is given twice.");
+                addError($"{item[..equals]} is given twice.");
             }
         }
     }

@@ -20,8 +20,8 @@ internal static class StatusCommand
                 await JsonOutput.WriteAsync(parseResult, new JsonObject
                 {
                     ["nodes"] = new JsonArray([.. nodes.Select(n => (JsonNode)ClusterJson.Node(n.Record, n.State))]),
-                    ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)ClusterJson.Group(g.Node, g.Item))]),
-                    ["resources"] = new JsonArray([.. resources.Select(r => (JsonNode)ClusterJson.Resource(r.Node, r.Item))]),
+                    ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)ClusterJson.Group(g))]),
+                    ["resources"] = new JsonArray([.. resources.Select(r => (JsonNode)ClusterJson.Resource(r))]),
                     ["monitors"] = new JsonArray([.. monitors.Select(m => (JsonNode)ClusterJson.Monitor(m.Node, m.Item))]),
                 }).ConfigureAwait(false);
                 return 0;
@@ -35,14 +35,14 @@ internal static class StatusCommand
             }
 
             await output.WriteLineAsync("GROUPS").ConfigureAwait(false);
-            foreach (var (node, group) in groups)
+            foreach (var group in groups)
             {
-                await output.WriteLineAsync($"  {group.Name,-20} {group.State,-14} on {node}").ConfigureAwait(false);
-                foreach (var resource in resources.Where(r => r.Item.Group == group.Name))
+                await output.WriteLineAsync($"  {group.Name,-20} {group.State,-14} on {(group.Node.Length > 0 ? group.Node : "no node")}").ConfigureAwait(false);
+                foreach (var r in resources.Where(r => r.Group == group.Name))
                 {
-                    var r = resource.Item;
                     await output.WriteLineAsync(
-                        $"    {r.Name,-18} {StateNames.Of(r.State),-15} {r.Type,-20} monitor {r.MonitorId}, restarts {r.RestartCount}"
+                        $"    {r.Name,-18} {StateNames.Of(r.State),-15} {r.Type,-20} persistent {StateNames.Of(r.PersistentState)}"
+                        + (r.Hosted ? $", monitor {r.MonitorId}, restarts {r.RestartCount}" : string.Empty)
                         + (r.ApplicationPid != 0 ? $", pid {r.ApplicationPid}" : string.Empty)).ConfigureAwait(false);
                 }
             }

@@ -21,4 +21,7 @@ internal sealed class MonitorOptions
 
     /// <summary>Receives what an RHS prints besides its handshake (and what its applications print), with the RHS's label.</summary>
     public Action<string, string>? OnRhsOutput { get; init; }
+
+    /// <summary>Variables every RHS (and so every application it starts) gets, e.g. where claims live.</summary>
+    public IReadOnlyDictionary<string, string> RhsEnvironment { get; init; } = new Dictionary<string, string>();
 }

@@ -22,4 +22,10 @@ internal sealed record ResourceSpec
     public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether hosting by <paramref name="other"/> would be the same (properties compared by value).</summary>
+    public bool IsEquivalentTo(ResourceSpec other) =>
+        this with { Properties = other.Properties } == other
+        && Properties.Count == other.Properties.Count
+        && Properties.All(p => other.Properties.TryGetValue(p.Key, out var value) && value == p.Value);
 }

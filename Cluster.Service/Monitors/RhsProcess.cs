@@ -41,6 +41,11 @@ internal sealed class RhsProcess : IAsyncDisposable
             Environment = { [SecretVariable] = secret },
             OnOutput = options.OnRhsOutput is { } output ? line => output(label, line) : null,
         };
+        foreach (var (name, value) in options.RhsEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         if (!File.Exists(options.RhsPath))
         {
             throw new InvalidOperationException($"The RHS executable {options.RhsPath} does not exist.");

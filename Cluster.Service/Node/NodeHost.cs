@@ -4,6 +4,7 @@ using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
 using Cluster.Service.Catalog;
 using Cluster.Service.ClusterLog;
+using Cluster.Service.Database;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 using Cluster.Service.Store;
@@ -32,12 +33,19 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             {
                 DeadlockTimeout = options.DeadlockTimeout,
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
+                RhsEnvironment = new Dictionary<string, string>
+                {
+                    [Resources.SimulatedClaim.ClaimsVariable] = Path.Combine(directory.Root, "claims"),
+                    ["CLUSTER_EXE"] = SelfExecutable.CommandLine(),
+                    [ClusterDirectory.EnvironmentVariable] = directory.Root,
+                },
             },
             loggerFactory);
         using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"));
         var store = SqliteClusterStore.Open(directory.StorePath);
         await using var storeLifetime = store.ConfigureAwait(false);
         var types = new ResourceTypeRegistry(store, monitors.LoadTypeAsync);
+        var database = new ClusterDatabase(store, monitors.LoadTypeAsync);
         var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
         {
             OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
@@ -53,7 +61,10 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     await types.EnsureAsync(name, BuiltInResourceTypes.DllPath, stopping).ConfigureAwait(false);
                 }
 
-                await ServeAdminAsync(directory, token, monitors, rcm, types, stopping).ConfigureAwait(false);
+                var feed = new DatabaseFeed(database, rcm, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
+                var feeding = feed.RunAsync(stopping);
+                await ServeAdminAsync(directory, token, monitors, rcm, types, database, stopping).ConfigureAwait(false);
+                await feeding.ConfigureAwait(false);
                 LogNodeStopping(_logger, options.Name);
             }
         }
@@ -63,7 +74,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
 
     private async Task ServeAdminAsync(
         ClusterDirectory directory, string token, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types,
-        CancellationToken stopping)
+        ClusterDatabase database, CancellationToken stopping)
     {
         var server = new GrpcServer(new GrpcServerOptions
         {
@@ -80,7 +91,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
                 monitors,
                 rcm,
-                types));
+                types,
+                database));
         await using (server.ConfigureAwait(false))
         {
             await server.StartAsync(stopping).ConfigureAwait(false);

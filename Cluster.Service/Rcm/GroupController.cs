@@ -29,7 +29,7 @@ internal sealed class GroupController
             StringComparer.Ordinal);
     }
 
-    public GroupDefinition Definition { get; }
+    public GroupDefinition Definition { get; private set; }
 
     /// <summary>When <see cref="OnTimer"/> should next be called (a delayed restart or a retry); null: never.</summary>
     public DateTimeOffset? NextDeadline =>
@@ -71,32 +71,53 @@ internal sealed class GroupController
     public IReadOnlyList<RcmAction> Start(DateTimeOffset now) => Reconcile([], now);
 
     /// <summary>
-    /// An administrator's Online or Offline, for one resource or (null) the whole group. It changes the
-    /// persistent state, so the policy leaves the result alone. Online also clears past failures.
+    /// An administrator's Online or Offline, for one resource or (null) the whole group; Online takes
+    /// what the resource depends on along, Offline what depends on it.
     /// </summary>
-    public IReadOnlyList<RcmAction> SetPersistentState(string? resource, bool online, DateTimeOffset now)
+    public IReadOnlyList<RcmAction> SetPersistentState(string? resource, bool online, DateTimeOffset now) =>
+        SetPersistentStates(Definition.PersistentStateScope(resource, online).ToDictionary(r => r, _ => online), now);
+
+    /// <summary>
+    /// Persistent states an administrator set (through the cluster database), resource by resource. The
+    /// policy leaves the result alone; Online also clears past failures.
+    /// </summary>
+    public IReadOnlyList<RcmAction> SetPersistentStates(IReadOnlyDictionary<string, bool> changes, DateTimeOffset now)
     {
         var actions = new List<RcmAction>();
-        var affected = resource is null
-            ? [.. Definition.OnlineOrder]
-            : online ? Closure(resource, r => Definition.Resources[r].DependsOn) : Closure(resource, r => Definition.Dependants[r]);
-        foreach (var name in affected)
+        foreach (var (name, online) in changes)
         {
-            var runtime = _resources[name];
+            var runtime = Get(name);
             runtime.WantOnline = online;
             if (online)
             {
                 runtime.ClearFailures();
+                _evicted = false;
             }
+
+            actions.Add(new RcmNote(name, $"administrator set {name} {(online ? "Online" : "Offline")}"));
         }
 
-        if (online)
-        {
-            _evicted = false;
-        }
-
-        actions.Add(new RcmNote(resource, $"administrator set {(resource ?? "group " + Definition.Name)} {(online ? "Online" : "Offline")}"));
         return Reconcile(actions, now);
+    }
+
+    /// <summary>
+    /// The group's definition changed (resources added or removed, dependencies, restart policies):
+    /// resources that remain keep their state and history; new ones start Offline with the given
+    /// persistent state. Removed resources are the driver's to take down and close.
+    /// </summary>
+    public IReadOnlyList<RcmAction> Redefine(GroupDefinition definition, IReadOnlyDictionary<string, bool> persistedOnline, DateTimeOffset now)
+    {
+        var kept = _resources.ToDictionary(StringComparer.Ordinal);
+        _resources.Clear();
+        foreach (var name in definition.Resources.Keys)
+        {
+            _resources[name] = kept.TryGetValue(name, out var runtime)
+                ? runtime
+                : new ResourceRuntime { WantOnline = persistedOnline.GetValueOrDefault(name, true) };
+        }
+
+        Definition = definition;
+        return Reconcile([], now);
     }
 
     /// <summary>A state the monitor reported for a resource.</summary>
@@ -223,25 +244,6 @@ internal sealed class GroupController
     private static bool IsUp(ResourceRuntime runtime) => runtime.Reported is ResourceState.Online or ResourceState.OnlinePending;
 
     private bool ShouldRun(ResourceRuntime runtime) => runtime.WantOnline && !runtime.GaveUp && !_evicted;
-
-    private List<string> Closure(string start, Func<string, IReadOnlyList<string>> next)
-    {
-        var seen = new List<string>();
-        var stack = new Stack<string>([start]);
-        while (stack.TryPop(out var name))
-        {
-            if (!seen.Contains(name))
-            {
-                seen.Add(name);
-                foreach (var other in next(name))
-                {
-                    stack.Push(other);
-                }
-            }
-        }
-
-        return seen;
-    }
 
     private ResourceRuntime Get(string resource) =>
         _resources.TryGetValue(resource, out var runtime)

@@ -24,6 +24,39 @@ internal sealed class GroupDefinition
     /// <summary>For each resource, the resources that depend on it directly.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Dependants { get; }
 
+    /// <summary>
+    /// The resources an administrator's Online or Offline applies to: the whole group (resource null); a
+    /// resource and what it depends on, for Online; a resource and what depends on it, for Offline.
+    /// </summary>
+    public IReadOnlyList<string> PersistentStateScope(string? resource, bool online)
+    {
+        if (resource is null)
+        {
+            return OnlineOrder;
+        }
+
+        if (!Resources.ContainsKey(resource))
+        {
+            throw new GroupDefinitionException($"Group {Name} has no resource {resource}.");
+        }
+
+        var seen = new List<string>();
+        var stack = new Stack<string>([resource]);
+        while (stack.TryPop(out var name))
+        {
+            if (!seen.Contains(name))
+            {
+                seen.Add(name);
+                foreach (var other in online ? Resources[name].DependsOn : Dependants[name])
+                {
+                    stack.Push(other);
+                }
+            }
+        }
+
+        return seen;
+    }
+
     /// <summary>Validates and orders a group.</summary>
     /// <exception cref="GroupDefinitionException">A duplicate, an unknown or outside dependency, a self-dependency or a cycle, named.</exception>
     public static GroupDefinition Create(string name, IEnumerable<ResourceDefinition> resources)

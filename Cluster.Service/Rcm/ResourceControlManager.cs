@@ -35,8 +35,12 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// <summary>Receives every note of the policy, with its group and time: the cluster log's RCM lines.</summary>
     public Action<string, RcmNote, DateTimeOffset>? OnNote { get; init; }
 
-    /// <summary>Opens the group's resources on this node and starts bringing it to its persistent state.</summary>
-    /// <exception cref="RpcException">A resource could not be opened; the ones opened before it are closed again.</exception>
+    /// <summary>
+    /// Opens the group's resources on this node and starts bringing it to its persistent state. A resource
+    /// that does not open (its DLL fails to load, say) is tried again at its Online, which then fails with
+    /// the cause, so that the policy and the cluster log see it.
+    /// </summary>
+    /// <exception cref="RpcException">The group, or one of its resources, is hosted here already.</exception>
     public async Task HostGroupAsync(GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null)
     {
         await Ask(() =>
@@ -46,28 +50,28 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 throw new RpcException(StatusCode.AlreadyExists, $"Group {definition.Name} or one of its resources is already hosted on this node.");
             }
         }).ConfigureAwait(false);
-        var opened = new List<string>();
-        try
+        var failed = new List<string>();
+        foreach (var name in definition.OnlineOrder)
         {
-            foreach (var name in definition.OnlineOrder)
+            try
             {
                 await _monitors.OpenAsync(specs[name]).ConfigureAwait(false);
-                opened.Add(name);
             }
-        }
-        catch (RpcException)
-        {
-            foreach (var name in opened)
+            catch (RpcException e)
             {
-                await _monitors.CloseAsync(name).ConfigureAwait(false);
+                LogOpenFailed(_logger, name, e.Status.Detail);
+                failed.Add(name);
             }
-
-            throw;
         }
 
         Post(() =>
         {
-            var group = new HostedGroup(new GroupController(definition, persistedOnline));
+            var group = new HostedGroup(new GroupController(definition, persistedOnline), specs);
+            foreach (var name in failed)
+            {
+                group.PendingSpecs[name] = specs[name];
+            }
+
             _groups.Add(definition.Name, group);
             foreach (var name in definition.OnlineOrder)
             {
@@ -76,6 +80,64 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
             Apply(group, group.Controller.Start(_clock.GetUtcNow()));
         });
+    }
+
+    /// <summary>
+    /// Makes the groups this node hosts what the cluster database says it should: hosts new ones, drops
+    /// those it no longer should host (offline, then closed), and updates the others in place. Called
+    /// by one feed at a time.
+    /// </summary>
+    public async Task ReconcileAsync(IReadOnlyList<DesiredGroup> desired)
+    {
+        var hosted = await Ask(() => _groups.ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, ResourceSpec>)g.Value.Specs.ToDictionary()))
+            .ConfigureAwait(false);
+        foreach (var name in hosted.Keys.Where(name => !desired.Any(d => d.Definition.Name == name)))
+        {
+            await UnhostGroupAsync(name).ConfigureAwait(false);
+        }
+
+        foreach (var group in desired)
+        {
+            try
+            {
+                if (hosted.TryGetValue(group.Definition.Name, out var opened))
+                {
+                    await UpdateGroupAsync(group, opened).ConfigureAwait(false);
+                }
+                else
+                {
+                    await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline).ConfigureAwait(false);
+                }
+            }
+            catch (RpcException e)
+            {
+                LogHostingFailed(_logger, group.Definition.Name, e.Status.Detail);
+            }
+        }
+    }
+
+    /// <summary>Stops hosting a group: its resources go offline in reverse dependency order and are closed.</summary>
+    public async Task UnhostGroupAsync(string name)
+    {
+        var order = await Ask(() =>
+        {
+            if (!_groups.Remove(name, out var group))
+            {
+                return (IReadOnlyList<string>)[];
+            }
+
+            group.Timer?.Dispose();
+            foreach (var resource in group.Specs.Keys)
+            {
+                _groupOfResource.Remove(resource);
+            }
+
+            return [.. group.Controller.Definition.OnlineOrder.Reverse().Where(group.Specs.ContainsKey)];
+        }).ConfigureAwait(false);
+        foreach (var resource in order)
+        {
+            await TakeDownAsync(resource).ConfigureAwait(false);
+        }
     }
 
     /// <summary>An administrator's Online/Offline for a group (resource null) or one resource of it.</summary>
@@ -120,6 +182,95 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A hosted group whose definition, specs or persistent states changed. New resources are opened now;
+    /// removed ones go offline and are closed; a changed spec takes effect at the resource's next Online
+    /// (as most WSFC properties do), by closing and re-opening it then.
+    /// </summary>
+    private async Task UpdateGroupAsync(DesiredGroup desired, IReadOnlyDictionary<string, ResourceSpec> opened)
+    {
+        var reopen = new Dictionary<string, ResourceSpec>(StringComparer.Ordinal);
+        foreach (var name in desired.Definition.OnlineOrder.Where(n => !opened.ContainsKey(n)))
+        {
+            try
+            {
+                await _monitors.OpenAsync(desired.Specs[name]).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                LogOpenFailed(_logger, name, e.Status.Detail);
+                reopen[name] = desired.Specs[name]; // tried again at its Online, which then reports the cause
+            }
+        }
+
+        foreach (var (name, spec) in desired.Specs)
+        {
+            if (opened.TryGetValue(name, out var old) && !old.IsEquivalentTo(spec))
+            {
+                reopen[name] = spec;
+            }
+        }
+
+        var removed = await Ask(() =>
+        {
+            var group = _groups[desired.Definition.Name];
+            var gone = group.Specs.Keys.Where(n => !desired.Specs.ContainsKey(n)).ToList();
+            foreach (var name in gone)
+            {
+                group.Specs.Remove(name);
+                group.PendingSpecs.Remove(name);
+                _groupOfResource.Remove(name);
+            }
+
+            foreach (var (name, spec) in desired.Specs)
+            {
+                _groupOfResource[name] = desired.Definition.Name;
+                if (!group.Specs.ContainsKey(name) && !reopen.ContainsKey(name))
+                {
+                    group.Specs[name] = spec;
+                }
+            }
+
+            foreach (var (name, spec) in reopen)
+            {
+                group.PendingSpecs[name] = spec;
+            }
+
+            var now = _clock.GetUtcNow();
+            var actions = group.Controller.Redefine(desired.Definition, desired.PersistedOnline, now).ToList();
+            var changes = desired.PersistedOnline.Where(p => group.Controller.PersistedOnline(p.Key) != p.Value).ToDictionary();
+            if (changes.Count > 0)
+            {
+                actions.AddRange(group.Controller.SetPersistentStates(changes, now));
+            }
+
+            Apply(group, actions);
+            return gone;
+        }).ConfigureAwait(false);
+        foreach (var name in removed)
+        {
+            await TakeDownAsync(name).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Offline, then Close: a resource this node stops hosting. Errors are logged; the resource is gone either way.</summary>
+    private async Task TakeDownAsync(string resource)
+    {
+        try
+        {
+            if (_monitors.ListResources().Any(r => r.Name == resource && r.State is ResourceState.Online or ResourceState.OnlinePending))
+            {
+                await _monitors.OfflineAsync(resource).ConfigureAwait(false);
+            }
+
+            await _monitors.CloseAsync(resource).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or TimeoutException)
+        {
+            LogCallLost(_logger, resource, e.Message);
+        }
+    }
+
     private void Report(string resource, ResourceState state, string cause)
     {
         if (_groupOfResource.TryGetValue(resource, out var name) && _groups.TryGetValue(name, out var group))
@@ -134,6 +285,10 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         {
             switch (action)
             {
+                case BringOnline online when group.PendingSpecs.Remove(online.Resource, out var spec):
+                    group.Specs[online.Resource] = spec;
+                    _ = CallAsync(online.Resource, () => ReopenThenOnlineAsync(spec));
+                    break;
                 case BringOnline online:
                     _ = CallAsync(online.Resource, () => _monitors.OnlineAsync(online.Resource));
                     break;
@@ -187,6 +342,18 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             // The RHS died or hung: the monitor reports that as a failure event of its own.
             LogCallLost(_logger, resource, e.Message);
         }
+    }
+
+    /// <summary>A resource whose spec changed: closed and opened again with the new one, then brought online.</summary>
+    private async Task<ResourceState> ReopenThenOnlineAsync(ResourceSpec spec)
+    {
+        if (_monitors.ListResources().Any(r => r.Name == spec.Name))
+        {
+            await _monitors.CloseAsync(spec.Name).ConfigureAwait(false);
+        }
+
+        await _monitors.OpenAsync(spec).ConfigureAwait(false);
+        return await _monitors.OnlineAsync(spec.Name).ConfigureAwait(false);
     }
 
     private void Post(Action input) => _inputs.Writer.TryWrite(input);
@@ -249,9 +416,21 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "RCM input failed")]
     private static partial void LogInputFailed(ILogger logger, Exception exception);
 
-    private sealed class HostedGroup(GroupController controller)
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Resource {Resource} did not open: {Error}")]
+    private static partial void LogOpenFailed(ILogger logger, string resource, string error);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Group {Group} could not be hosted: {Error}")]
+    private static partial void LogHostingFailed(ILogger logger, string group, string error);
+
+    private sealed class HostedGroup(GroupController controller, IReadOnlyDictionary<string, ResourceSpec> specs)
     {
         public GroupController Controller { get; } = controller;
+
+        /// <summary>The specs its resources are open with.</summary>
+        public Dictionary<string, ResourceSpec> Specs { get; } = specs.ToDictionary(StringComparer.Ordinal);
+
+        /// <summary>Specs to open with at the resource's next Online (changed, or failed to open).</summary>
+        public Dictionary<string, ResourceSpec> PendingSpecs { get; } = new(StringComparer.Ordinal);
 
         public ITimer? Timer { get; set; }
     }

@@ -40,8 +40,8 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Monitor_list_kill_and_recovery_through_the_cli()
     {
-        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
-        await Cli("resource", "host", "own", "--type", "FaultInjection", "--separate-monitor");
+        await HostAsync("app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await HostAsync("own", "--type", "FaultInjection", "--separate-monitor");
 
         var monitors = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement;
         Assert.That(monitors.GetArrayLength(), Is.EqualTo(2));
@@ -78,8 +78,8 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Killing_the_node_leaves_no_rhs_and_no_application_behind()
     {
-        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
-        await Cli("resource", "host", "own", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600", "--separate-monitor");
+        await HostAsync("app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await HostAsync("own", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600", "--separate-monitor");
         var resources = JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement;
         var monitors = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement;
         var ours = monitors.EnumerateArray().Select(m => m.GetProperty("pid").GetInt32())
@@ -97,7 +97,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Cluster_log_records_a_failure_and_the_restart_with_causes_and_event_ids()
     {
-        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await HostAsync("app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
         var pid = await Eventually.Until(
             async () => JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement[0]
                 .TryGetProperty("applicationPid", out var p) ? p.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
@@ -126,7 +126,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Status_json_has_the_names_scripts_rely_on()
     {
-        await Cli("resource", "host", "app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
+        await HostAsync("app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
         await Eventually.Until(
             async () => JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement[0].TryGetProperty("applicationPid", out _) ? "pid" : null,
             TimeSpan.FromSeconds(10), "the application PID");
@@ -153,7 +153,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Administrators_offline_is_left_alone_and_online_brings_it_back()
     {
-        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await HostAsync("fi", "--type", "FaultInjection");
 
         await Cli("resource", "offline", "fi");
         await WaitForResourceAsync("fi", "Offline");
@@ -167,7 +167,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Simulated_failure_applies_the_restart_policy()
     {
-        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await HostAsync("fi", "--type", "FaultInjection");
         await WaitForResourceAsync("fi", "Online");
 
         await Cli("resource", "fail", "fi");
@@ -182,7 +182,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Failing_a_resource_that_is_not_online_is_refused()
     {
-        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await HostAsync("fi", "--type", "FaultInjection");
         await Cli("resource", "offline", "fi");
         await WaitForResourceAsync("fi", "Offline");
 
@@ -195,7 +195,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Control_codes_reach_the_dll_and_bad_ones_are_clear_errors()
     {
-        await Cli("resource", "host", "fi", "--type", "FaultInjection");
+        await HostAsync("fi", "--type", "FaultInjection");
 
         Assert.That(await Cli("resource", "control", "fi", "Set", "OnlineDelayMs=5"), Does.Contain("OnlineDelayMs=5"));
         var bad = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "OnlineDelayMs=soon", "--dir", _directory);
@@ -212,8 +212,8 @@ public sealed class NodeMonitorTests
         var resource = await ClusterCli.RunAsync("resource", "online", "ghost", "--dir", _directory);
         var group = await ClusterCli.RunAsync("group", "offline", "phantom", "--dir", _directory);
 
-        Assert.That(resource.Error, Does.Contain("Resource ghost is in no group"));
-        Assert.That(group.Error, Does.Contain("Group phantom is not hosted"));
+        Assert.That(resource.Error, Does.Contain("There is no resource 'ghost' (there are none)"));
+        Assert.That(group.Error, Does.Contain("There is no group 'phantom' (there are none)"));
     }
 
     private async Task<JsonElement> ResourceAsync(string name) =>
@@ -230,7 +230,7 @@ public sealed class NodeMonitorTests
     {
         var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray().ToList();
 
-        Assert.That(types.Select(t => t.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "FaultInjection", "GenericApplication" }));
+        Assert.That(types.Select(t => t.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "Disk", "FaultInjection", "GenericApplication", "IPAddress", "NetworkName" }));
         var generic = types.Single(t => t.GetProperty("name").GetString() == "GenericApplication");
         Assert.That(generic.GetProperty("dllPath").GetString(), Does.EndWith("Cluster.Resources.dll"));
         Assert.That(generic.GetProperty("entryPoints").EnumerateArray().Select(e => e.GetString()), Does.Contain("IsAlive").And.Contain("Terminate"));
@@ -269,7 +269,7 @@ public sealed class NodeMonitorTests
         var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray();
         Assert.That(types.Single(t => t.GetProperty("name").GetString() == "FaultInjection").GetProperty("dllPath").GetString(), Is.EqualTo(copy),
             "the node's start did not overwrite the registration");
-        Assert.That(await Cli("resource", "host", "fi", "--type", "FaultInjection"), Does.Contain("fi: Online"));
+        Assert.That(await HostAsync("fi", "--type", "FaultInjection"), Does.Contain("fi: Online"));
     }
 
     [Test]
@@ -292,18 +292,35 @@ public sealed class NodeMonitorTests
 
     [TestCase("--prop", "Nonsense", "'Nonsense' is not NAME=VALUE")]
     [TestCase("--prop", "OnlineDelayMs=soon", "must be an integer, not 'soon'")]
-    [TestCase("--type", "NoSuchType", "Resource type 'NoSuchType' is not registered (registered: FaultInjection, GenericApplication)")]
-    public async Task Resource_host_rejects_bad_input_and_changes_nothing(string option, string value, string message)
+    [TestCase("--prop", "OnlineDelayMs=-1", "property OnlineDelayMs must be between 0 and")]
+    [TestCase("--prop", "RestartAction=3", "Resource r1: RestartAction must be between 0 and 2, not 3")]
+    [TestCase("--prop", "RestartDelay=soon", "Property RestartDelay must be a whole number, not 'soon'")]
+    [TestCase("--prop", "DeadlockTimeout=1", "Resource r1: DeadlockTimeout must be between 10 and")]
+    [TestCase("--type", "NoSuchType", "Resource r1 has type 'NoSuchType', which is not registered (registered: Disk, FaultInjection, GenericApplication, IPAddress, NetworkName)")]
+    [TestCase("--group", "nogroup", "There is no group 'nogroup' (there are: g)")]
+    [TestCase("--depends-on", "ghost", "Resource r1 depends on ghost, which is not in group g")]
+    [TestCase("--depends-on", "r1", "Resource r1 depends on itself")]
+    public async Task Resource_create_rejects_bad_input_and_changes_nothing(string option, string value, string message)
     {
-        string[] args = option == "--type"
-            ? ["resource", "host", "r1", "--type", value, "--dir", _directory]
-            : ["resource", "host", "r1", "--type", "FaultInjection", option, value, "--dir", _directory];
+        await Cli("group", "create", "g");
+        var before = await Cli("status", "--json");
+        var args = new Dictionary<string, string> { ["--group"] = "g", ["--type"] = "FaultInjection" };
+        args[option] = value;
 
-        var (exitCode, _, error) = await ClusterCli.RunAsync(args);
+        var (exitCode, _, error) = await ClusterCli.RunAsync(
+            ["resource", "create", "r1", .. args.SelectMany(a => new[] { a.Key, a.Value }), "--dir", _directory]);
 
         Assert.That(exitCode, Is.Not.Zero);
         Assert.That(error, Does.Contain(message));
-        Assert.That(JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement.GetArrayLength(), Is.Zero);
+        Assert.That(await Cli("status", "--json"), Is.EqualTo(before));
+    }
+
+    /// <summary>A resource in a group of its own name, created and brought online; answers what `resource online` printed.</summary>
+    private async Task<string> HostAsync(string name, params string[] createArgs)
+    {
+        await Cli("group", "create", name);
+        await Cli(["resource", "create", name, "--group", name, .. createArgs]);
+        return await Cli("resource", "online", name);
     }
 
     private async Task<IEnumerable<int>> ApplicationPidsAsync() =>

@@ -264,6 +264,49 @@ public sealed class GroupControllerTests
         return rcm;
     }
 
+    [Test]
+    public void Redefinition_adds_a_resource_without_disturbing_those_online()
+    {
+        var rcm = Online(GroupDefinition.Create("g", [new ResourceDefinition("disk"), new ResourceDefinition("app", "disk")]));
+        var bigger = GroupDefinition.Create("g", [new ResourceDefinition("disk"), new ResourceDefinition("app", "disk"), new ResourceDefinition("log", "disk")]);
+
+        Assert.That(rcm.Redefine(bigger, new() { ["disk"] = true, ["app"] = true, ["log"] = true }, T0), Is.EqualTo(new[] { "online log" }));
+        Assert.That(rcm.Controller.ReportedState("app"), Is.EqualTo(ResourceState.Online));
+    }
+
+    [Test]
+    public void Redefinition_keeps_a_new_resource_offline_when_its_persistent_state_is_offline()
+    {
+        var rcm = Online(GroupDefinition.Create("g", [new ResourceDefinition("disk")]));
+        var bigger = GroupDefinition.Create("g", [new ResourceDefinition("disk"), new ResourceDefinition("log", "disk")]);
+
+        Assert.That(rcm.Redefine(bigger, new() { ["disk"] = true, ["log"] = false }, T0), Is.Empty);
+        Assert.That(rcm.Controller.State, Is.EqualTo(GroupState.Online), "the wanted resources are all online");
+    }
+
+    [Test]
+    public void New_dependency_on_a_resource_that_is_down_takes_the_dependant_down()
+    {
+        var rcm = Online(GroupDefinition.Create("g", [new ResourceDefinition("disk"), new ResourceDefinition("app")]));
+        rcm.SetPersistentStates(new() { ["disk"] = false }, T0);
+        rcm.Report("disk", ResourceState.Offline, T0);
+
+        var actions = rcm.Redefine(GroupDefinition.Create("g", [new ResourceDefinition("disk"), new ResourceDefinition("app", "disk")]), new(), T0);
+
+        Assert.That(actions, Is.EqualTo(new[] { "offline app" }));
+    }
+
+    [Test]
+    public void Persistent_states_set_resource_by_resource_clear_failures_only_for_online()
+    {
+        var rcm = Online(GroupDefinition.Create("g", [new ResourceDefinition("r", [], new RestartPolicy { Action = RestartAction.DoNotRestart })]));
+        rcm.Report("r", ResourceState.Failed, T0);
+        Assert.That(rcm.Controller.State, Is.EqualTo(GroupState.Failed));
+
+        Assert.That(rcm.SetPersistentStates(new() { ["r"] = true }, T0), Is.EqualTo(new[] { "online r" }));
+        Assert.That(rcm.Notes, Has.Some.Contains("administrator set r Online"));
+    }
+
     /// <summary>
     /// Wraps the controller: actions as short strings, notes kept aside, and on every answer the
     /// invariants checked: Online only once every dependency is Online, Offline only once every
@@ -286,6 +329,12 @@ public sealed class GroupControllerTests
             Check(Controller.SetPersistentState(resource, online, now));
 
         public List<string> OnTimer(DateTimeOffset now) => Check(Controller.OnTimer(now));
+
+        public List<string> Redefine(GroupDefinition definition, Dictionary<string, bool> persisted, DateTimeOffset now) =>
+            Check(Controller.Redefine(definition, persisted, now));
+
+        public List<string> SetPersistentStates(Dictionary<string, bool> changes, DateTimeOffset now) =>
+            Check(Controller.SetPersistentStates(changes, now));
 
         private List<string> Check(IReadOnlyList<RcmAction> actions)
         {

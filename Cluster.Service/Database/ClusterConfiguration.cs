@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Cluster.Contracts.Config.V1;
+using Cluster.Contracts.Rhs.V1;
+
+namespace Cluster.Service.Database;
+
+/// <summary>
+/// The cluster database at one revision: resource types, groups, resources, persistent states and
+/// owners, as read from the store. Immutable; edits make a new one (see <see cref="ConfigurationEdits"/>).
+/// </summary>
+internal sealed record ClusterConfiguration
+{
+    public static ClusterConfiguration Empty { get; } = new();
+
+    public ImmutableSortedDictionary<string, ResourceTypeRef> Types { get; init; } = ImmutableSortedDictionary.Create<string, ResourceTypeRef>(StringComparer.Ordinal);
+
+    public ImmutableSortedDictionary<string, Group> Groups { get; init; } = ImmutableSortedDictionary.Create<string, Group>(StringComparer.Ordinal);
+
+    public ImmutableSortedDictionary<string, Resource> Resources { get; init; } = ImmutableSortedDictionary.Create<string, Resource>(StringComparer.Ordinal);
+
+    /// <summary>The administrator's persistent state per resource; a resource missing here is Offline.</summary>
+    public ImmutableSortedDictionary<string, bool> PersistentOnline { get; init; } = ImmutableSortedDictionary.Create<string, bool>(StringComparer.Ordinal);
+
+    public ImmutableSortedDictionary<string, Ownership> Owners { get; init; } = ImmutableSortedDictionary.Create<string, Ownership>(StringComparer.Ordinal);
+
+    /// <summary>The store revision this was read at (0 for one built in memory).</summary>
+    public long Revision { get; init; }
+
+    /// <summary>The ModRevision of the configuration guard key: every administrative change compares and bumps it.</summary>
+    public long GuardRevision { get; init; }
+
+    public IEnumerable<Resource> ResourcesOf(string group) => Resources.Values.Where(r => r.Group == group);
+
+    public bool IsPersistedOnline(string resource) => PersistentOnline.GetValueOrDefault(resource);
+
+    public string? OwnerOf(string group) => Owners.TryGetValue(group, out var owner) ? owner.Node : null;
+
+    public Group GetGroup(string name) =>
+        Groups.TryGetValue(name, out var group) ? group : throw NotFound("group", name, Groups.Keys);
+
+    public Resource GetResource(string name) =>
+        Resources.TryGetValue(name, out var resource) ? resource : throw NotFound("resource", name, Resources.Keys);
+
+    private static Grpc.RpcException NotFound(string noun, string name, IEnumerable<string> known)
+    {
+        var list = known.ToList();
+        return new Grpc.RpcException(Grpc.StatusCode.NotFound,
+            $"There is no {noun} '{name}' (there {(list.Count == 0 ? "are none" : "are: " + string.Join(", ", list))}).");
+    }
+}

@@ -1,0 +1,92 @@
+using Cluster.Contracts.Config.V1;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Grpc;
+using Cluster.Service.Store;
+using Google.Protobuf;
+
+namespace Cluster.Service.Database;
+
+/// <summary>
+/// The cluster database (WSFC's name) over the store: reads the configuration at one revision, and
+/// applies an administrator's change as one transaction, validated as a whole first. Concurrent changes
+/// from several nodes are serialized by compare-and-swap on a guard key: the loser re-reads and retries.
+/// </summary>
+internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef, Task<ResourceTypeInfo>> loadType)
+{
+    private const int Attempts = 20;
+
+    public IClusterStore Store => store;
+
+    public async Task<ClusterConfiguration> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var (items, revision) = await store.RangeAsync(ConfigurationKeys.Root, cancellationToken).ConfigureAwait(false);
+        return ConfigurationKeys.Parse(items, revision);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the current configuration, validates the result and writes the
+    /// difference atomically. Nothing is written if the change or the validation throws.
+    /// </summary>
+    /// <returns>The configuration as written (the current one when the change made no difference).</returns>
+    /// <exception cref="RpcException">The change is refused; the message names why.</exception>
+    public async Task<ClusterConfiguration> UpdateAsync(Func<ClusterConfiguration, ClusterConfiguration> change, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var current = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            var next = change(current);
+            ConfigurationValidator.Validate(next, await LoadTypesAsync(next).ConfigureAwait(false));
+            var operations = ConfigurationKeys.Diff(current, next);
+            if (operations.Count == 0)
+            {
+                return current;
+            }
+
+            var result = await store.TransactAsync(
+                new Transaction
+                {
+                    Compares = [Compare.ModRevision(ConfigurationKeys.Guard, CompareOperator.Equal, current.GuardRevision)],
+                    Success = [.. operations, StoreOperation.Put(ConfigurationKeys.Guard, [])],
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return next with { Revision = result.Revision, GuardRevision = result.Revision };
+            }
+        }
+
+        throw new RpcException(StatusCode.Aborted, $"The cluster database kept changing under this change; {Attempts} attempts failed. Try again.");
+    }
+
+    /// <summary>
+    /// Makes <paramref name="node"/> the owner of <paramref name="group"/> if it has none (interim placement,
+    /// until the coordinator decides), under a new epoch; false if another node got there first.
+    /// </summary>
+    public async Task<bool> ClaimAsync(string group, string node, CancellationToken cancellationToken = default)
+    {
+        var key = ConfigurationKeys.Owners + group;
+        var result = await store.TransactAsync(
+            new Transaction
+            {
+                Compares = [Compare.Absent(key), Compare.Version(ConfigurationKeys.Groups + group, CompareOperator.Greater, 0)],
+                Success = [StoreOperation.Put(key, new Ownership { Node = node, Epoch = 1 }.ToByteArray())],
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result.Succeeded;
+    }
+
+    /// <summary>What each type used by a resource declares; a type whose DLL no longer loads is an error naming it.</summary>
+    private async Task<Dictionary<string, ResourceTypeInfo>> LoadTypesAsync(ClusterConfiguration configuration)
+    {
+        var infos = new Dictionary<string, ResourceTypeInfo>(StringComparer.Ordinal);
+        foreach (var name in configuration.Resources.Values.Select(r => r.Type).Distinct(StringComparer.Ordinal))
+        {
+            if (configuration.Types.TryGetValue(name, out var type))
+            {
+                infos[name] = await loadType(type).ConfigureAwait(false);
+            }
+        }
+
+        return infos;
+    }
+}

@@ -1,0 +1,183 @@
+using Cluster.Contracts.Admin.V1;
+using Group = Cluster.Contracts.Config.V1.Group;
+using Resource = Cluster.Contracts.Config.V1.Resource;
+using Cluster.Contracts.Config.V1;
+using Cluster.Grpc;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Cluster.Service.Database;
+
+/// <summary>
+/// The YAML file of `cluster apply -f`: groups, each with its resources. Keys other than name, type,
+/// resources, properties and persistentState are common properties by their WSFC names, in any case
+/// (restartDelay, PreferredOwners...); a list is a list of names. Errors name the file, line and column.
+/// </summary>
+/// <example>
+/// groups:
+///   - name: web
+///     preferredOwners: [n1, n2]
+///     persistentState: Online
+///     resources:
+///       - name: web-ip
+///         type: IPAddress
+///         properties: { Address: 10.0.0.5 }
+///       - name: web-server
+///         type: GenericApplication
+///         dependsOn: [web-ip]
+///         restartDelay: 0
+///         properties: { CommandLine: "sleep 3600" }
+/// </example>
+internal static class ClusterFile
+{
+    /// <exception cref="ClusterUserException">The file is not valid YAML or not of this shape; the message says where.</exception>
+    public static ApplyRequest Parse(string text, string path)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ClusterUserException($"{path}:{e.Start.Line}:{e.Start.Column}: {e.Message}");
+        }
+
+        var request = new ApplyRequest();
+        if (stream.Documents.Count == 0)
+        {
+            return request;
+        }
+
+        var root = Mapping(path, stream.Documents[0].RootNode, "the file");
+        foreach (var (key, value) in Entries(path, root, "the file", ["groups"]))
+        {
+            foreach (var item in Sequence(path, value, key))
+            {
+                ParseGroup(path, Mapping(path, item, "a group"), request);
+            }
+        }
+
+        return request;
+    }
+
+    private static void ParseGroup(string path, YamlMappingNode node, ApplyRequest request)
+    {
+        var group = new Group { Name = Required(path, node, "name", "a group") };
+        var what = $"group {group.Name}";
+        foreach (var (key, value) in Entries(path, node, what, ["name", "resources", "persistentState", .. CommonProperties.GroupNames]))
+        {
+            switch (key)
+            {
+                case "name":
+                    break;
+                case "resources":
+                    foreach (var item in Sequence(path, value, $"resources of {what}"))
+                    {
+                        request.Resources.Add(ParseResource(path, Mapping(path, item, $"a resource of {what}"), group.Name));
+                    }
+
+                    break;
+                case "persistentState":
+                    request.GroupOnline[group.Name] = Text(path, value, key) switch
+                    {
+                        "Online" => true,
+                        "Offline" => false,
+                        var other => throw Error(path, value, $"persistentState of {what} must be Online or Offline, not '{other}'"),
+                    };
+                    break;
+                default:
+                    At(path, value, () => CommonProperties.SetOnGroup(group, key, Text(path, value, key)));
+                    break;
+            }
+        }
+
+        request.Groups.Add(group);
+    }
+
+    private static Resource ParseResource(string path, YamlMappingNode node, string group)
+    {
+        var resource = new Resource { Name = Required(path, node, "name", $"a resource of group {group}"), Group = group };
+        var what = $"resource {resource.Name}";
+        foreach (var (key, value) in Entries(path, node, what, ["name", "type", "properties", .. CommonProperties.ResourceNames]))
+        {
+            switch (key)
+            {
+                case "name":
+                    break;
+                case "type":
+                    resource.Type = Text(path, value, key);
+                    break;
+                case "properties":
+                    foreach (var (name, property) in Entries(path, Mapping(path, value, $"properties of {what}"), what, null))
+                    {
+                        resource.Properties[name] = Text(path, property, name);
+                    }
+
+                    break;
+                default:
+                    At(path, value, () => CommonProperties.SetOnResource(resource, key, Text(path, value, key)));
+                    break;
+            }
+        }
+
+        if (resource.Type.Length == 0)
+        {
+            throw Error(path, node, $"{what} needs a type");
+        }
+
+        return resource;
+    }
+
+    /// <summary>The mapping's entries, each key checked against <paramref name="known"/> (any case; null: any key).</summary>
+    private static IEnumerable<(string Key, YamlNode Value)> Entries(string path, YamlMappingNode node, string what, string[]? known)
+    {
+        foreach (var (keyNode, value) in node.Children)
+        {
+            var key = Text(path, keyNode, "a key");
+            if (known is null)
+            {
+                yield return (key, value);
+                continue;
+            }
+
+            var match = known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
+                ?? throw Error(path, keyNode, $"unknown key '{key}' in {what} (known: {string.Join(", ", known)})");
+            yield return (match, value);
+        }
+    }
+
+    private static string Required(string path, YamlMappingNode node, string key, string what) =>
+        node.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: var k } && k == key).Value is { } value
+            ? Text(path, value, key)
+            : throw Error(path, node, $"{what} needs a {key}");
+
+    private static YamlMappingNode Mapping(string path, YamlNode node, string what) =>
+        node as YamlMappingNode ?? throw Error(path, node, $"{what} must be a mapping (key: value)");
+
+    private static IEnumerable<YamlNode> Sequence(string path, YamlNode node, string what) =>
+        node as YamlSequenceNode ?? throw Error(path, node, $"{what} must be a list");
+
+    /// <summary>A scalar as text; a list of scalars as a comma-separated list (DependsOn, PreferredOwners...).</summary>
+    private static string Text(string path, YamlNode node, string what) => node switch
+    {
+        YamlScalarNode scalar => scalar.Value ?? string.Empty,
+        YamlSequenceNode list => string.Join(",", list.Children.Select(item => item is YamlScalarNode s ? s.Value : throw Error(path, item, $"{what} must be a list of names"))),
+        _ => throw Error(path, node, $"{what} must be a value or a list, not a mapping"),
+    };
+
+    private static void At(string path, YamlNode node, Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (RpcException e)
+        {
+            throw Error(path, node, e.Status.Detail);
+        }
+    }
+
+    private static ClusterUserException Error(string path, YamlNode node, string message) =>
+        new($"{path}:{node.Start.Line}:{node.Start.Column}: {message.TrimEnd('.')}.");
+}

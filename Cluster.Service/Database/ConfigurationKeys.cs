@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using Cluster.Contracts.Config.V1;
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Service.Store;
+using Google.Protobuf;
+
+namespace Cluster.Service.Database;
+
+/// <summary>Where the cluster database lives in the store, and how it is read from and written to keys.</summary>
+internal static class ConfigurationKeys
+{
+    public const string Root = "/cluster/";
+    public const string Types = "/cluster/types/";
+    public const string Groups = "/cluster/groups/";
+    public const string Resources = "/cluster/resources/";
+    public const string Persistent = "/cluster/persistent/";
+    public const string Owners = "/cluster/owners/";
+
+    /// <summary>Bumped by every administrative change, which compares it first: changes apply one at a time.</summary>
+    public const string Guard = "/cluster/config-guard";
+
+    /// <summary>The configuration held by <paramref name="items"/> (a range over <see cref="Root"/>).</summary>
+    public static ClusterConfiguration Parse(IReadOnlyList<KeyValue> items, long revision)
+    {
+        var types = ImmutableSortedDictionary.CreateBuilder<string, ResourceTypeRef>(StringComparer.Ordinal);
+        var groups = ImmutableSortedDictionary.CreateBuilder<string, Group>(StringComparer.Ordinal);
+        var resources = ImmutableSortedDictionary.CreateBuilder<string, Resource>(StringComparer.Ordinal);
+        var persistent = ImmutableSortedDictionary.CreateBuilder<string, bool>(StringComparer.Ordinal);
+        var owners = ImmutableSortedDictionary.CreateBuilder<string, Ownership>(StringComparer.Ordinal);
+        long guard = 0;
+        foreach (var item in items)
+        {
+            var key = item.Key;
+            if (key.StartsWith(Types, StringComparison.Ordinal))
+            {
+                types[key[Types.Length..]] = ResourceTypeRef.Parser.ParseFrom(item.Value);
+            }
+            else if (key.StartsWith(Groups, StringComparison.Ordinal))
+            {
+                groups[key[Groups.Length..]] = Group.Parser.ParseFrom(item.Value);
+            }
+            else if (key.StartsWith(Resources, StringComparison.Ordinal))
+            {
+                resources[key[Resources.Length..]] = Resource.Parser.ParseFrom(item.Value);
+            }
+            else if (key.StartsWith(Persistent, StringComparison.Ordinal))
+            {
+                persistent[key[Persistent.Length..]] = PersistentState.Parser.ParseFrom(item.Value).Online;
+            }
+            else if (key.StartsWith(Owners, StringComparison.Ordinal))
+            {
+                owners[key[Owners.Length..]] = Ownership.Parser.ParseFrom(item.Value);
+            }
+            else if (key == Guard)
+            {
+                guard = item.ModRevision;
+            }
+        }
+
+        return new ClusterConfiguration
+        {
+            Types = types.ToImmutable(),
+            Groups = groups.ToImmutable(),
+            Resources = resources.ToImmutable(),
+            PersistentOnline = persistent.ToImmutable(),
+            Owners = owners.ToImmutable(),
+            Revision = revision,
+            GuardRevision = guard,
+        };
+    }
+
+    /// <summary>The puts and deletes that turn <paramref name="before"/> into <paramref name="after"/> (types excepted).</summary>
+    public static IReadOnlyList<StoreOperation> Diff(ClusterConfiguration before, ClusterConfiguration after)
+    {
+        var operations = new List<StoreOperation>();
+        Compare(Groups, before.Groups, after.Groups, g => g.ToByteArray(), operations);
+        Compare(Resources, before.Resources, after.Resources, r => r.ToByteArray(), operations);
+        Compare(Persistent, before.PersistentOnline, after.PersistentOnline, online => new PersistentState { Online = online }.ToByteArray(), operations);
+        Compare(Owners, before.Owners, after.Owners, o => o.ToByteArray(), operations);
+        return operations;
+    }
+
+    private static void Compare<T>(
+        string prefix, IReadOnlyDictionary<string, T> before, IReadOnlyDictionary<string, T> after, Func<T, byte[]> serialize, List<StoreOperation> operations)
+    {
+        foreach (var (name, value) in after)
+        {
+            if (!before.TryGetValue(name, out var old) || !Equals(old, value))
+            {
+                operations.Add(StoreOperation.Put(prefix + name, serialize(value)));
+            }
+        }
+
+        operations.AddRange(before.Keys.Where(name => !after.ContainsKey(name)).Select(name => StoreOperation.Delete(prefix + name)));
+    }
+}

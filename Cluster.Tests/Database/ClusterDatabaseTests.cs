@@ -1,0 +1,188 @@
+using Cluster.Contracts.Config.V1;
+using Cluster.Grpc;
+using Cluster.Service.Database;
+using Cluster.Service.Store;
+
+namespace Cluster.Tests.Database;
+
+/// <summary>The cluster database over the in-memory store: edits, whole validation, nothing written on refusal.</summary>
+[TestFixture]
+public sealed class ClusterDatabaseTests
+{
+    private IClusterStore _store = null!;
+    private ClusterDatabase _database = null!;
+
+    [SetUp]
+    public async Task CreateDatabase() => (_store, _database) = await TestDatabase.CreateAsync();
+
+    [TearDown]
+    public async Task DisposeStore() => await _store.DisposeAsync();
+
+    [Test]
+    public async Task Group_and_resources_are_stored_and_read_back()
+    {
+        await CreateWebAsync();
+
+        var read = await _database.ReadAsync();
+
+        Assert.That(read.Groups.Keys, Is.EqualTo(new[] { "web" }));
+        Assert.That(read.ResourcesOf("web").Select(r => r.Name), Is.EqualTo(new[] { "disk", "server" }));
+        Assert.That(read.GetResource("server").DependsOn, Is.EqualTo(new[] { "disk" }));
+        Assert.That(read.IsPersistedOnline("server"), Is.False, "a new resource is Offline, as in WSFC");
+    }
+
+    [Test]
+    public async Task Online_of_a_resource_takes_its_dependencies_and_offline_its_dependants()
+    {
+        await CreateWebAsync();
+
+        await _database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, null, "server", online: true));
+        var online = await _database.ReadAsync();
+        await _database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, null, "disk", online: false));
+        var offline = await _database.ReadAsync();
+
+        Assert.That(online.PersistentOnline, Is.EquivalentTo(new Dictionary<string, bool> { ["disk"] = true, ["server"] = true }));
+        Assert.That(offline.PersistentOnline, Is.EquivalentTo(new Dictionary<string, bool> { ["disk"] = false, ["server"] = false }));
+    }
+
+    private static readonly TestCaseData[] s_refusals =
+    [
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, App("x", "web", ("Port", "0")))), "Resource x: property Port must be between 1 and 65535, not 0")
+            .SetName("Property out of range"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, App("x", "web", ("Port", "eighty")))), "property Port must be an integer, not 'eighty'")
+            .SetName("Property of the wrong type"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, App("x", "web", ("Colour", "red")))), "resource type App has no property Colour")
+            .SetName("Unknown property"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "x", Group = "web", Type = "App" })), "resource type App requires property Command")
+            .SetName("Missing required property"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "x", Group = "web", Type = "Tape" })), "Resource x has type 'Tape', which is not registered (registered: App, Disk)")
+            .SetName("Unknown type"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "x", Group = "nowhere", Type = "Disk" })), "There is no group 'nowhere' (there are: web)")
+            .SetName("Unknown group"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "disk", Group = "web", Type = "Disk" })), "Resource disk exists already (in group web)")
+            .SetName("Duplicate resource"),
+        new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "bad name", Group = "web", Type = "Disk" })), "'bad name' is not a valid resource name")
+            .SetName("Bad name"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("DependsOn", "server")))), "Group web has a dependency cycle among disk, server, disk")
+            .SetName("Cycle"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("DependsOn", "disk")))), "Resource disk depends on itself")
+            .SetName("Self dependency"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartAction", "5")))), "Resource disk: RestartAction must be between 0 and 2, not 5")
+            .SetName("RestartAction out of range"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RetryPeriodOnFailure", "-2")))), "RetryPeriodOnFailure must be between -1")
+            .SetName("RetryPeriodOnFailure below -1"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", "three")))), "Property RestartThreshold must be a whole number, not 'three'")
+            .SetName("Threshold not a number"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("AutoFailbackType", "2")))), "Group web: AutoFailbackType must be between 0 and 1, not 2")
+            .SetName("AutoFailbackType out of range"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("Colour", "red")))), "Groups have no property Colour")
+            .SetName("Unknown group property"),
+        new TestCaseData(Edit(c => ConfigurationEdits.DeleteResource(c, "disk")), "Resource disk is a dependency of server: remove those dependencies first")
+            .SetName("Deleting a dependency"),
+        new TestCaseData(Edit(c => ConfigurationEdits.DeleteGroup(c, "web", withResources: false)), "Group web still has resources (disk, server)")
+            .SetName("Deleting a group with resources"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetPersistentState(c, null, "ghost", online: true)), "There is no resource 'ghost'")
+            .SetName("Online of an unknown resource"),
+        new TestCaseData(Edit(c => ConfigurationEdits.Apply(c, [new Group { Name = "a" }, new Group { Name = "a" }], [], new Dictionary<string, bool>())), "The group a is declared twice")
+            .SetName("Apply with a group twice"),
+    ];
+
+    [TestCaseSource(nameof(s_refusals))]
+    public async Task Bad_change_is_refused_with_the_culprit_named_and_nothing_written(Delegate edit, string message)
+    {
+        var change = (Func<ClusterConfiguration, ClusterConfiguration>)edit;
+        await CreateWebAsync();
+        var revision = await _store.CurrentRevisionAsync();
+
+        var error = Assert.ThrowsAsync<RpcException>(() => _database.UpdateAsync(change));
+
+        Assert.That(error.Status.Detail, Does.Contain(message));
+        Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(revision));
+    }
+
+    [Test]
+    public async Task Apply_is_idempotent_and_all_or_nothing()
+    {
+        await CreateWebAsync();
+        var groups = new[] { new Group { Name = "db" } };
+        var resources = new[] { App("engine", "db", ("Command", "sleep 1")), new Resource { Name = "log", Group = "db", Type = "Disk" } };
+
+        await _database.UpdateAsync(c => ConfigurationEdits.Apply(c, groups, resources, new Dictionary<string, bool> { ["db"] = true }));
+        var first = await _store.CurrentRevisionAsync();
+        await _database.UpdateAsync(c => ConfigurationEdits.Apply(c, groups, resources, new Dictionary<string, bool> { ["db"] = true }));
+        Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(first), "the same file again writes nothing");
+
+        var broken = resources.Append(App("cache", "db", ("Port", "99999"))).ToArray();
+        Assert.ThrowsAsync<RpcException>(() => _database.UpdateAsync(c => ConfigurationEdits.Apply(c, [new Group { Name = "more" }], broken, new Dictionary<string, bool>())));
+        var read = await _database.ReadAsync();
+        Assert.That(read.Groups.Keys, Is.EqualTo(new[] { "db", "web" }), "group 'more' of the refused file was not created");
+        Assert.That(read.IsPersistedOnline("engine"), Is.True);
+    }
+
+    [Test]
+    public async Task Concurrent_changes_from_two_nodes_both_apply()
+    {
+        await CreateWebAsync();
+        var other = new ClusterDatabase(_store, _ => Task.FromResult(new Contracts.Rhs.V1.ResourceTypeInfo()));
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? _database : other)
+            .UpdateAsync(c => ConfigurationEdits.CreateGroup(c, new Group { Name = $"g{i}" }))));
+
+        Assert.That((await _database.ReadAsync()).Groups, Has.Count.EqualTo(11));
+    }
+
+    [Test]
+    public async Task Deleting_a_group_with_its_resources_removes_their_persistent_state_and_owner()
+    {
+        await CreateWebAsync();
+        await _database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, "web", null, online: true));
+        Assert.That(await _database.ClaimAsync("web", "n1"), Is.True);
+        Assert.That(await _database.ClaimAsync("web", "n2"), Is.False, "a group has one owner");
+
+        await _database.UpdateAsync(c => ConfigurationEdits.DeleteGroup(c, "web", withResources: true));
+
+        var (items, _) = await _store.RangeAsync("/cluster/");
+        Assert.That(items.Select(i => i.Key).Where(k => !k.StartsWith(ConfigurationKeys.Types, StringComparison.Ordinal) && k != ConfigurationKeys.Guard), Is.Empty);
+    }
+
+    [Test]
+    public void Describe_lists_each_change()
+    {
+        var before = ClusterConfiguration.Empty;
+        var after = ConfigurationEdits.CreateGroup(before, new Group { Name = "web" });
+        after = ConfigurationEdits.CreateResource(after, new Resource { Name = "disk", Group = "web", Type = "Disk" });
+        after = ConfigurationEdits.SetPersistentState(after, "web", null, online: true);
+
+        Assert.That(ConfigurationEdits.Describe(before, after), Is.EqualTo(new[] { "created group web", "created resource disk", "resource disk: persistent state Online" }));
+    }
+
+    private async Task CreateWebAsync()
+    {
+        await _database.UpdateAsync(c => ConfigurationEdits.CreateGroup(c, new Group { Name = "web" }));
+        await _database.UpdateAsync(c => ConfigurationEdits.CreateResource(c, new Resource { Name = "disk", Group = "web", Type = "Disk" }));
+        var server = App("server", "web", ("Command", "sleep 600"));
+        server.DependsOn.Add("disk");
+        await _database.UpdateAsync(c => ConfigurationEdits.CreateResource(c, server));
+    }
+
+    private static Resource App(string name, string group, params (string Key, string Value)[] properties)
+    {
+        var resource = new Resource { Name = name, Group = group, Type = "App" };
+        foreach (var (key, value) in properties)
+        {
+            resource.Properties[key] = value;
+        }
+
+        if (!resource.Properties.ContainsKey("Command") && properties.Length > 0 && properties[0].Key != "Command")
+        {
+            resource.Properties["Command"] = "sleep 1";
+        }
+
+        return resource;
+    }
+
+    private static Dictionary<string, string> Settings(params (string Key, string Value)[] settings) =>
+        settings.ToDictionary(s => s.Key, s => s.Value);
+
+    private static Delegate Edit(Func<ClusterConfiguration, ClusterConfiguration> edit) => edit;
+}

@@ -1,0 +1,77 @@
+using Cluster.Service;
+using Cluster.Service.Database;
+
+namespace Cluster.Tests.Database;
+
+/// <summary>The YAML of `cluster apply -f`: its shape, and errors that say where.</summary>
+[TestFixture]
+public sealed class ClusterFileTests
+{
+    private const string Web = """
+        groups:
+          - name: web
+            preferredOwners: [n2, n1]
+            failoverThreshold: 2
+            persistentState: Online
+            resources:
+              - name: web-ip
+                type: IPAddress
+                properties: { Address: 10.0.0.5 }
+              - name: web-server
+                type: GenericApplication
+                dependsOn: [web-ip]
+                RestartDelay: 0
+                separateMonitor: true
+                properties:
+                  CommandLine: sleep 3600
+        """;
+
+    [Test]
+    public void Groups_resources_common_and_private_properties_are_read()
+    {
+        var request = ClusterFile.Parse(Web, "web.yaml");
+
+        var group = request.Groups.Single();
+        Assert.That(group.Name, Is.EqualTo("web"));
+        Assert.That(group.PreferredOwners, Is.EqualTo(new[] { "n2", "n1" }));
+        Assert.That(group.FailoverThreshold, Is.EqualTo(2));
+        Assert.That(request.GroupOnline["web"], Is.True);
+        var server = request.Resources.Single(r => r.Name == "web-server");
+        Assert.That(server.Group, Is.EqualTo("web"));
+        Assert.That(server.DependsOn, Is.EqualTo(new[] { "web-ip" }));
+        Assert.That(server.RestartDelayMs, Is.Zero);
+        Assert.That(server.HasRestartDelayMs, Is.True);
+        Assert.That(server.SeparateMonitor, Is.True);
+        Assert.That(server.Properties["CommandLine"], Is.EqualTo("sleep 3600"));
+        Assert.That(request.Resources.Single(r => r.Name == "web-ip").Properties["Address"], Is.EqualTo("10.0.0.5"));
+    }
+
+    [TestCase("groups:\n  - name: g\n    colour: red\n", "f.yaml:3:5: unknown key 'colour' in group g (known: name, resources, persistentState")]
+    [TestCase("groups:\n  - name: g\n    resources:\n      - name: r\n", "f.yaml:4:9: resource r needs a type")]
+    [TestCase("groups:\n  - name: g\n    resources:\n      - name: r\n        type: T\n        dependOn: [x]\n", "f.yaml:6:9: unknown key 'dependOn' in resource r")]
+    [TestCase("groups:\n  - name: g\n    persistentState: Up\n", "persistentState of group g must be Online or Offline, not 'Up'")]
+    [TestCase("groups:\n  - name: g\n    failoverThreshold: many\n", "f.yaml:3:24: Property FailoverThreshold must be a whole number, not 'many'")]
+    [TestCase("groups:\n  - preferredOwners: [n1]\n", "f.yaml:2:5: a group needs a name")]
+    [TestCase("groups: {}\n", "groups must be a list")]
+    [TestCase("nodes: []\n", "unknown key 'nodes' in the file")]
+    [TestCase("groups:\n  - name: [g\n", "f.yaml:")]
+    public void Bad_file_is_an_error_naming_the_place(string text, string message)
+    {
+        var error = Assert.Throws<ClusterUserException>(() => ClusterFile.Parse(text, "f.yaml"));
+
+        Assert.That(error.Message, Does.Contain(message));
+    }
+
+    [Test]
+    public void Every_sample_parses()
+    {
+        var samples = Path.Combine(TestContext.CurrentContext.TestDirectory, "samples");
+        var files = Directory.GetFiles(samples, "*.yaml");
+
+        Assert.That(files, Is.Not.Empty);
+        foreach (var file in files)
+        {
+            Assert.That(ClusterFile.Parse(File.ReadAllText(file), Path.GetFileName(file)).Groups, Is.Not.Empty, file);
+        }
+    }
+}
