@@ -7,36 +7,8 @@ namespace Cluster.Tests.Cli;
 /// <summary>A real node process, driven through the CLI: monitors, resources, kills.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class NodeMonitorTests
+public sealed class NodeMonitorTests : NodeTestBase
 {
-    private string _directory = null!;
-    private Process _node = null!;
-
-    [SetUp]
-    public async Task CreateClusterAndStartNode()
-    {
-        _directory = ClusterCli.NewClusterDirectory();
-        await StartNodeAsync();
-    }
-
-    private async Task StartNodeAsync()
-    {
-        _node = ClusterCli.Start("node", "run", "--name", "n1", "--dir", _directory, "--deadlock-timeout-ms", "1000");
-        await Eventually.Until(
-            async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", _directory)) is { ExitCode: 0 } list
-                && list.Output.Contains("\"Up\"", StringComparison.Ordinal) ? "up" : null,
-            TimeSpan.FromSeconds(30), "node n1 up");
-    }
-
-    [TearDown]
-    public void StopNode()
-    {
-        _node.Kill(entireProcessTree: true);
-        _node.WaitForExit();
-        _node.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     [Test]
     public async Task Monitor_list_kill_and_recovery_through_the_cli()
     {
@@ -76,7 +48,7 @@ public sealed class NodeMonitorTests
     }
 
     [Test]
-    public async Task Killing_the_node_leaves_no_rhs_and_no_application_behind()
+    public async Task Killing_theNode_leaves_no_rhs_and_no_application_behind()
     {
         await HostAsync("app", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600");
         await HostAsync("own", "--type", "GenericApplication", "--prop", "CommandLine=sleep 600", "--separate-monitor");
@@ -87,8 +59,8 @@ public sealed class NodeMonitorTests
             .ToList();
         Assert.That(ours, Has.Count.EqualTo(4), "two RHS and two applications");
 
-        _node.Kill(entireProcessTree: false); // SIGKILL to the node alone: its children must notice by themselves
-        await _node.WaitForExitAsync();
+        Node.Kill(entireProcessTree: false); // SIGKILL to the node alone: its children must notice by themselves
+        await Node.WaitForExitAsync();
 
         await Eventually.Until(() => ours.All(pid => !Processes.IsRunning(pid)), TimeSpan.FromSeconds(2),
             "every RHS and application to exit");
@@ -186,7 +158,7 @@ public sealed class NodeMonitorTests
         await Cli("resource", "offline", "fi");
         await WaitForResourceAsync("fi", "Offline");
 
-        var (exitCode, _, error) = await ClusterCli.RunAsync("resource", "fail", "fi", "--dir", _directory);
+        var (exitCode, _, error) = await ClusterCli.RunAsync("resource", "fail", "fi", "--dir", Dir);
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.Contain("only an Online resource can fail"));
@@ -198,32 +170,23 @@ public sealed class NodeMonitorTests
         await HostAsync("fi", "--type", "FaultInjection");
 
         Assert.That(await Cli("resource", "control", "fi", "Set", "OnlineDelayMs=5"), Does.Contain("OnlineDelayMs=5"));
-        var bad = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "OnlineDelayMs=soon", "--dir", _directory);
+        var bad = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "OnlineDelayMs=soon", "--dir", Dir);
         Assert.That(bad.Error, Does.Contain("must be an integer, not 'soon'"));
-        var unknown = await ClusterCli.RunAsync("resource", "control", "fi", "Explode", "--dir", _directory);
+        var unknown = await ClusterCli.RunAsync("resource", "control", "fi", "Explode", "--dir", Dir);
         Assert.That(unknown.Error, Does.Contain("not 'Explode'"));
-        var malformed = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "nonsense", "--dir", _directory);
+        var malformed = await ClusterCli.RunAsync("resource", "control", "fi", "Set", "nonsense", "--dir", Dir);
         Assert.That(malformed.Error, Does.Contain("'nonsense' is not NAME=VALUE"));
     }
 
     [Test]
     public async Task Verbs_on_an_unknown_resource_or_group_name_it()
     {
-        var resource = await ClusterCli.RunAsync("resource", "online", "ghost", "--dir", _directory);
-        var group = await ClusterCli.RunAsync("group", "offline", "phantom", "--dir", _directory);
+        var resource = await ClusterCli.RunAsync("resource", "online", "ghost", "--dir", Dir);
+        var group = await ClusterCli.RunAsync("group", "offline", "phantom", "--dir", Dir);
 
         Assert.That(resource.Error, Does.Contain("There is no resource 'ghost' (there are none)"));
         Assert.That(group.Error, Does.Contain("There is no group 'phantom' (there are none)"));
     }
-
-    private async Task<JsonElement> ResourceAsync(string name) =>
-        JsonDocument.Parse(await Cli("resource", "list", "--json")).RootElement.EnumerateArray()
-            .Single(r => r.GetProperty("name").GetString() == name).Clone();
-
-    private Task WaitForResourceAsync(string name, string state) =>
-        Eventually.Until(
-            async () => (await ResourceAsync(name)).GetProperty("state").GetString() == state ? state : null,
-            TimeSpan.FromSeconds(15), $"{name} {state}");
 
     [Test]
     public async Task Built_in_types_are_registered_and_described_by_their_dll()
@@ -246,7 +209,7 @@ public sealed class NodeMonitorTests
         var path = dll == "BUILTIN" ? Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") : dll;
         var before = await Cli("resourcetype", "list", "--json");
 
-        var (exitCode, _, error) = await ClusterCli.RunAsync("resourcetype", "register", name, "--dll", path, "--dir", _directory);
+        var (exitCode, _, error) = await ClusterCli.RunAsync("resourcetype", "register", name, "--dll", path, "--dir", Dir);
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.Contain(message));
@@ -256,14 +219,14 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Registered_type_survives_a_node_restart_and_resources_use_it()
     {
-        var copy = Path.Combine(_directory, "dlls", "Cluster.Resources.dll");
+        var copy = Path.Combine(Dir, "dlls", "Cluster.Resources.dll");
         Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll"), copy);
         Assert.That(await Cli("resourcetype", "register", "FaultInjection", "--dll", copy), Does.Contain($"registered FaultInjection from {copy}"));
 
-        _node.Kill(entireProcessTree: true);
-        await _node.WaitForExitAsync();
-        _node.Dispose();
+        Node.Kill(entireProcessTree: true);
+        await Node.WaitForExitAsync();
+        Node.Dispose();
         await StartNodeAsync();
 
         var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray();
@@ -275,7 +238,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Monitor_kill_needs_exactly_one_target()
     {
-        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", _directory);
+        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--dir", Dir);
 
         Assert.That(exitCode, Is.Not.Zero);
         Assert.That(error, Does.Contain("exactly one of --id and --resource"));
@@ -284,7 +247,7 @@ public sealed class NodeMonitorTests
     [Test]
     public async Task Monitor_kill_of_an_unknown_monitor_names_it()
     {
-        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--id", "99", "--dir", _directory);
+        var (exitCode, _, error) = await ClusterCli.RunAsync("monitor", "kill", "--id", "99", "--dir", Dir);
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.Contain("no monitor 99"));
@@ -308,19 +271,11 @@ public sealed class NodeMonitorTests
         args[option] = value;
 
         var (exitCode, _, error) = await ClusterCli.RunAsync(
-            ["resource", "create", "r1", .. args.SelectMany(a => new[] { a.Key, a.Value }), "--dir", _directory]);
+            ["resource", "create", "r1", .. args.SelectMany(a => new[] { a.Key, a.Value }), "--dir", Dir]);
 
         Assert.That(exitCode, Is.Not.Zero);
         Assert.That(error, Does.Contain(message));
         Assert.That(await Cli("status", "--json"), Is.EqualTo(before));
-    }
-
-    /// <summary>A resource in a group of its own name, created and brought online; answers what `resource online` printed.</summary>
-    private async Task<string> HostAsync(string name, params string[] createArgs)
-    {
-        await Cli("group", "create", name);
-        await Cli(["resource", "create", name, "--group", name, .. createArgs]);
-        return await Cli("resource", "online", name);
     }
 
     private async Task<IEnumerable<int>> ApplicationPidsAsync() =>
@@ -334,10 +289,4 @@ public sealed class NodeMonitorTests
             },
             TimeSpan.FromSeconds(10), "application PIDs");
 
-    private async Task<string> Cli(params string[] args)
-    {
-        var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", _directory]);
-        Assert.That(exitCode, Is.Zero, $"cluster {string.Join(' ', args)}: {error}");
-        return output;
-    }
 }

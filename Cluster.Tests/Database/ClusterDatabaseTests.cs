@@ -123,7 +123,7 @@ public sealed class ClusterDatabaseTests
     public async Task Concurrent_changes_from_two_nodes_both_apply()
     {
         await CreateWebAsync();
-        var other = new ClusterDatabase(_store, _ => Task.FromResult(new Contracts.Rhs.V1.ResourceTypeInfo()));
+        var other = TestDatabase.Over(_store);
 
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? _database : other)
             .UpdateAsync(c => ConfigurationEdits.CreateGroup(c, new Group { Name = $"g{i}" }))));

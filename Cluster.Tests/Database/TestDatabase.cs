@@ -16,8 +16,11 @@ internal static class TestDatabase
             await store.PutAsync(ConfigurationKeys.Types + name, new ResourceTypeRef { Name = name, DllPath = $"/dlls/{name}.dll" }.ToByteArray());
         }
 
-        return (store, new ClusterDatabase(store, type => Task.FromResult(Describe(type.Name))));
+        return (store, Over(store));
     }
+
+    /// <summary>Another node's view of the same store.</summary>
+    public static ClusterDatabase Over(IClusterStore store) => new(store, type => Task.FromResult(Describe(type.Name)));
 
     private static ResourceTypeInfo Describe(string type)
     {

@@ -123,10 +123,6 @@ public sealed class ClusterStoreDurabilityTests
             Assert.That(await store.CurrentRevisionAsync(), Is.EqualTo(keys.Count), "no half-written transaction");
         }
 
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var check = connection.CreateCommand();
-        check.CommandText = "PRAGMA integrity_check";
-        Assert.That(check.ExecuteScalar(), Is.EqualTo("ok"));
+        Assert.That(SqliteIntegrity.Check(path), Is.EqualTo("ok"));
     }
 }
