@@ -182,6 +182,8 @@ internal sealed partial class GrpcRequestDispatcher
                 return new Status(StatusCode.Cancelled, "The call was cancelled by the client.");
             case OperationCanceledException when callToken.IsCancellationRequested:
                 return new Status(StatusCode.DeadlineExceeded, "The call's deadline passed.");
+            case var other when _options.ExceptionStatus?.Invoke(other) is { } mapped:
+                return mapped;
             default:
                 LogHandlerFailed(_logger, exception, method.Path);
                 return new Status(

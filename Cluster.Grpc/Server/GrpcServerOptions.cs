@@ -15,6 +15,12 @@ public sealed class GrpcServerOptions
 
     public int MaxSendMessageSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Turns an exception a handler throws into a status (return null for the default: UNKNOWN), so that
+    /// a service can map its own failure types in one place, as an interceptor would.
+    /// </summary>
+    public Func<Exception, Status?>? ExceptionStatus { get; set; }
+
     /// <summary>Put the type and message of an unexpected handler exception into the status detail.</summary>
     public bool EnableDetailedErrors { get; set; }
 

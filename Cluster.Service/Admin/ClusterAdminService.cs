@@ -10,12 +10,12 @@ using Cluster.Service.Rcm;
 namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
-internal sealed class ClusterAdminService(
-    Func<NodeIdentity> identity, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types, ClusterDatabase database)
+internal sealed class ClusterAdminService(NodeServices services)
 {
+
     public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
-        var node = identity();
+        var node = services.Identity();
         return Task.FromResult(new GetNodeResponse
         {
             Name = node.Name,
@@ -28,8 +28,8 @@ internal sealed class ClusterAdminService(
 
     public Task<ListMonitorsResponse> ListMonitors(ListMonitorsRequest request, ServerCallContext context)
     {
-        var response = new ListMonitorsResponse { Node = identity().Name };
-        response.Monitors.AddRange(monitors.ListMonitors().Select(m =>
+        var response = new ListMonitorsResponse { Node = services.Identity().Name };
+        response.Monitors.AddRange(services.Monitors.ListMonitors().Select(m =>
         {
             var monitor = new Contracts.Admin.V1.Monitor
             {
@@ -50,21 +50,21 @@ internal sealed class ClusterAdminService(
         var id = request.TargetCase switch
         {
             KillMonitorRequest.TargetOneofCase.MonitorId => request.MonitorId,
-            KillMonitorRequest.TargetOneofCase.Resource => monitors.MonitorOf(request.Resource),
+            KillMonitorRequest.TargetOneofCase.Resource => services.Monitors.MonitorOf(request.Resource),
             _ => throw new RpcException(StatusCode.InvalidArgument, "Name a monitor id or a resource."),
         };
-        var pid = monitors.KillMonitor(id);
+        var pid = services.Monitors.KillMonitor(id);
         return Task.FromResult(new KillMonitorResponse { MonitorId = id, Pid = pid });
     }
 
     public async Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
     {
-        var configuration = await database.ReadAsync(context.CancellationToken);
-        var policy = (await rcm.ListGroupsAsync())
+        var configuration = await services.Database.ReadAsync(context.CancellationToken);
+        var policy = (await services.Rcm.ListGroupsAsync())
             .SelectMany(g => g.Resources.Select(r => (Group: g.Name, Resource: r)))
             .ToDictionary(r => r.Resource.Name, StringComparer.Ordinal);
-        var live = monitors.ListResources().ToDictionary(r => r.Name, StringComparer.Ordinal);
-        var node = identity().Name;
+        var live = services.Monitors.ListResources().ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var node = services.Identity().Name;
         var response = new ListResourcesResponse { Node = node };
         foreach (var stored in configuration.Resources.Values)
         {
@@ -102,9 +102,9 @@ internal sealed class ClusterAdminService(
 
     public async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
     {
-        var configuration = await database.ReadAsync(context.CancellationToken);
-        var hosted = (await rcm.ListGroupsAsync()).ToDictionary(g => g.Name, StringComparer.Ordinal);
-        var node = identity().Name;
+        var configuration = await services.Database.ReadAsync(context.CancellationToken);
+        var hosted = (await services.Rcm.ListGroupsAsync()).ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var node = services.Identity().Name;
         var response = new ListGroupsResponse { Node = node };
         foreach (var stored in configuration.Groups.Values)
         {
@@ -133,7 +133,7 @@ internal sealed class ClusterAdminService(
             SetPersistentStateRequest.TargetOneofCase.Resource => (null, request.Resource),
             _ => throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource."),
         };
-        await database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, group, resource, request.Online), context.CancellationToken);
+        await services.Database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, group, resource, request.Online), context.CancellationToken);
         return new SetPersistentStateResponse();
     }
 
@@ -160,7 +160,7 @@ internal sealed class ClusterAdminService(
 
     public async Task<GetConfigurationResponse> GetConfiguration(GetConfigurationRequest request, ServerCallContext context)
     {
-        var configuration = await database.ReadAsync(context.CancellationToken);
+        var configuration = await services.Database.ReadAsync(context.CancellationToken);
         var response = new GetConfigurationResponse { Revision = configuration.Revision };
         response.Groups.AddRange(configuration.Groups.Values);
         response.Resources.AddRange(configuration.Resources.Values);
@@ -172,34 +172,78 @@ internal sealed class ClusterAdminService(
     public async Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, ServerCallContext context)
     {
         var response = new ControlResourceResponse();
-        response.Output.Add((await monitors.ControlAsync(request.Resource, request.Code, request.Arguments)).ToDictionary());
+        response.Output.Add((await services.Monitors.ControlAsync(request.Resource, request.Code, request.Arguments)).ToDictionary());
         return response;
     }
 
     public Task<FailResourceResponse> FailResource(FailResourceRequest request, ServerCallContext context)
     {
-        monitors.SimulateFailure(request.Resource);
+        services.Monitors.SimulateFailure(request.Resource);
         return Task.FromResult(new FailResourceResponse());
     }
 
     public async Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, ServerCallContext context) =>
-        new() { Info = await types.RegisterAsync(request.Name, request.DllPath, context.CancellationToken) };
+        new() { Info = await services.Types.RegisterAsync(request.Name, request.DllPath, context.CancellationToken) };
 
     public async Task<ListResourceTypesResponse> ListResourceTypes(ListResourceTypesRequest request, ServerCallContext context)
     {
         var response = new ListResourceTypesResponse();
-        foreach (var type in await types.ListAsync(context.CancellationToken))
+        foreach (var type in await services.Types.ListAsync(context.CancellationToken))
         {
-            response.ResourceTypes.Add(await monitors.LoadTypeAsync(type));
+            response.ResourceTypes.Add(await services.Monitors.LoadTypeAsync(type));
         }
 
         return response;
     }
 
+    public async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    {
+        var configuration = await services.Database.ReadAsync(context.CancellationToken);
+        var response = new ListNodesResponse();
+        foreach (var (name, info) in configuration.Nodes)
+        {
+            var item = new ClusterNode
+            {
+                Name = name,
+                State = configuration.NodeState(name),
+                Coordinator = configuration.Coordinator == name,
+                MaxGroups = info.MaxGroups,
+            };
+            if (configuration.Members.TryGetValue(name, out var member))
+            {
+                item.Pid = member.Pid;
+                item.Endpoint = member.Endpoint;
+            }
+
+            item.Groups.AddRange(configuration.GroupsOwnedBy(name));
+            response.Nodes.Add(item);
+        }
+
+        return response;
+    }
+
+    public Task<ChangeResponse> PauseNode(PauseNodeRequest request, ServerCallContext context) =>
+        ChangeAsync(c => OwnershipEdits.Pause(c, request.Name, request.Drain), context);
+
+    public Task<ChangeResponse> SetNode(SetNodeRequest request, ServerCallContext context) =>
+        ChangeAsync(c => OwnershipEdits.SetNode(c, request.Name, request.Settings), context);
+
+    public Task<ChangeResponse> ResumeNode(ResumeNodeRequest request, ServerCallContext context) =>
+        ChangeAsync(c => OwnershipEdits.Resume(c, request.Name, request.Failback), context);
+
+    public Task<ChangeResponse> MoveGroup(MoveGroupRequest request, ServerCallContext context) =>
+        ChangeAsync(c => OwnershipEdits.Move(c, request.Group, request.To), context);
+
+    public Task<IsolateNodeResponse> IsolateNode(IsolateNodeRequest request, ServerCallContext context)
+    {
+        services.Store.Isolated = request.Isolated;
+        return Task.FromResult(new IsolateNodeResponse { Node = services.Identity().Name });
+    }
+
     private async Task<ChangeResponse> ChangeAsync(Func<ClusterConfiguration, ClusterConfiguration> change, ServerCallContext context)
     {
         ClusterConfiguration? before = null;
-        var after = await database.UpdateAsync(
+        var after = await services.Database.UpdateAsync(
             current =>
             {
                 before = current;

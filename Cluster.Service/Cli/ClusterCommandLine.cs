@@ -12,6 +12,8 @@ internal static class ClusterCommandLine
         {
             CommonOptions.Directory,
         };
+        root.Subcommands.Add(UpCommand.CreateUp());
+        root.Subcommands.Add(UpCommand.CreateDown());
         root.Subcommands.Add(NodeCommands.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ResourceTypeCommands.Create());

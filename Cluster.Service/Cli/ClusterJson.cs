@@ -9,12 +9,14 @@ namespace Cluster.Service.Cli;
 /// </summary>
 internal static class ClusterJson
 {
-    public static JsonObject Node(NodeRecord record, string state) => new()
+    public static JsonObject Node(ClusterNode node) => new()
     {
-        ["name"] = record.Name,
-        ["state"] = state,
-        ["pid"] = record.Pid,
-        ["endpoint"] = record.Endpoint,
+        ["name"] = node.Name,
+        ["state"] = node.State,
+        ["pid"] = node.Pid == 0 ? null : node.Pid,
+        ["endpoint"] = node.Endpoint.Length > 0 ? node.Endpoint : null,
+        ["groups"] = new JsonArray([.. node.Groups.Select(g => (JsonNode)JsonValue.Create(g))]),
+        ["coordinator"] = node.Coordinator,
     };
 
     public static JsonObject Group(Group group) => new()

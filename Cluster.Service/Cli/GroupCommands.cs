@@ -16,6 +16,7 @@ internal static class GroupCommands
         group.Subcommands.Add(CreateDelete());
         group.Subcommands.Add(CreateSet());
         group.Subcommands.Add(CreateList());
+        group.Subcommands.Add(CreateMove());
         group.Subcommands.Add(PersistentStateCommand.Create(
             "online", "Bring a group online in dependency order; clears its past failures", "group", online: true));
         group.Subcommands.Add(PersistentStateCommand.Create(
@@ -69,6 +70,37 @@ internal static class GroupCommands
             return DatabaseChange.SendAsync(parseResult, request, cancellationToken);
         });
         return set;
+    }
+
+    private static Command CreateMove()
+    {
+        var name = new Argument<string>("name") { Description = "The group" };
+        var to = new Option<string?>("--to") { Description = "The node to move it to (default: the next node in its list)" };
+        var wait = new Option<int>("--wait") { Description = "Seconds to wait for it to be online on the new node (0: no wait)", DefaultValueFactory = _ => 60 }.AtLeast(0);
+        var move = new Command("move", "A planned failover: offline on its node in reverse dependency order, then online on another") { name, to, wait };
+        move.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var group = parseResult.GetValue(name)!;
+            var target = parseResult.GetValue(to);
+            var before = (await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false)).FirstOrDefault(g => g.Name == group)?.Node;
+            await DatabaseChange.SendAsync(parseResult, new MoveGroupRequest { Group = group, To = target ?? string.Empty }, cancellationToken).ConfigureAwait(false);
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            var limit = TimeSpan.FromSeconds(parseResult.GetValue(wait));
+            while (deadline.Elapsed < limit)
+            {
+                var row = (await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false)).Single(g => g.Name == group);
+                if (row.Hosted && (target is null ? row.Node != before : row.Node == target) && row.State is "Online" or "Failed")
+                {
+                    await parseResult.InvocationConfiguration.Output.WriteLineAsync($"{group}: {row.State} on {row.Node}").ConfigureAwait(false);
+                    return row.State == "Online" ? 0 : 1;
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            return limit > TimeSpan.Zero ? throw new ClusterUserException($"{group} was not online on its new node within {limit.TotalSeconds} s.") : 0;
+        });
+        return move;
     }
 
     private static Command CreateList()

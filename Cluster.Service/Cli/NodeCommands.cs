@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc;
+using Cluster.Grpc.Hosting;
+using Cluster.Service.Membership;
 using Cluster.Service.Admin;
 using Cluster.Service.Node;
 using Microsoft.Extensions.Logging;
@@ -16,6 +19,14 @@ internal static class NodeCommands
         var node = new Command("node", "Run and inspect cluster nodes");
         node.Subcommands.Add(CreateRun());
         node.Subcommands.Add(CreateList());
+        node.Subcommands.Add(CreatePause());
+        node.Subcommands.Add(CreateResume());
+        node.Subcommands.Add(CreateSet());
+        node.Subcommands.Add(CreateKill());
+        node.Subcommands.Add(CreateStop());
+        node.Subcommands.Add(CreateStart());
+        node.Subcommands.Add(CreateIsolate("isolate", true, "Cut a node off from the cluster store (for testing): it fences itself, its groups move"));
+        node.Subcommands.Add(CreateIsolate("rejoin", false, "Give an isolated node its way to the cluster store back"));
         return node;
     }
 
@@ -36,7 +47,13 @@ internal static class NodeCommands
             DefaultValueFactory = _ => 300_000,
         };
         deadlock.AtLeast(100u);
-        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock };
+        var leaseTtl = new Option<uint>("--lease-ttl-ms")
+        {
+            Description = "The node's lease: how long after its last renewal a silent node is Down (default 1000)",
+            DefaultValueFactory = _ => 1000,
+        }.AtLeast(300u);
+        var exitWithParent = new Option<bool>("--exit-with-parent") { Description = "Stop when stdin closes: for a parent that starts nodes (cluster up, tests)" };
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
             using var loggerFactory = LoggerFactory.Create(builder => builder
@@ -53,37 +70,197 @@ internal static class NodeCommands
                     Name = parseResult.GetValue(name)!,
                     Directory = CommonOptions.ResolveDirectory(parseResult),
                     DeadlockTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(deadlock)),
+                    Membership = MembershipFor(TimeSpan.FromMilliseconds(parseResult.GetValue(leaseTtl))),
                 },
                 loggerFactory);
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            using var stopping = parseResult.GetValue(exitWithParent)
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ParentWatch.WhenStdinCloses())
+                : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await host.RunAsync(stopping.Token).ConfigureAwait(false);
             return 0;
         });
         return run;
     }
 
+    /// <summary>Renewal and fencing scale with the TTL: renew 6-7 times per TTL, fence a quarter TTL before it can lapse.</summary>
+    private static MembershipOptions MembershipFor(TimeSpan ttl) => new()
+    {
+        LeaseTtl = ttl,
+        RenewInterval = ttl * 0.15,
+        FenceMargin = ttl * 0.25,
+    };
+
     private static Command CreateList()
     {
-        var list = new Command("list", "List the nodes of the cluster and whether they answer") { CommonOptions.Json };
+        var list = new Command("list", "List the nodes of the cluster: Up, Down or Paused, and the groups each owns") { CommonOptions.Json };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var rows = await NodeConnections.ProbeAllAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var rows = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(CommonOptions.Json))
             {
-                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Node(r.Record, r.State))]))
-                    .ConfigureAwait(false);
+                await JsonOutput.WriteAsync(parseResult, new JsonArray([.. rows.Select(r => (JsonNode)ClusterJson.Node(r))])).ConfigureAwait(false);
+                return 0;
             }
-            else
+
+            await output.WriteLineAsync($"{"NAME",-12} {"STATE",-8} {"PID",8}  {"ENDPOINT",-22} GROUPS").ConfigureAwait(false);
+            foreach (var node in rows)
             {
-                await output.WriteLineAsync($"{"NAME",-12} {"STATE",-8} {"PID",8}  ENDPOINT").ConfigureAwait(false);
-                foreach (var (record, state) in rows)
-                {
-                    await output.WriteLineAsync($"{record.Name,-12} {state,-8} {record.Pid,8}  {record.Endpoint}").ConfigureAwait(false);
-                }
+                await output.WriteLineAsync(
+                    $"{node.Name,-12} {node.State,-8} {(node.Pid == 0 ? "" : node.Pid),8}  {node.Endpoint,-22} {string.Join(", ", node.Groups)}{(node.Coordinator ? "  (coordinator)" : "")}")
+                    .ConfigureAwait(false);
             }
 
             return 0;
         });
         return list;
     }
+
+    private static Command CreatePause()
+    {
+        var name = NameArgument();
+        var drain = new Option<bool>("--drain") { Description = "Move its groups off first (to the next node each group's list allows)" };
+        var pause = new Command("pause", "Pause a node: no group may move to it") { name, drain };
+        pause.SetHandler((parseResult, cancellationToken) => DatabaseChange.SendAsync(
+            parseResult, new PauseNodeRequest { Name = parseResult.GetValue(name)!, Drain = parseResult.GetValue(drain) }, cancellationToken));
+        return pause;
+    }
+
+    private static Command CreateResume()
+    {
+        var name = NameArgument();
+        var failback = new Option<bool>("--failback") { Description = "Move back the groups that `pause --drain` moved off it" };
+        var resume = new Command("resume", "Resume a paused node") { name, failback };
+        resume.SetHandler((parseResult, cancellationToken) => DatabaseChange.SendAsync(
+            parseResult, new ResumeNodeRequest { Name = parseResult.GetValue(name)!, Failback = parseResult.GetValue(failback) }, cancellationToken));
+        return resume;
+    }
+
+    private static Command CreateSet()
+    {
+        var name = NameArgument();
+        var settings = DatabaseChange.SettingsArgument("NAME=VALUE: MaxGroups (how many groups placement may put on the node; 0: no limit)");
+        var set = new Command("set", "Set properties of a node") { name, settings };
+        set.SetHandler((parseResult, cancellationToken) =>
+        {
+            var request = new SetNodeRequest { Name = parseResult.GetValue(name)! };
+            request.Settings.Add(PropertyArguments.Parse(parseResult.GetValue(settings) ?? []));
+            return DatabaseChange.SendAsync(parseResult, request, cancellationToken);
+        });
+        return set;
+    }
+
+    private static Command CreateKill()
+    {
+        var name = NameArgument();
+        var kill = new Command("kill", "Kill a node process for real (SIGKILL): its RHS processes and applications die with it") { name };
+        kill.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var record = NodeConnections.Record(parseResult, parseResult.GetValue(name)!);
+            if (!NodeLauncher.IsNodeProcess(record.Pid, record.Name))
+            {
+                throw new ClusterUserException($"Node {record.Name} is not running (its last process was {record.Pid}).");
+            }
+
+            using var process = System.Diagnostics.Process.GetProcessById(record.Pid);
+            process.Kill(entireProcessTree: false);
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync($"killed node {record.Name} (pid {record.Pid})").ConfigureAwait(false);
+            return 0;
+        });
+        return kill;
+    }
+
+    private static Command CreateStop()
+    {
+        var name = NameArgument();
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for its groups to move and for it to exit", DefaultValueFactory = _ => 60 }.AtLeast(1);
+        var stop = new Command("stop", "Stop a node gracefully: its groups move to other nodes first, then it exits") { name, timeout };
+        stop.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var node = parseResult.GetValue(name)!;
+            var deadline = TimeSpan.FromSeconds(parseResult.GetValue(timeout));
+            var record = NodeConnections.Record(parseResult, node);
+            await DatabaseChange.SendAsync(parseResult, new PauseNodeRequest { Name = node, Drain = true }, cancellationToken).ConfigureAwait(false);
+            await WaitForNodeAsync(parseResult, node, n => n.Groups.Count == 0, deadline, "to hand its groups over", cancellationToken).ConfigureAwait(false);
+            if (NodeLauncher.IsNodeProcess(record.Pid, node))
+            {
+                using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await WaitForNodeAsync(parseResult, node, n => n.State == "Down", deadline, "to exit", cancellationToken).ConfigureAwait(false);
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync($"stopped node {node}").ConfigureAwait(false);
+            return 0;
+        });
+        return stop;
+    }
+
+    private static Command CreateStart()
+    {
+        var name = NameArgument();
+        var start = new Command("start", "Start a stopped node again in the same cluster directory, in the background") { name };
+        start.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var node = parseResult.GetValue(name)!;
+            var directory = CommonOptions.ResolveDirectory(parseResult);
+            if (directory.ReadNodeRecords().FirstOrDefault(r => r.Name == node) is { } record && NodeLauncher.IsNodeProcess(record.Pid, node))
+            {
+                throw new ClusterUserException($"Node {node} is running already (pid {record.Pid}).");
+            }
+
+            using (NodeLauncher.Start(directory, node, detached: true))
+            {
+            }
+
+            await WaitForNodeAsync(parseResult, node, n => n.State != "Down", TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
+            if ((await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false)).Single(n => n.Name == node).State == "Paused")
+            {
+                await DatabaseChange.SendAsync(parseResult, new ResumeNodeRequest { Name = node }, cancellationToken).ConfigureAwait(false); // it was stopped
+            }
+
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync($"started node {node}").ConfigureAwait(false);
+            return 0;
+        });
+        return start;
+    }
+
+    private static Command CreateIsolate(string verb, bool isolated, string description)
+    {
+        var name = NameArgument();
+        var command = new Command(verb, description) { name };
+        command.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var record = NodeConnections.Record(parseResult, parseResult.GetValue(name)!);
+            using var client = AdminClient.Connect(record, CommonOptions.ResolveDirectory(parseResult).ReadToken());
+            await client.Call<IsolateNodeRequest, IsolateNodeResponse>(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync($"node {record.Name} {(isolated ? "isolated from" : "rejoined")} the cluster store")
+                .ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Polls `node list` until the node matches; the deadline is an error naming what did not happen.</summary>
+    public static async Task WaitForNodeAsync(
+        ParseResult parseResult, string node, Func<ClusterNode, bool> condition, TimeSpan deadline, string what, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var nodes = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            if (nodes.FirstOrDefault(n => n.Name == node) is { } found && condition(found))
+            {
+                return;
+            }
+
+            if (clock.Elapsed > deadline)
+            {
+                throw new ClusterUserException($"Node {node} did not manage {what} within {deadline.TotalSeconds} s.");
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Argument<string> NameArgument() => new("name") { Description = "The node" };
 }

@@ -57,13 +57,13 @@ internal static class NodeConnections
             {
                 try
                 {
-                    await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                    chosen = client;
+                    await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false);
+                    chosen = client; // it answers, and reaches the store
                     continue;
                 }
                 catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
                 {
-                    // Down: try the next one.
+                    // Down, or cut off from the store: try the next one.
                 }
             }
 
@@ -71,6 +71,32 @@ internal static class NodeConnections
         }
 
         return chosen ?? throw new ClusterUserException($"No node is running in {CommonOptions.ResolveDirectory(parseResult).Root}.");
+    }
+
+    /// <summary>
+    /// The cluster's nodes as the membership in the store has them (any node answers for all); when no
+    /// node answers, the nodes with records in the directory, all Down.
+    /// </summary>
+    public static async Task<IReadOnlyList<Contracts.Admin.V1.ClusterNode>> ListNodesAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = await ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            return (await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false)).Nodes;
+        }
+        catch (ClusterUserException)
+        {
+            return [.. CommonOptions.ResolveDirectory(parseResult).ReadNodeRecords()
+                .Select(r => new Contracts.Admin.V1.ClusterNode { Name = r.Name, State = "Down", Endpoint = r.Endpoint })];
+        }
+    }
+
+    /// <summary>The record of node <paramref name="name"/> in the cluster directory.</summary>
+    public static NodeRecord Record(ParseResult parseResult, string name)
+    {
+        var directory = CommonOptions.ResolveDirectory(parseResult);
+        return directory.ReadNodeRecords().FirstOrDefault(r => r.Name == name)
+            ?? throw new ClusterUserException($"Node {name} has never run in {directory.Root}.");
     }
 
     /// <summary>Every node with a record, and whether it answers (Up) or not (Down).</summary>

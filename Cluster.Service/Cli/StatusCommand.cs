@@ -11,52 +11,57 @@ internal static class StatusCommand
         var status = new Command("status", "Nodes, groups, resources and monitors in one view") { CommonOptions.Json };
         status.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var nodes = await NodeConnections.ProbeAllAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            var groups = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            var resources = await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            var monitors = await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            if (parseResult.GetValue(CommonOptions.Json))
-            {
-                await JsonOutput.WriteAsync(parseResult, new JsonObject
-                {
-                    ["nodes"] = new JsonArray([.. nodes.Select(n => (JsonNode)ClusterJson.Node(n.Record, n.State))]),
-                    ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)ClusterJson.Group(g))]),
-                    ["resources"] = new JsonArray([.. resources.Select(r => (JsonNode)ClusterJson.Resource(r))]),
-                    ["monitors"] = new JsonArray([.. monitors.Select(m => (JsonNode)ClusterJson.Monitor(m.Node, m.Item))]),
-                }).ConfigureAwait(false);
-                return 0;
-            }
-
-            var output = parseResult.InvocationConfiguration.Output;
-            await output.WriteLineAsync("NODES").ConfigureAwait(false);
-            foreach (var (record, state) in nodes)
-            {
-                await output.WriteLineAsync($"  {record.Name,-12} {state,-6} pid {record.Pid,-8} {record.Endpoint}").ConfigureAwait(false);
-            }
-
-            await output.WriteLineAsync("GROUPS").ConfigureAwait(false);
-            foreach (var group in groups)
-            {
-                await output.WriteLineAsync($"  {group.Name,-20} {group.State,-14} on {(group.Node.Length > 0 ? group.Node : "no node")}").ConfigureAwait(false);
-                foreach (var r in resources.Where(r => r.Group == group.Name))
-                {
-                    await output.WriteLineAsync(
-                        $"    {r.Name,-18} {StateNames.Of(r.State),-15} {r.Type,-20} persistent {StateNames.Of(r.PersistentState)}"
-                        + (r.Hosted ? $", monitor {r.MonitorId}, restarts {r.RestartCount}" : string.Empty)
-                        + (r.ApplicationPid != 0 ? $", pid {r.ApplicationPid}" : string.Empty)).ConfigureAwait(false);
-                }
-            }
-
-            await output.WriteLineAsync("MONITORS").ConfigureAwait(false);
-            foreach (var (node, m) in monitors)
-            {
-                await output.WriteLineAsync(
-                    $"  {node,-10} {m.Id,3} pid {m.Pid,-8} {(m.Dedicated ? "dedicated" : "shared"),-9} restarts {m.Restarts}: {string.Join(", ", m.Resources)}")
-                    .ConfigureAwait(false);
-            }
-
+            await WriteAsync(parseResult, parseResult.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
             return 0;
         });
         return status;
+    }
+
+    /// <summary>The view, as a table (or JSON with --json), to <paramref name="output"/>: `status` and `up`'s live view.</summary>
+    public static async Task WriteAsync(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken)
+    {
+        var nodes = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        var groups = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        var resources = await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        var monitors = await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        if (parseResult.GetValue(CommonOptions.Json))
+        {
+            await JsonOutput.WriteAsync(parseResult, new JsonObject
+            {
+                ["nodes"] = new JsonArray([.. nodes.Select(n => (JsonNode)ClusterJson.Node(n))]),
+                ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)ClusterJson.Group(g))]),
+                ["resources"] = new JsonArray([.. resources.Select(r => (JsonNode)ClusterJson.Resource(r))]),
+                ["monitors"] = new JsonArray([.. monitors.Select(m => (JsonNode)ClusterJson.Monitor(m.Node, m.Item))]),
+            }).ConfigureAwait(false);
+            return;
+        }
+
+        await output.WriteLineAsync("NODES").ConfigureAwait(false);
+        foreach (var node in nodes)
+        {
+            await output.WriteLineAsync(
+                $"  {node.Name,-12} {node.State,-6} pid {node.Pid,-8} {node.Endpoint}{(node.Coordinator ? "  (coordinator)" : "")}").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync("GROUPS").ConfigureAwait(false);
+        foreach (var group in groups)
+        {
+            await output.WriteLineAsync($"  {group.Name,-20} {group.State,-14} on {(group.Node.Length > 0 ? group.Node : "no node")}").ConfigureAwait(false);
+            foreach (var r in resources.Where(r => r.Group == group.Name))
+            {
+                await output.WriteLineAsync(
+                    $"    {r.Name,-18} {StateNames.Of(r.State),-15} {r.Type,-20} persistent {StateNames.Of(r.PersistentState)}"
+                    + (r.Hosted ? $", monitor {r.MonitorId}, restarts {r.RestartCount}" : string.Empty)
+                    + (r.ApplicationPid != 0 ? $", pid {r.ApplicationPid}" : string.Empty)).ConfigureAwait(false);
+            }
+        }
+
+        await output.WriteLineAsync("MONITORS").ConfigureAwait(false);
+        foreach (var (node, m) in monitors)
+        {
+            await output.WriteLineAsync(
+                $"  {node,-10} {m.Id,3} pid {m.Pid,-8} {(m.Dedicated ? "dedicated" : "shared"),-9} restarts {m.Restarts}: {string.Join(", ", m.Resources)}")
+                .ConfigureAwait(false);
+        }
     }
 }

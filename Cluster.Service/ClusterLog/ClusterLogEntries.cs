@@ -36,4 +36,16 @@ internal static class ClusterLogEntries
         Text = note.Text,
         EventId = note.EventId,
     };
+
+    /// <summary>A note of the coordinator (FM) or the membership (NM).</summary>
+    public static ClusterLogEntry Note(string node, string component, string? group, string text, int? eventId, DateTimeOffset time) => new()
+    {
+        Time = time,
+        Node = node,
+        Level = eventId is not null ? "ERR" : "INFO",
+        Component = component,
+        Group = group,
+        Text = text,
+        EventId = eventId,
+    };
 }

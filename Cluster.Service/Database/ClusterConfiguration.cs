@@ -23,6 +23,27 @@ internal sealed record ClusterConfiguration
 
     public ImmutableSortedDictionary<string, Ownership> Owners { get; init; } = ImmutableSortedDictionary.Create<string, Ownership>(StringComparer.Ordinal);
 
+    /// <summary>The ModRevision of each owner key, for compare-and-swap on ownership.</summary>
+    public ImmutableSortedDictionary<string, long> OwnerRevisions { get; init; } = ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Every node that ever joined, in node order (by name).</summary>
+    public ImmutableSortedDictionary<string, Contracts.Config.V1.Node> Nodes { get; init; } = ImmutableSortedDictionary.Create<string, Contracts.Config.V1.Node>(StringComparer.Ordinal);
+
+    /// <summary>The nodes whose lease is alive.</summary>
+    public ImmutableSortedDictionary<string, Member> Members { get; init; } = ImmutableSortedDictionary.Create<string, Member>(StringComparer.Ordinal);
+
+    public ImmutableSortedDictionary<string, FailoverRequest> FailoverRequests { get; init; } =
+        ImmutableSortedDictionary.Create<string, FailoverRequest>(StringComparer.Ordinal);
+
+    /// <summary>The node that holds the coordinator key, if any.</summary>
+    public string? Coordinator { get; init; }
+
+    /// <summary>Up, Paused or Down, as `node list` spells them.</summary>
+    public string NodeState(string node) =>
+        !Members.ContainsKey(node) ? "Down" : Nodes.TryGetValue(node, out var n) && n.Paused ? "Paused" : "Up";
+
+    public IEnumerable<string> GroupsOwnedBy(string node) => Owners.Where(o => o.Value.Node == node).Select(o => o.Key);
+
     /// <summary>The store revision this was read at (0 for one built in memory).</summary>
     public long Revision { get; init; }
 
@@ -33,7 +54,7 @@ internal sealed record ClusterConfiguration
 
     public bool IsPersistedOnline(string resource) => PersistentOnline.GetValueOrDefault(resource);
 
-    public string? OwnerOf(string group) => Owners.TryGetValue(group, out var owner) ? owner.Node : null;
+    public string? OwnerOf(string group) => Owners.TryGetValue(group, out var owner) && owner.Node.Length > 0 ? owner.Node : null;
 
     public Group GetGroup(string name) =>
         Groups.TryGetValue(name, out var group) ? group : throw NotFound("group", name, Groups.Keys);

@@ -45,7 +45,11 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
             var result = await store.TransactAsync(
                 new Transaction
                 {
-                    Compares = [Compare.ModRevision(ConfigurationKeys.Guard, CompareOperator.Equal, current.GuardRevision)],
+                    Compares =
+                    [
+                        Compare.ModRevision(ConfigurationKeys.Guard, CompareOperator.Equal, current.GuardRevision),
+                        .. OwnerCompares(current, operations),
+                    ],
                     Success = [.. operations, StoreOperation.Put(ConfigurationKeys.Guard, [])],
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -58,18 +62,23 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
         throw new RpcException(StatusCode.Aborted, $"The cluster database kept changing under this change; {Attempts} attempts failed. Try again.");
     }
 
+    /// <summary>Owners change outside the guard (the coordinator, handovers): a change that writes one compares it too.</summary>
+    private static IEnumerable<Compare> OwnerCompares(ClusterConfiguration current, IReadOnlyList<StoreOperation> operations) =>
+        operations.Where(o => o.Key.StartsWith(ConfigurationKeys.Owners, StringComparison.Ordinal)).Select(o =>
+            Compare.ModRevision(o.Key, CompareOperator.Equal, current.OwnerRevisions.GetValueOrDefault(o.Key[ConfigurationKeys.Owners.Length..])));
+
     /// <summary>
-    /// Makes <paramref name="node"/> the owner of <paramref name="group"/> if it has none (interim placement,
-    /// until the coordinator decides), under a new epoch; false if another node got there first.
+    /// Writes ownership changes decided by the coordinator or a handover, each compared with the
+    /// owner key's revision as read; false when any changed meanwhile (nothing is written then).
     /// </summary>
-    public async Task<bool> ClaimAsync(string group, string node, CancellationToken cancellationToken = default)
+    public async Task<bool> SetOwnersAsync(
+        ClusterConfiguration basedOn, IReadOnlyDictionary<string, Ownership> owners, IReadOnlyList<StoreOperation>? also = null, CancellationToken cancellationToken = default)
     {
-        var key = ConfigurationKeys.Owners + group;
         var result = await store.TransactAsync(
             new Transaction
             {
-                Compares = [Compare.Absent(key), Compare.Version(ConfigurationKeys.Groups + group, CompareOperator.Greater, 0)],
-                Success = [StoreOperation.Put(key, new Ownership { Node = node, Epoch = 1 }.ToByteArray())],
+                Compares = [.. owners.Keys.Select(g => Compare.ModRevision(ConfigurationKeys.Owners + g, CompareOperator.Equal, basedOn.OwnerRevisions.GetValueOrDefault(g)))],
+                Success = [.. owners.Select(o => StoreOperation.Put(ConfigurationKeys.Owners + o.Key, o.Value.ToByteArray())), .. also ?? []],
             },
             cancellationToken).ConfigureAwait(false);
         return result.Succeeded;

@@ -111,7 +111,17 @@ internal static class ConfigurationEdits
         }
 
         var scope = ConfigurationMapping.Definition(configuration, groupName).PersistentStateScope(resource, online);
-        return configuration with { PersistentOnline = configuration.PersistentOnline.SetItems(scope.Select(r => KeyValuePair.Create(r, online))) };
+        var next = configuration with { PersistentOnline = configuration.PersistentOnline.SetItems(scope.Select(r => KeyValuePair.Create(r, online))) };
+        if (online && configuration.Owners.TryGetValue(groupName, out var ownership) && ownership.FailoversUnixMs.Count > 0)
+        {
+            // An administrator's Online gives a group that exhausted its failovers a fresh start, as it does its resources.
+            var fresh = ownership.Clone();
+            fresh.FailoversUnixMs.Clear();
+            fresh.Reason = "brought online by an administrator";
+            next = next with { Owners = next.Owners.SetItem(groupName, fresh) };
+        }
+
+        return next;
     }
 
     /// <summary>
@@ -142,6 +152,18 @@ internal static class ConfigurationEdits
         var lines = new List<string>();
         Describe("group", before.Groups, after.Groups, lines);
         Describe("resource", before.Resources, after.Resources, lines);
+        foreach (var (group, ownership) in after.Owners.Where(o => !before.Owners.TryGetValue(o.Key, out var old) || (old.Node, old.MovingTo) != (o.Value.Node, o.Value.MovingTo)))
+        {
+            lines.Add(ownership.MovingTo.Length > 0
+                ? $"group {group} moves from {ownership.Node} to {ownership.MovingTo}"
+                : $"group {group}: owner {(ownership.Node.Length > 0 ? ownership.Node : "none")}");
+        }
+
+        foreach (var (node, info) in after.Nodes.Where(n => before.Nodes.TryGetValue(n.Key, out var old) && old.Paused != n.Value.Paused))
+        {
+            lines.Add($"node {node} {(info.Paused ? "paused" : "resumed")}");
+        }
+
         foreach (var name in after.Resources.Keys.Where(n => before.IsPersistedOnline(n) != after.IsPersistedOnline(n)))
         {
             lines.Add($"resource {name}: persistent state {(after.IsPersistedOnline(name) ? "Online" : "Offline")}");

@@ -15,6 +15,12 @@ internal static class ConfigurationKeys
     public const string Resources = "/cluster/resources/";
     public const string Persistent = "/cluster/persistent/";
     public const string Owners = "/cluster/owners/";
+    public const string Nodes = "/cluster/nodes/";
+    public const string Members = "/cluster/members/";
+    public const string FailoverRequests = "/cluster/failover/";
+
+    /// <summary>The coordinator's name, on its lease: whoever holds it decides placement.</summary>
+    public const string Coordinator = "/cluster/coordinator";
 
     /// <summary>Bumped by every administrative change, which compares it first: changes apply one at a time.</summary>
     public const string Guard = "/cluster/config-guard";
@@ -27,6 +33,11 @@ internal static class ConfigurationKeys
         var resources = ImmutableSortedDictionary.CreateBuilder<string, Resource>(StringComparer.Ordinal);
         var persistent = ImmutableSortedDictionary.CreateBuilder<string, bool>(StringComparer.Ordinal);
         var owners = ImmutableSortedDictionary.CreateBuilder<string, Ownership>(StringComparer.Ordinal);
+        var ownerRevisions = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+        var nodes = ImmutableSortedDictionary.CreateBuilder<string, Contracts.Config.V1.Node>(StringComparer.Ordinal);
+        var members = ImmutableSortedDictionary.CreateBuilder<string, Member>(StringComparer.Ordinal);
+        var requests = ImmutableSortedDictionary.CreateBuilder<string, FailoverRequest>(StringComparer.Ordinal);
+        string? coordinator = null;
         long guard = 0;
         foreach (var item in items)
         {
@@ -50,6 +61,23 @@ internal static class ConfigurationKeys
             else if (key.StartsWith(Owners, StringComparison.Ordinal))
             {
                 owners[key[Owners.Length..]] = Ownership.Parser.ParseFrom(item.Value);
+                ownerRevisions[key[Owners.Length..]] = item.ModRevision;
+            }
+            else if (key.StartsWith(Nodes, StringComparison.Ordinal))
+            {
+                nodes[key[Nodes.Length..]] = Contracts.Config.V1.Node.Parser.ParseFrom(item.Value);
+            }
+            else if (key.StartsWith(Members, StringComparison.Ordinal))
+            {
+                members[key[Members.Length..]] = Member.Parser.ParseFrom(item.Value);
+            }
+            else if (key.StartsWith(FailoverRequests, StringComparison.Ordinal))
+            {
+                requests[key[FailoverRequests.Length..]] = FailoverRequest.Parser.ParseFrom(item.Value);
+            }
+            else if (key == Coordinator)
+            {
+                coordinator = System.Text.Encoding.UTF8.GetString(item.Value);
             }
             else if (key == Guard)
             {
@@ -64,12 +92,20 @@ internal static class ConfigurationKeys
             Resources = resources.ToImmutable(),
             PersistentOnline = persistent.ToImmutable(),
             Owners = owners.ToImmutable(),
+            OwnerRevisions = ownerRevisions.ToImmutable(),
+            Nodes = nodes.ToImmutable(),
+            Members = members.ToImmutable(),
+            FailoverRequests = requests.ToImmutable(),
+            Coordinator = coordinator,
             Revision = revision,
             GuardRevision = guard,
         };
     }
 
-    /// <summary>The puts and deletes that turn <paramref name="before"/> into <paramref name="after"/> (types excepted).</summary>
+    /// <summary>
+    /// The puts and deletes that turn <paramref name="before"/> into <paramref name="after"/>: groups,
+    /// resources, persistent states, owners and nodes (types, members and requests have writers of their own).
+    /// </summary>
     public static IReadOnlyList<StoreOperation> Diff(ClusterConfiguration before, ClusterConfiguration after)
     {
         var operations = new List<StoreOperation>();
@@ -77,6 +113,7 @@ internal static class ConfigurationKeys
         Compare(Resources, before.Resources, after.Resources, r => r.ToByteArray(), operations);
         Compare(Persistent, before.PersistentOnline, after.PersistentOnline, online => new PersistentState { Online = online }.ToByteArray(), operations);
         Compare(Owners, before.Owners, after.Owners, o => o.ToByteArray(), operations);
+        Compare(Nodes, before.Nodes, after.Nodes, n => n.ToByteArray(), operations);
         return operations;
     }
 

@@ -3,7 +3,10 @@ using Cluster.Contracts.Admin.V1;
 using Cluster.Grpc.Server;
 using Cluster.Service.Admin;
 using Cluster.Service.Catalog;
+using Cluster.Contracts.Config.V1;
 using Cluster.Service.ClusterLog;
+using Cluster.Service.Coordinator;
+using Cluster.Service.Membership;
 using Cluster.Service.Database;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
@@ -42,13 +45,15 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             },
             loggerFactory);
         using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"));
-        var store = SqliteClusterStore.Open(directory.StorePath);
+        var store = new IsolatableStore(SqliteClusterStore.Open(directory.StorePath));
         await using var storeLifetime = store.ConfigureAwait(false);
         var types = new ResourceTypeRegistry(store, monitors.LoadTypeAsync);
         var database = new ClusterDatabase(store, monitors.LoadTypeAsync);
+        DatabaseFeed? feed = null;
         var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
         {
             OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
+            OnFailoverRequested = (group, failover) => _ = feed?.RequestFailoverAsync(group, $"resource {failover.Resource}: {failover.Cause}"),
         };
         var events = ForwardEventsAsync(monitors, rcm, item => clusterLog.Write(ClusterLogEntries.From(options.Name, item)), loggerFactory.CreateLogger("Monitor"));
         await using (monitors.ConfigureAwait(false))
@@ -61,58 +66,69 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     await types.EnsureAsync(name, BuiltInResourceTypes.DllPath, stopping).ConfigureAwait(false);
                 }
 
-                var feed = new DatabaseFeed(database, rcm, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
-                var feeding = feed.RunAsync(stopping);
-                await ServeAdminAsync(directory, token, monitors, rcm, types, database, stopping).ConfigureAwait(false);
-                await feeding.ConfigureAwait(false);
-                LogNodeStopping(_logger, options.Name);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                NodeIdentity? identity = null;
+                var server = new GrpcServer(new GrpcServerOptions
+                {
+                    BearerToken = token,
+                    EnableDetailedErrors = true,
+                    LoggerFactory = loggerFactory,
+                    Endpoints = { options.AdminEndpoint },
+                    ExceptionStatus = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
+                        ? new Grpc.Status(Grpc.StatusCode.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}")
+                        : null,
+                });
+                server.AddService(AdminReflection.Descriptor.Services[0], new ClusterAdminService(new NodeServices
+                {
+                    Identity = () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
+                    Monitors = monitors,
+                    Rcm = rcm,
+                    Types = types,
+                    Database = database,
+                    Store = store,
+                }));
+                await using (server.ConfigureAwait(false))
+                {
+                    await server.StartAsync(stopping).ConfigureAwait(false);
+                    var endpoint = server.Endpoints[0].ToString();
+                    var started = DateTimeOffset.UtcNow;
+                    identity = new NodeIdentity(options.Name, endpoint, Version, started);
+                    var member = new Member { Name = options.Name, Pid = Environment.ProcessId, Endpoint = endpoint, StartedUnixMs = started.ToUnixTimeMilliseconds() };
+                    using var membership = new NodeMembership(store, member, options.Membership, loggerFactory.CreateLogger("NM"))
+                    {
+                        OnFenced = () =>
+                        {
+                            clusterLog.Write(ClusterLogEntries.Note(options.Name, "NM", null,
+                                "the node cannot renew its lease: it stops its groups before the lease can lapse (fenced)", 1177, DateTimeOffset.UtcNow));
+                            _ = rcm.FenceAsync().ContinueWith(_ => feed?.Wake(), TaskScheduler.Default);
+                        },
+                        OnAlive = () => _ = rcm.UnfenceAsync().ContinueWith(_ => feed?.Wake(), TaskScheduler.Default),
+                    };
+                    feed = new DatabaseFeed(database, rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
+                    var coordinator = new CoordinatorService(
+                        database, membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
+                    directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));
+                    Task[] loops = [membership.RunAsync(stop.Token), feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
+                    LogNodeUp(_logger, options.Name, endpoint, directory.Root);
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Ctrl-C, SIGTERM or `cluster node stop`: stop cleanly.
+                    }
+
+                    LogNodeStopping(_logger, options.Name);
+                    await Task.WhenAll(loops).ConfigureAwait(false);
+                    await rcm.FenceAsync().ConfigureAwait(false); // every group stopped before the lease goes
+                    await membership.LeaveAsync().ConfigureAwait(false);
+                    directory.DeleteNodeRecord(options.Name);
+                }
             }
         }
 
         await events.ConfigureAwait(false); // ends when the monitors' event stream completes
-    }
-
-    private async Task ServeAdminAsync(
-        ClusterDirectory directory, string token, MonitorManager monitors, ResourceControlManager rcm, ResourceTypeRegistry types,
-        ClusterDatabase database, CancellationToken stopping)
-    {
-        var server = new GrpcServer(new GrpcServerOptions
-        {
-            BearerToken = token,
-            EnableDetailedErrors = true,
-            LoggerFactory = loggerFactory,
-            Endpoints = { options.AdminEndpoint },
-        });
-        var started = DateTimeOffset.UtcNow;
-        NodeIdentity? identity = null;
-        server.AddService(
-            AdminReflection.Descriptor.Services[0],
-            new ClusterAdminService(
-                () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
-                monitors,
-                rcm,
-                types,
-                database));
-        await using (server.ConfigureAwait(false))
-        {
-            await server.StartAsync(stopping).ConfigureAwait(false);
-            var endpoint = server.Endpoints[0].ToString();
-            identity = new NodeIdentity(options.Name, endpoint, Version, started);
-            directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));
-            LogNodeUp(_logger, options.Name, endpoint, directory.Root);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: stop cleanly.
-            }
-            finally
-            {
-                directory.DeleteNodeRecord(options.Name);
-            }
-        }
     }
 
     /// <summary>Monitor events go to the cluster log, the RCM and the node's console log.</summary>

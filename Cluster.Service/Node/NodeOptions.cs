@@ -11,4 +11,7 @@ internal sealed class NodeOptions
 
     /// <summary>The node's DeadlockTimeout (WSFC: 5 minutes): resources that set none, and RHS health pings.</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Its lease: TTL, renewal, fencing margin.</summary>
+    public Membership.MembershipOptions Membership { get; init; } = new();
 }

@@ -1,27 +1,31 @@
-using System.Threading.Channels;
+using Cluster.Contracts.Config.V1;
 using Cluster.Service.Database;
+using Cluster.Service.Membership;
 using Cluster.Service.Store;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Rcm;
 
 /// <summary>
 /// Hands the node's RCM the groups the node owns, as the cluster database describes them: at start and
-/// after every change to the database (a store watch). Until the coordinator decides placement, a
-/// group nobody owns is claimed by the first node that sees it.
+/// after every change to the database (a store watch). A node hosts a group only while it is the owner
+/// under the current epoch and its lease is alive. For a planned move it takes the group offline, then
+/// hands ownership to the target; when its RCM gives up on a group, it asks the coordinator for a failover.
 /// </summary>
 internal sealed partial class DatabaseFeed(
-    ClusterDatabase database, ResourceControlManager rcm, string node, TimeSpan nodeDeadlockTimeout, ILogger logger)
+    ClusterDatabase database, ResourceControlManager rcm, NodeMembership membership, string node, TimeSpan nodeDeadlockTimeout, ILogger logger)
 {
-    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(200);
+    private readonly DatabaseWatch _watch = new(database.Store, logger);
+    private volatile ClusterConfiguration _last = ClusterConfiguration.Empty;
 
-    /// <summary>The store revision the RCM was last brought up to date with.</summary>
-    public long AppliedRevision { get; private set; }
+    /// <summary>Makes the feed look again (the membership changed, say).</summary>
+    public void Wake() => _watch.Wake();
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        var start = await database.Store.CurrentRevisionAsync(stopping).ConfigureAwait(false);
-        var watching = WatchAsync(start, stopping);
+        var watching = _watch.RunAsync(stopping);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -29,23 +33,23 @@ internal sealed partial class DatabaseFeed(
                 try
                 {
                     var configuration = await database.ReadAsync(stopping).ConfigureAwait(false);
-                    if (await ClaimUnownedAsync(configuration, stopping).ConfigureAwait(false))
+                    _last = configuration;
+                    var alive = membership.IsAlive;
+                    await rcm.ReconcileAsync(alive ? Desired(configuration) : []).ConfigureAwait(false);
+                    if (alive)
                     {
-                        continue; // read what was claimed
+                        await HandOverAsync(configuration, stopping).ConfigureAwait(false);
                     }
-
-                    await rcm.ReconcileAsync(Desired(configuration)).ConfigureAwait(false);
-                    AppliedRevision = configuration.Revision;
                 }
                 catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
                 {
-                    // The store is unreachable for a moment: try again shortly (the watch may have nothing new to say).
+                    // The store is unreachable: try again shortly. Membership fences the node if this lasts.
                     LogReadFailed(logger, e.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), stopping).ConfigureAwait(false);
+                    await Task.Delay(s_retry, stopping).ConfigureAwait(false);
                     continue;
                 }
 
-                await _changed.Reader.ReadAsync(stopping).ConfigureAwait(false);
+                await _watch.WaitAsync(null, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -56,11 +60,34 @@ internal sealed partial class DatabaseFeed(
         await watching.ConfigureAwait(false);
     }
 
+    /// <summary>The RCM gave up on a group (RestartAction 2 past its threshold): the coordinator moves it.</summary>
+    public async Task RequestFailoverAsync(string group, string reason)
+    {
+        if (_last.Owners.TryGetValue(group, out var ownership) && ownership.Node == node)
+        {
+            try
+            {
+                await database.Store.PutAsync(
+                    ConfigurationKeys.FailoverRequests + group,
+                    new FailoverRequest { Node = node, Epoch = ownership.Epoch, Reason = reason }.ToByteArray()).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                LogReadFailed(logger, e.Message);
+            }
+        }
+    }
+
     private List<DesiredGroup> Desired(ClusterConfiguration configuration)
     {
         var desired = new List<DesiredGroup>();
-        foreach (var group in configuration.Groups.Keys.Where(g => configuration.OwnerOf(g) == node))
+        foreach (var (group, ownership) in configuration.Owners.Where(o => o.Value.Node == node && o.Value.MovingTo.Length == 0))
         {
+            if (!configuration.Groups.ContainsKey(group))
+            {
+                continue;
+            }
+
             try
             {
                 desired.Add(ConfigurationMapping.Desired(configuration, group, nodeDeadlockTimeout));
@@ -75,57 +102,27 @@ internal sealed partial class DatabaseFeed(
         return desired;
     }
 
-    private async Task<bool> ClaimUnownedAsync(ClusterConfiguration configuration, CancellationToken cancellationToken)
+    /// <summary>Planned moves away from this node: the RCM has taken the group offline; the target owns it now.</summary>
+    private async Task HandOverAsync(ClusterConfiguration configuration, CancellationToken cancellationToken)
     {
-        var claimed = false;
-        foreach (var group in configuration.Groups.Keys.Where(g => configuration.OwnerOf(g) is null))
+        foreach (var (group, ownership) in configuration.Owners.Where(o => o.Value.Node == node && o.Value.MovingTo.Length > 0))
         {
-            if (await database.ClaimAsync(group, node, cancellationToken).ConfigureAwait(false))
+            var next = new Ownership { Node = ownership.MovingTo, Epoch = ownership.Epoch + 1, Reason = $"moved from {node}" };
+            next.FailoversUnixMs.AddRange(ownership.FailoversUnixMs);
+            if (await database.SetOwnersAsync(configuration, new Dictionary<string, Ownership> { [group] = next }, cancellationToken: cancellationToken)
+                .ConfigureAwait(false))
             {
-                LogClaimed(logger, group, node);
-                claimed = true;
-            }
-        }
-
-        return claimed;
-    }
-
-    /// <summary>Every change under /cluster/ wakes the feed; it reads the whole database again, so one wake-up covers many changes.</summary>
-    private async Task WatchAsync(long revision, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await foreach (var change in database.Store.WatchAsync(ConfigurationKeys.Root, revision + 1, stopping).ConfigureAwait(false))
-                {
-                    revision = change.Revision;
-                    _changed.Writer.TryWrite(true);
-                }
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ClusterStoreException e)
-            {
-                // Compacted past our revision: start again from now, and re-read everything.
-                LogWatchRestarted(logger, e.Message);
-                revision = await database.Store.CurrentRevisionAsync(stopping).ConfigureAwait(false);
-                _changed.Writer.TryWrite(true);
+                LogHandedOver(logger, group, ownership.MovingTo);
             }
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Group {Group} claimed by node {Node} (it had no owner)")]
-    private static partial void LogClaimed(ILogger logger, string group, string node);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Group {Group} handed over to node {Node}")]
+    private static partial void LogHandedOver(ILogger logger, string group, string node);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Group {Group} in the cluster database is not valid: {Error}")]
     private static partial void LogBadGroup(ILogger logger, string group, string error);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Reading the cluster database failed, trying again: {Error}")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The cluster database could not be read or written, trying again: {Error}")]
     private static partial void LogReadFailed(ILogger logger, string error);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Watch of the cluster database restarted: {Error}")]
-    private static partial void LogWatchRestarted(ILogger logger, string error);
 }

@@ -20,6 +20,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     private readonly Dictionary<string, HostedGroup> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _groupOfResource = new(StringComparer.Ordinal);
     private readonly Task _loop;
+    private bool _fenced; // touched on the loop only
 
     public ResourceControlManager(MonitorManager monitors, TimeProvider clock, ILoggerFactory loggerFactory)
     {
@@ -45,6 +46,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     {
         await Ask(() =>
         {
+            if (_fenced)
+            {
+                throw new RpcException(StatusCode.Unavailable, $"Group {definition.Name} cannot be hosted: the node is fenced (its lease may have lapsed).");
+            }
+
             if (_groups.ContainsKey(definition.Name) || definition.Resources.Keys.Any(_groupOfResource.ContainsKey))
             {
                 throw new RpcException(StatusCode.AlreadyExists, $"Group {definition.Name} or one of its resources is already hosted on this node.");
@@ -139,6 +145,31 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             await TakeDownAsync(resource).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Self-fencing: the node's lease may lapse, so every group stops at once (Terminate and Close, no
+    /// graceful Offline) and nothing is hosted until <see cref="UnfenceAsync"/>.
+    /// </summary>
+    public async Task FenceAsync()
+    {
+        var resources = await Ask(() =>
+        {
+            _fenced = true;
+            foreach (var group in _groups.Values)
+            {
+                group.Timer?.Dispose();
+            }
+
+            var all = _groups.Values.SelectMany(g => g.Specs.Keys).ToList();
+            _groups.Clear();
+            _groupOfResource.Clear();
+            return all;
+        }).ConfigureAwait(false);
+        await Task.WhenAll(resources.Select(CloseQuietlyAsync)).ConfigureAwait(false);
+    }
+
+    /// <summary>The lease is certainly alive again: groups may be hosted.</summary>
+    public Task UnfenceAsync() => Ask(() => _fenced = false);
 
     /// <summary>An administrator's Online/Offline for a group (resource null) or one resource of it.</summary>
     public Task SetPersistentStateAsync(string group, string? resource, bool online) => Ask(() =>
@@ -340,6 +371,18 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         catch (Exception e) when (e is RpcException or TimeoutException)
         {
             // The RHS died or hung: the monitor reports that as a failure event of its own.
+            LogCallLost(_logger, resource, e.Message);
+        }
+    }
+
+    private async Task CloseQuietlyAsync(string resource)
+    {
+        try
+        {
+            await _monitors.CloseAsync(resource).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or TimeoutException)
+        {
             LogCallLost(_logger, resource, e.Message);
         }
     }

@@ -136,8 +136,10 @@ public sealed class ClusterDatabaseTests
     {
         await CreateWebAsync();
         await _database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, "web", null, online: true));
-        Assert.That(await _database.ClaimAsync("web", "n1"), Is.True);
-        Assert.That(await _database.ClaimAsync("web", "n2"), Is.False, "a group has one owner");
+        var read = await _database.ReadAsync();
+        Assert.That(await _database.SetOwnersAsync(read, new Dictionary<string, Ownership> { ["web"] = new() { Node = "n1", Epoch = 1 } }), Is.True);
+        Assert.That(await _database.SetOwnersAsync(read, new Dictionary<string, Ownership> { ["web"] = new() { Node = "n2", Epoch = 1 } }), Is.False,
+            "an ownership written from a stale read is refused");
 
         await _database.UpdateAsync(c => ConfigurationEdits.DeleteGroup(c, "web", withResources: true));
 

@@ -1,0 +1,25 @@
+using Cluster.Service.Catalog;
+using Cluster.Service.Coordinator;
+using Cluster.Service.Database;
+using Cluster.Service.Monitors;
+using Cluster.Service.Rcm;
+using Cluster.Service.Store;
+
+namespace Cluster.Service.Admin;
+
+/// <summary>What the admin API of one node works with.</summary>
+internal sealed class NodeServices
+{
+    public required Func<NodeIdentity> Identity { get; init; }
+
+    public required MonitorManager Monitors { get; init; }
+
+    public required ResourceControlManager Rcm { get; init; }
+
+    public required ResourceTypeRegistry Types { get; init; }
+
+    public required ClusterDatabase Database { get; init; }
+
+    /// <summary>The node's way to the store, which `node isolate` cuts.</summary>
+    public required IsolatableStore Store { get; init; }
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>
+/// Starts `cluster node run` processes for `cluster up` and `cluster node start`, their output appended to
+/// logs/NAME.out in the cluster directory. Attached nodes exit when their parent does (they watch their
+/// stdin, which the parent holds); detached ones run in a session of their own and outlive the command,
+/// which is what --detach asks for.
+/// </summary>
+internal static class NodeLauncher
+{
+    public static Process Start(ClusterDirectory directory, string name, bool detached)
+    {
+        Directory.CreateDirectory(directory.LogsPath);
+        var self = SelfExecutable.StartInfo("node", ["node", "run", "--name", name, "--dir", directory.Root, .. detached ? Array.Empty<string>() : ["--exit-with-parent"]]);
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = !detached };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(detached ? "exec setsid \"$0\" \"$@\" >> \"$LOG\" 2>&1 < /dev/null" : "exec \"$0\" \"$@\" >> \"$LOG\" 2>&1");
+        start.ArgumentList.Add(self.FileName);
+        foreach (var argument in self.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["LOG"] = Path.Combine(directory.LogsPath, name + ".out");
+        return Process.Start(start) ?? throw new ClusterUserException($"Node {name} could not be started.");
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is a running `cluster node run --name NAME` (not a reused PID).</summary>
+    public static bool IsNodeProcess(int pid, string name)
+    {
+        try
+        {
+            var words = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return words.Contains("run") && words.SkipWhile(w => w != "--name").Skip(1).FirstOrDefault() == name;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

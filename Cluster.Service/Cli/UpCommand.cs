@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Cluster.Service.ClusterLog;
+using Cluster.Service.Database;
+
+namespace Cluster.Service.Cli;
+
+/// <summary>`cluster up` and `cluster down`: a local cluster of real node processes sharing one directory.</summary>
+internal static class UpCommand
+{
+    public static Command CreateUp()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "How many nodes: n1, n2, ...", DefaultValueFactory = _ => 3 }.AtLeast(1);
+        var file = new Option<FileInfo>("--file", "-f") { Description = "A YAML file to apply once the nodes are up (see samples/)" };
+        file.AcceptExistingOnly();
+        var detach = new Option<bool>("--detach") { Description = "Return once every node is up, and leave them running (`cluster down` stops them)" };
+        var up = new Command("up", "Start a local cluster and show its live status until Ctrl-C, then stop it") { nodes, file, detach };
+        up.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var directory = CommonOptions.ResolveDirectory(parseResult);
+            var running = directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).Select(r => r.Name).ToList();
+            if (running.Count > 0)
+            {
+                throw new ClusterUserException(
+                    $"A cluster is running in {directory.Root} already (nodes {string.Join(", ", running)}): use it, or `cluster down` first.");
+            }
+
+            var output = parseResult.InvocationConfiguration.Output;
+            var names = Enumerable.Range(1, parseResult.GetValue(nodes)).Select(i => $"n{i}").ToList();
+            var clock = Stopwatch.StartNew();
+            var processes = names.Select(name => NodeLauncher.Start(directory, name, parseResult.GetValue(detach))).ToList();
+            try
+            {
+                foreach (var name in names)
+                {
+                    await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up", TimeSpan.FromSeconds(60), "to come up", cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync($"{names.Count} nodes up in {clock.Elapsed.TotalSeconds:0.00} s ({directory.Root})").ConfigureAwait(false);
+                if (parseResult.GetValue(file) is { } yaml)
+                {
+                    var request = ClusterFile.Parse(await File.ReadAllTextAsync(yaml.FullName, cancellationToken).ConfigureAwait(false), yaml.Name);
+                    await DatabaseChange.SendAsync(parseResult, request, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (parseResult.GetValue(detach))
+                {
+                    return 0;
+                }
+
+                await ShowLiveAsync(parseResult, directory, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            finally
+            {
+                if (!parseResult.GetValue(detach) || cancellationToken.IsCancellationRequested)
+                {
+                    await StopAsync(processes).ConfigureAwait(false);
+                }
+
+                foreach (var process in processes)
+                {
+                    process.Dispose();
+                }
+            }
+        });
+        return up;
+    }
+
+    public static Command CreateDown()
+    {
+        var down = new Command("down", "Stop every node of the cluster in the directory (SIGTERM; each stops its groups)");
+        down.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var directory = CommonOptions.ResolveDirectory(parseResult);
+            var running = directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).ToList();
+            foreach (var record in running)
+            {
+                using var kill = Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var clock = Stopwatch.StartNew();
+            while (running.Any(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)))
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new ClusterUserException($"Nodes did not stop within 30 s: {string.Join(", ", running.Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).Select(r => r.Name))}.");
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            await parseResult.InvocationConfiguration.Output.WriteLineAsync(
+                running.Count == 0 ? $"no node is running in {directory.Root}" : $"stopped {string.Join(", ", running.Select(r => r.Name))}").ConfigureAwait(false);
+            return 0;
+        });
+        return down;
+    }
+
+    /// <summary>Nodes, groups, resources, monitors and the latest events, redrawn every second until Ctrl-C.</summary>
+    private static async Task ShowLiveAsync(ParseResult parseResult, ClusterDirectory directory, CancellationToken cancellationToken)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var text = new StringWriter();
+            await StatusCommand.WriteAsync(parseResult, text, cancellationToken).ConfigureAwait(false);
+            await text.WriteLineAsync("EVENTS").ConfigureAwait(false);
+            var events = new ClusterLogReader(directory.LogsPath).Read().OrderBy(e => e.Time).TakeLast(8);
+            foreach (var entry in events)
+            {
+                await text.WriteLineAsync("  " + entry.Format()).ConfigureAwait(false);
+            }
+
+            await output.WriteAsync("\u001b[H\u001b[2J" + text + "(Ctrl-C stops the cluster)\n").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>SIGTERM to each node (they stop their groups and leave), then wait for them.</summary>
+    private static async Task StopAsync(List<Process> processes)
+    {
+        foreach (var process in processes)
+        {
+            process.StandardInput.Close(); // attached nodes stop when their stdin closes
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        foreach (var process in processes)
+        {
+            try
+            {
+                await process.WaitForExitAsync(patience.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Cluster.Service.Membership;
+
+/// <summary>How a node keeps its lease. The defaults detect a dead node in about a second and are safe: a node fences itself before its lease can lapse.</summary>
+internal sealed record MembershipOptions
+{
+    /// <summary>The lease's time to live: how long after its last renewal a silent node is Down.</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>How often the lease is renewed.</summary>
+    public TimeSpan RenewInterval { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>
+    /// How long before the lease could lapse the node stops its groups when it cannot renew: time to
+    /// terminate them, so that they are gone before another node may start them.
+    /// </summary>
+    public TimeSpan FenceMargin { get; init; } = TimeSpan.FromMilliseconds(250);
+}

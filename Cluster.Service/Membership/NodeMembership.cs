@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Cluster.Contracts.Config.V1;
+using Cluster.Service.Database;
+using Cluster.Service.Store;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.Service.Membership;
+
+/// <summary>
+/// The node's membership (WSFC's Node Manager): it registers the node, keeps a lease alive with its
+/// member key on it, and fences the node when it cannot: if no renewal has succeeded for
+/// LeaseTtl - FenceMargin since the last one was sent, <see cref="OnFenced"/> stops the node's groups,
+/// before the lease can have lapsed anywhere else (the store measures the TTL from a renewal's arrival,
+/// which is after it was sent). A fenced node keeps trying; once it renews or joins again it is alive.
+/// </summary>
+internal sealed partial class NodeMembership(IClusterStore store, Member member, MembershipOptions options, ILogger logger) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private ITimer? _fenceTimer;
+    private long _validUntil; // Stopwatch timestamp; 0: not alive
+
+    /// <summary>Called (on a timer thread) when the node must stop its groups: its lease may lapse.</summary>
+    public Action? OnFenced { get; init; }
+
+    /// <summary>Called when the node is alive again after a fence, or first joins.</summary>
+    public Action? OnAlive { get; init; }
+
+    public long Lease { get; private set; }
+
+    /// <summary>Whether the node may act on its groups: its lease is certainly alive.</summary>
+    public bool IsAlive
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
+            }
+        }
+    }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            try
+            {
+                var renewed = Lease != 0 && await store.KeepAliveAsync(Lease, stopping).ConfigureAwait(false);
+                if (!renewed)
+                {
+                    sent = Stopwatch.GetTimestamp();
+                    await JoinAsync(stopping).ConfigureAwait(false);
+                }
+
+                Renewed(sent);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                LogRenewFailed(logger, member.Name, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(options.RenewInterval, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+    }
+
+    public void Dispose() => _fenceTimer?.Dispose();
+
+    /// <summary>A new lease, the node's record if it has none, and its member key on the lease.</summary>
+    private async Task JoinAsync(CancellationToken cancellationToken)
+    {
+        Lease = await store.GrantLeaseAsync(options.LeaseTtl, cancellationToken).ConfigureAwait(false);
+        var nodeKey = ConfigurationKeys.Nodes + member.Name;
+        await store.TransactAsync(
+            new Transaction
+            {
+                Compares = [Compare.Absent(nodeKey)],
+                Success = [StoreOperation.Put(nodeKey, new Contracts.Config.V1.Node { Name = member.Name }.ToByteArray())],
+            },
+            cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(ConfigurationKeys.Members + member.Name, member.ToByteArray(), Lease, cancellationToken).ConfigureAwait(false);
+        LogJoined(logger, member.Name, Lease);
+    }
+
+    private void Renewed(long sent)
+    {
+        bool wasAlive;
+        var until = sent + (long)((options.LeaseTtl - options.FenceMargin).TotalSeconds * Stopwatch.Frequency);
+        lock (_lock)
+        {
+            wasAlive = _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
+            _validUntil = until;
+            var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            _fenceTimer ??= TimeProvider.System.CreateTimer(_ => Fence(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _fenceTimer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+
+        if (!wasAlive)
+        {
+            OnAlive?.Invoke();
+        }
+    }
+
+    private void Fence()
+    {
+        lock (_lock)
+        {
+            if (_validUntil == 0 || Stopwatch.GetTimestamp() < _validUntil)
+            {
+                return; // renewed meanwhile
+            }
+
+            _validUntil = 0;
+        }
+
+        LogFenced(logger, member.Name);
+        OnFenced?.Invoke();
+    }
+
+    /// <summary>
+    /// A clean stop, once the node's groups are stopped: the lease is revoked, so the node is Down at
+    /// once rather than after the TTL.
+    /// </summary>
+    public async Task LeaveAsync()
+    {
+        lock (_lock)
+        {
+            _validUntil = 0;
+            _fenceTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        if (Lease != 0)
+        {
+            try
+            {
+                await store.RevokeLeaseAsync(Lease).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                LogRenewFailed(logger, member.Name, e.Message); // the lease lapses by itself
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Node} joined the cluster with lease {Lease}")]
+    private static partial void LogJoined(ILogger logger, string node, long lease);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Node {Node} could not renew its lease: {Error}")]
+    private static partial void LogRenewFailed(ILogger logger, string node, string error);
+
+    [LoggerMessage(EventId = 1177, Level = LogLevel.Critical, Message = "Node {Node} lost the cluster store long enough that its lease may lapse: it stops its groups")]
+    private static partial void LogFenced(ILogger logger, string node);
+}
