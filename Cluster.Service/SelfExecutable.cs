@@ -1,4 +1,3 @@
-using System.Reflection;
 using Cluster.Grpc.Hosting;
 
 namespace Cluster.Service;
@@ -18,12 +17,17 @@ internal static class SelfExecutable
 
     public static PluginStartInfo StartInfo(string kind, IEnumerable<string> arguments, Action<string>? onOutput = null)
     {
-        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The process path is unknown.");
         var args = new List<string>();
-        // Under `dotnet cluster.dll` the process is the dotnet host: name the assembly again.
-        if (Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        // The `cluster` apphost beside this assembly, when there is one: the process itself may be a host
+        // that merely loaded it (dotnet, a test runner).
+        var processPath = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "cluster.exe" : "cluster");
+        if (!File.Exists(processPath))
         {
-            args.Add(Assembly.GetEntryAssembly()!.Location);
+            processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The process path is unknown.");
+            if (Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            {
+                args.Add(typeof(SelfExecutable).Assembly.Location); // `dotnet cluster.dll`: name the assembly again
+            }
         }
 
         args.AddRange(arguments);

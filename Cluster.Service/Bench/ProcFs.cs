@@ -22,6 +22,32 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>Running processes whose command line is exactly <paramref name="words"/> (e.g. an application with a unique argument).</summary>
+    public static IReadOnlyList<int> WithCommandLine(params string[] words)
+    {
+        var wanted = string.Join('\0', words) + "\0";
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(directory, "cmdline")) == wanted && IsRunning(pid))
+                    {
+                        found.Add(pid);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // It exited while we looked.
+                }
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>VmRSS in KiB.</summary>
     public static long ResidentKib(int pid)
     {

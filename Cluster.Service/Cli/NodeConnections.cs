@@ -79,6 +79,7 @@ internal static class NodeConnections
     /// </summary>
     public static async Task<IReadOnlyList<Contracts.Admin.V1.ClusterNode>> ListNodesAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        CommonOptions.ResolveDirectory(parseResult).ReadToken(); // no cluster here at all: say so
         try
         {
             using var client = await ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false);

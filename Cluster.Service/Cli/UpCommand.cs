@@ -26,9 +26,11 @@ internal static class UpCommand
             }
 
             var output = parseResult.InvocationConfiguration.Output;
+            directory.EnsureToken(); // before the nodes, so that waiting for them finds the cluster
             var names = Enumerable.Range(1, parseResult.GetValue(nodes)).Select(i => $"n{i}").ToList();
             var clock = Stopwatch.StartNew();
             var processes = names.Select(name => NodeLauncher.Start(directory, name, parseResult.GetValue(detach))).ToList();
+            var leaveRunning = false;
             try
             {
                 foreach (var name in names)
@@ -46,6 +48,7 @@ internal static class UpCommand
 
                 if (parseResult.GetValue(detach))
                 {
+                    leaveRunning = true;
                     return 0;
                 }
 
@@ -54,9 +57,9 @@ internal static class UpCommand
             }
             finally
             {
-                if (!parseResult.GetValue(detach) || cancellationToken.IsCancellationRequested)
+                if (!leaveRunning)
                 {
-                    await StopAsync(processes).ConfigureAwait(false);
+                    await StopAsync(directory, processes).ConfigureAwait(false);
                 }
 
                 foreach (var process in processes)
@@ -126,12 +129,18 @@ internal static class UpCommand
         }
     }
 
-    /// <summary>SIGTERM to each node (they stop their groups and leave), then wait for them.</summary>
-    private static async Task StopAsync(List<Process> processes)
+    /// <summary>Attached nodes stop when their stdin closes, detached ones on SIGTERM; each stops its groups and leaves.</summary>
+    private static async Task StopAsync(ClusterDirectory directory, List<Process> processes)
     {
-        foreach (var process in processes)
+        foreach (var process in processes.Where(p => p.StartInfo.RedirectStandardInput))
         {
-            process.StandardInput.Close(); // attached nodes stop when their stdin closes
+            process.StandardInput.Close();
+        }
+
+        foreach (var record in directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)))
+        {
+            using var kill = Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync().ConfigureAwait(false);
         }
 
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -146,6 +146,16 @@ internal static class PlacementPolicy
                     $"group {name} failed on node {own.Node}, and no other node can host it: it stays Failed", 1205);
         }
 
+        if (own.MovingTo.Length == 0
+            && configuration.ResourcesOf(name).FirstOrDefault(r => r.PossibleOwners.Count > 0 && !r.PossibleOwners.Contains(own.Node)) is { } excluded
+            && Next(configuration, name, own.Node, load) is { } allowed)
+        {
+            var moving = own.Clone();
+            moving.MovingTo = allowed;
+            moving.Reason = $"node {own.Node} is no longer a possible owner of {excluded.Name}";
+            return new PlacementDecision(name, moving, $"group {name} moves from node {own.Node} to {allowed}: {moving.Reason}");
+        }
+
         if (own.MovingTo.Length == 0 && group.AutoFailbackType == 1 && InFailbackWindow(group, now)
             && group.PreferredOwners.FirstOrDefault(p => Ineligibility(configuration, name, p, load) is null) is { } best
             && best != own.Node && Rank(group, best) < Rank(group, own.Node))

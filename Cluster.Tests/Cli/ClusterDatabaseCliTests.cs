@@ -85,7 +85,9 @@ public sealed class ClusterDatabaseCliTests : NodeTestBase
         Assert.That(await Cli("resource", "delete", "app"), Does.Contain("deleted resource app"));
 
         await Eventually.Until(() => !Processes.IsRunning(pid), TimeSpan.FromSeconds(10), "the application to stop");
-        Assert.That(JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement[0].GetProperty("resources").GetArrayLength(), Is.Zero);
+        await Eventually.Until(
+            async () => JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement[0].GetProperty("resources").GetArrayLength() == 0 ? "closed" : null,
+            TimeSpan.FromSeconds(10), "the resource to be closed");
     }
 
     [Test]

@@ -59,8 +59,7 @@ public sealed class NodeMonitorTests : NodeTestBase
             .ToList();
         Assert.That(ours, Has.Count.EqualTo(4), "two RHS and two applications");
 
-        Node.Kill(entireProcessTree: false); // SIGKILL to the node alone: its children must notice by themselves
-        await Node.WaitForExitAsync();
+        await KillNodeAsync(); // SIGKILL to the node alone: its children must notice by themselves
 
         await Eventually.Until(() => ours.All(pid => !Processes.IsRunning(pid)), TimeSpan.FromSeconds(2),
             "every RHS and application to exit");
@@ -224,9 +223,7 @@ public sealed class NodeMonitorTests : NodeTestBase
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll"), copy);
         Assert.That(await Cli("resourcetype", "register", "FaultInjection", "--dll", copy), Does.Contain($"registered FaultInjection from {copy}"));
 
-        Node.Kill(entireProcessTree: true);
-        await Node.WaitForExitAsync();
-        Node.Dispose();
+        await KillNodeAsync();
         await StartNodeAsync();
 
         var types = JsonDocument.Parse(await Cli("resourcetype", "list", "--json")).RootElement.EnumerateArray();

@@ -4,45 +4,78 @@ using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;
 
-/// <summary>A fresh cluster directory and one real node process (n1, DeadlockTimeout 1 s) per test, driven through the CLI.</summary>
+/// <summary>
+/// A fresh cluster directory and real node processes (n1, n2, ...; DeadlockTimeout 1 s) per test, driven
+/// through the CLI. The nodes watch their stdin, so none outlives the test run.
+/// </summary>
 public abstract class NodeTestBase
 {
+    private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
+
     protected string Dir { get; private set; } = null!;
 
-    protected Process Node { get; private set; } = null!;
+    /// <summary>The first node's process.</summary>
+    protected Process Node => _nodes["n1"];
+
+    /// <summary>How many nodes each test starts with.</summary>
+    protected virtual int NodeCount => 1;
 
     [SetUp]
-    public async Task CreateClusterAndStartNode()
+    public async Task CreateClusterAndStartNodes()
     {
         Dir = ClusterCli.NewClusterDirectory();
-        await StartNodeAsync();
+        for (var i = 1; i <= NodeCount; i++)
+        {
+            StartNodeProcess($"n{i}");
+        }
+
+        for (var i = 1; i <= NodeCount; i++)
+        {
+            await WaitUpAsync($"n{i}");
+        }
     }
 
     [TearDown]
-    public void StopNode()
+    public void StopNodes()
     {
-        Node.Kill(entireProcessTree: true);
-        Node.WaitForExit();
-        Node.Dispose();
+        foreach (var node in _nodes.Values)
+        {
+            node.Kill(entireProcessTree: true);
+            node.WaitForExit();
+            node.Dispose();
+        }
+
+        _nodes.Clear();
         Directory.Delete(Dir, recursive: true);
     }
 
-    protected async Task StartNodeAsync()
+    protected Process NodeProcess(string name) => _nodes[name];
+
+    protected async Task StartNodeAsync(string name = "n1")
     {
-        Node = ClusterCli.Start("node", "run", "--name", "n1", "--dir", Dir, "--deadlock-timeout-ms", "1000");
-        await Eventually.Until(
-            async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", Dir)) is { ExitCode: 0 } list
-                && list.Output.Contains("\"Up\"", StringComparison.Ordinal) ? "up" : null,
-            TimeSpan.FromSeconds(30), "node n1 up");
+        StartNodeProcess(name);
+        await WaitUpAsync(name);
     }
 
-    /// <summary>Kills the node (SIGKILL, the node alone) and waits for it to be gone.</summary>
-    protected async Task KillNodeAsync()
+    /// <summary>Kills a node (SIGKILL, the node alone) and waits for it to be gone.</summary>
+    protected async Task KillNodeAsync(string name = "n1")
     {
-        Node.Kill(entireProcessTree: false);
-        await Node.WaitForExitAsync();
-        Node.Dispose();
+        var node = _nodes[name];
+        node.Kill(entireProcessTree: false);
+        await node.WaitForExitAsync();
+        node.Dispose();
+        _nodes.Remove(name);
     }
+
+    private void StartNodeProcess(string name) =>
+        _nodes[name] = ClusterCli.Start("node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
+
+    private async Task WaitUpAsync(string name) =>
+        await Eventually.Until(
+            async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", Dir)) is { ExitCode: 0 } list
+                && JsonDocument.Parse(list.Output).RootElement.EnumerateArray().Any(n => n.GetProperty("name").GetString() == name && n.GetProperty("state").GetString() == "Up")
+                ? "up" : null,
+            TimeSpan.FromSeconds(30), $"node {name} up");
 
     /// <summary>A resource in a group of its own name, created and brought online; answers what `resource online` printed.</summary>
     protected async Task<string> HostAsync(string name, params string[] createArgs)

@@ -7,4 +7,7 @@ public static class Processes
     /// here reaps orphans only every 1.6 s or so).
     /// </summary>
     public static bool IsRunning(int pid) => Cluster.Service.Bench.ProcFs.IsRunning(pid);
+
+    /// <summary>Running processes whose command line is exactly these words.</summary>
+    public static IReadOnlyList<int> WithCommandLine(params string[] words) => Cluster.Service.Bench.ProcFs.WithCommandLine(words);
 }

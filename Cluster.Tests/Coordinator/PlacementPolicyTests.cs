@@ -1,0 +1,222 @@
+using System.Collections.Immutable;
+using Cluster.Contracts.Config.V1;
+using Cluster.Service.Coordinator;
+using Cluster.Service.Database;
+
+namespace Cluster.Tests.Coordinator;
+
+/// <summary>The coordinator's policy, driven directly: a cluster database built in memory, time as explicit instants.</summary>
+[TestFixture]
+public sealed class PlacementPolicyTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public void New_group_goes_to_its_first_preferred_owner_that_is_up()
+    {
+        var cluster = Cluster(up: ["n1", "n3"]).WithGroup("web", preferred: ["n2", "n3"]);
+
+        Assert.That(Decide(cluster).Single(), Is.EqualTo(("web", "n3")), "n2 is down, n3 is next");
+    }
+
+    [Test]
+    public void Without_preferred_owners_groups_go_in_node_order()
+    {
+        var cluster = Cluster(up: ["n2", "n3"]).WithGroup("web");
+
+        Assert.That(Decide(cluster).Single(), Is.EqualTo(("web", "n2")));
+    }
+
+    [Test]
+    public void Owner_down_moves_the_group_to_the_next_node_after_it_and_counts_a_failover()
+    {
+        var cluster = Cluster(up: ["n1", "n3"], known: ["n1", "n2", "n3"]).WithGroup("web", owner: "n2");
+
+        var decision = PlacementPolicy.Decide(cluster, T0).Single();
+
+        Assert.That(decision.Ownership.Node, Is.EqualTo("n3"), "the next after n2, not the first");
+        Assert.That(decision.Ownership.Epoch, Is.EqualTo(2));
+        Assert.That(decision.Ownership.FailoversUnixMs, Is.EqualTo(new[] { T0.ToUnixTimeMilliseconds() }));
+    }
+
+    [Test]
+    public void Paused_nodes_and_nodes_that_are_not_possible_owners_are_skipped()
+    {
+        var cluster = Cluster(up: ["n1", "n2", "n3", "n4"], paused: ["n2"])
+            .WithGroup("web", owner: "n9", possibleOwners: ["n1", "n2", "n4"]);
+        cluster = cluster with { Nodes = cluster.Nodes.Add("n9", new Node { Name = "n9" }) };
+
+        Assert.That(Decide(cluster).Single(), Is.EqualTo(("web", "n1")));
+        Assert.That(PlacementPolicy.Ineligibility(cluster, "web", "n3"), Is.EqualTo("node n3 is not a possible owner of resource web-app"));
+        Assert.That(PlacementPolicy.Ineligibility(cluster, "web", "n2"), Is.EqualTo("node n2 is paused"));
+    }
+
+    [Test]
+    public void Group_on_a_node_that_is_no_longer_a_possible_owner_moves_off_it()
+    {
+        var cluster = Cluster(up: ["n1", "n2", "n3"]).WithGroup("web", owner: "n1", possibleOwners: ["n3"]);
+
+        Assert.That(PlacementPolicy.Decide(cluster, T0).Single().Ownership.MovingTo, Is.EqualTo("n3"));
+    }
+
+    [Test]
+    public void Capacity_is_respected_and_higher_priority_groups_take_it_first()
+    {
+        var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
+            .WithGroup("low", preferred: ["n1"], priority: 1000)
+            .WithGroup("high", preferred: ["n1"], priority: 3000);
+
+        Assert.That(Decide(cluster), Is.EquivalentTo(new[] { ("high", "n1"), ("low", "n2") }));
+    }
+
+    [Test]
+    public void Failover_threshold_exhausted_leaves_the_group_failed_with_event_1254()
+    {
+        var owned = new Ownership { Node = "n1", Epoch = 4, FailoversUnixMs = { (T0 - TimeSpan.FromHours(1)).ToUnixTimeMilliseconds() } };
+        var cluster = Cluster(up: ["n2", "n3"], known: ["n1", "n2", "n3"]).WithGroup("web", failoverThreshold: 1) with
+        {
+            Owners = ImmutableSortedDictionary.Create<string, Ownership>(StringComparer.Ordinal).Add("web", owned),
+        };
+
+        var decision = PlacementPolicy.Decide(cluster, T0).Single();
+
+        Assert.That(decision.EventId, Is.EqualTo(1254));
+        Assert.That(decision.Ownership.Node, Is.Empty, "nowhere: it stays Failed");
+        var later = cluster with { Owners = cluster.Owners.SetItem("web", decision.Ownership) };
+        Assert.That(PlacementPolicy.Decide(later, T0 + TimeSpan.FromMinutes(1)), Is.Empty, "and stays so");
+        Assert.That(Decide(later, T0 + TimeSpan.FromHours(6)), Is.EqualTo(new[] { ("web", "n2") }), "once the failovers are older than FailoverPeriod");
+    }
+
+    [Test]
+    public void Restart_threshold_failover_request_moves_the_group_or_leaves_it_failed_where_there_is_nowhere_to_go()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n1");
+        var asked = cluster with
+        {
+            FailoverRequests = cluster.FailoverRequests.Add("web", new FailoverRequest { Node = "n1", Epoch = 1, Reason = "app failed" }),
+        };
+
+        Assert.That(Decide(asked).Single(), Is.EqualTo(("web", "n2")));
+        var alone = asked with { Members = asked.Members.Remove("n2") };
+        var stays = PlacementPolicy.Decide(alone, T0).Single();
+        Assert.That((stays.Ownership.Node, stays.EventId), Is.EqualTo(("n1", (int?)1205)));
+    }
+
+    [Test]
+    public void Stale_failover_request_of_an_earlier_epoch_is_ignored()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n1");
+        var stale = cluster with { FailoverRequests = cluster.FailoverRequests.Add("web", new FailoverRequest { Node = "n1", Epoch = 0 }) };
+
+        Assert.That(PlacementPolicy.Decide(stale, T0), Is.Empty);
+    }
+
+    [TestCase(-1, -1, 12, true)]
+    [TestCase(10, 14, 12, true)]
+    [TestCase(13, 14, 12, false)]
+    [TestCase(22, 6, 23, true)]
+    [TestCase(22, 6, 12, false)]
+    public void Failback_happens_only_inside_the_window(int start, int end, int hour, bool expected)
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n2", preferred: ["n1"], failback: (start, end));
+        var now = new DateTimeOffset(2026, 11, 22, hour, 30, 0, TimeSpan.Zero);
+
+        var decisions = PlacementPolicy.Decide(cluster, now);
+
+        Assert.That(decisions.Select(d => d.Ownership.MovingTo), expected ? Is.EqualTo(new[] { "n1" }) : Is.Empty);
+    }
+
+    [Test]
+    public void No_failback_without_AutoFailbackType_1()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n2", preferred: ["n1"]);
+
+        Assert.That(PlacementPolicy.Decide(cluster, T0), Is.Empty);
+    }
+
+    [Test]
+    public void Default_failover_threshold_is_the_number_of_nodes_less_one()
+    {
+        var cluster = Cluster(up: ["n1", "n2", "n3"]).WithGroup("web");
+
+        Assert.That(PlacementPolicy.FailoverThreshold(cluster, cluster.Groups["web"]), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Drain_moves_groups_to_the_next_node_and_resume_with_failback_brings_them_back()
+    {
+        var cluster = Cluster(up: ["n1", "n2", "n3"]).WithGroup("web", owner: "n1");
+
+        var drained = OwnershipEdits.Pause(cluster, "n1", drain: true);
+        Assert.That(drained.Owners["web"].MovingTo, Is.EqualTo("n2"));
+        Assert.That(drained.Nodes["n1"].DrainedGroups, Is.EqualTo(new[] { "web" }));
+
+        var moved = drained with { Owners = drained.Owners.SetItem("web", new Ownership { Node = "n2", Epoch = 3 }) };
+        var resumed = OwnershipEdits.Resume(moved, "n1", failback: true);
+        Assert.That(resumed.Owners["web"].MovingTo, Is.EqualTo("n1"));
+        Assert.That(resumed.Nodes["n1"].Paused, Is.False);
+    }
+
+    [Test]
+    public void Planned_move_to_a_node_that_cannot_host_the_group_names_the_reason()
+    {
+        var cluster = Cluster(up: ["n1", "n2"], paused: ["n2"]).WithGroup("web", owner: "n1");
+
+        var error = Assert.Throws<Cluster.Grpc.RpcException>(() => OwnershipEdits.Move(cluster, "web", "n2"));
+
+        Assert.That(error.Status.Detail, Is.EqualTo("Group web cannot move to node n2: node n2 is paused."));
+    }
+
+    private static List<(string Group, string Node)> Decide(ClusterConfiguration cluster, DateTimeOffset? now = null) =>
+        [.. PlacementPolicy.Decide(cluster, now ?? T0).Select(d => (d.Group, d.Ownership.Node))];
+
+    private static ClusterConfiguration Cluster(string[] up, string[]? known = null, string[]? paused = null, Dictionary<string, uint>? maxGroups = null)
+    {
+        var names = (known ?? up).Union(up).Order(StringComparer.Ordinal);
+        return ClusterConfiguration.Empty with
+        {
+            Nodes = names.ToImmutableSortedDictionary(
+                n => n,
+                n => new Node { Name = n, Paused = paused?.Contains(n) == true, MaxGroups = maxGroups?.GetValueOrDefault(n) ?? 0 },
+                StringComparer.Ordinal),
+            Members = up.ToImmutableSortedDictionary(n => n, n => new Member { Name = n }, StringComparer.Ordinal),
+        };
+    }
+}
+
+/// <summary>Builds groups into an in-memory configuration for the policy tests.</summary>
+internal static class ClusterConfigurationBuilder
+{
+    public static ClusterConfiguration WithGroup(
+        this ClusterConfiguration cluster, string name, string? owner = null, string[]? preferred = null, string[]? possibleOwners = null,
+        int? priority = null, uint? failoverThreshold = null, (int Start, int End)? failback = null)
+    {
+        var group = new Group { Name = name };
+        group.PreferredOwners.AddRange(preferred ?? []);
+        if (priority is { } p)
+        {
+            group.Priority = p;
+        }
+
+        if (failoverThreshold is { } t)
+        {
+            group.FailoverThreshold = t;
+        }
+
+        if (failback is { } window)
+        {
+            group.AutoFailbackType = 1;
+            group.FailbackWindowStart = window.Start;
+            group.FailbackWindowEnd = window.End;
+        }
+
+        var resource = new Resource { Name = name + "-app", Group = name, Type = "GenericApplication" };
+        resource.PossibleOwners.AddRange(possibleOwners ?? []);
+        var next = cluster with
+        {
+            Groups = cluster.Groups.Add(name, group),
+            Resources = cluster.Resources.Add(resource.Name, resource),
+        };
+        return owner is null ? next : next with { Owners = next.Owners.Add(name, new Ownership { Node = owner, Epoch = 1 }) };
+    }
+}
