@@ -14,6 +14,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateRpc());
         bench.Subcommands.Add(CreateRhs());
         bench.Subcommands.Add(CreateStore());
+        bench.Subcommands.Add(CreateFailover());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -69,6 +70,19 @@ internal static class BenchCommands
                 parseResult.InvocationConfiguration.Output, cancellationToken);
         });
         return store;
+    }
+
+    private static Command CreateFailover()
+    {
+        var trials = new Option<int>("--trials") { Description = "Trials per measurement", DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the cluster", DefaultValueFactory = _ => 3 }.AtLeast(2);
+        var failover = new Command("failover", "Kill owner nodes and fail resources for real; time until the group is online on another node")
+        {
+            trials, nodes,
+        };
+        failover.SetHandler((parseResult, cancellationToken) => FailoverBenchmark.RunAsync(
+            parseResult.GetValue(trials), parseResult.GetValue(nodes), parseResult.InvocationConfiguration.Output, cancellationToken));
+        return failover;
     }
 
     private static Command CreateServe()

@@ -60,6 +60,9 @@ internal sealed class GroupController
         }
     }
 
+    /// <summary>Whether every resource reports Offline or Failed (nothing runs, nothing is pending).</summary>
+    public bool AllDown => _resources.Values.All(r => r.Reported is ResourceState.Offline or ResourceState.Failed);
+
     public ResourceState ReportedState(string resource) => Get(resource).Reported;
 
     public bool PersistedOnline(string resource) => Get(resource).WantOnline;

@@ -328,13 +328,20 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                     break;
                 case RequestFailover failover:
                     LogFailover(_logger, group.Controller.Definition.Name, failover.Resource);
-                    OnFailoverRequested?.Invoke(group.Controller.Definition.Name, failover);
+                    group.PendingFailover = failover;
                     break;
                 case RcmNote note:
                     LogNote(_logger, group.Controller.Definition.Name, note.EventId ?? 0, note.Text);
                     OnNote?.Invoke(group.Controller.Definition.Name, note, _clock.GetUtcNow());
                     break;
             }
+        }
+
+        // The coordinator hears of a failover only once every resource is down here: a group is online on one node at most.
+        if (group.PendingFailover is { } pending && group.Controller.AllDown)
+        {
+            group.PendingFailover = null;
+            OnFailoverRequested?.Invoke(group.Controller.Definition.Name, pending);
         }
 
         Schedule(group);
@@ -471,6 +478,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
         /// <summary>The specs its resources are open with.</summary>
         public Dictionary<string, ResourceSpec> Specs { get; } = specs.ToDictionary(StringComparer.Ordinal);
+
+        /// <summary>A failover the policy asked for, held until every resource of the group is down.</summary>
+        public RequestFailover? PendingFailover { get; set; }
 
         /// <summary>Specs to open with at the resource's next Online (changed, or failed to open).</summary>
         public Dictionary<string, ResourceSpec> PendingSpecs { get; } = new(StringComparer.Ordinal);
