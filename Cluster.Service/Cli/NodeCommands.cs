@@ -208,11 +208,13 @@ internal static class NodeCommands
                 throw new ClusterUserException($"Node {node} is running already (pid {record.Pid}).");
             }
 
-            using (NodeLauncher.Start(directory, node, detached: true))
+            int pid;
+            using (var started = NodeLauncher.Start(directory, node, detached: true))
             {
+                pid = started.Id; // the shell execs setsid, which execs the node: one PID
             }
 
-            await WaitForNodeAsync(parseResult, node, n => n.State != "Down", TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
+            await WaitForNodeAsync(parseResult, node, n => n.State != "Down" && n.Pid == pid, TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
             if ((await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false)).Single(n => n.Name == node).State == "Paused")
             {
                 await DatabaseChange.SendAsync(parseResult, new ResumeNodeRequest { Name = node }, cancellationToken).ConfigureAwait(false); // it was stopped

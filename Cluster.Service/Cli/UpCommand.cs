@@ -11,7 +11,7 @@ internal static class UpCommand
     public static Command CreateUp()
     {
         var nodes = new Option<int>("--nodes") { Description = "How many nodes: n1, n2, ...", DefaultValueFactory = _ => 3 }.AtLeast(1);
-        var file = new Option<FileInfo>("--file", "-f") { Description = "A YAML file to apply once the nodes are up (see samples/)" };
+        var file = new Option<FileInfo[]>("--file", "-f") { Description = "YAML files to apply once the nodes are up (see samples/; repeatable)" };
         file.AcceptExistingOnly();
         var detach = new Option<bool>("--detach") { Description = "Return once every node is up, and leave them running (`cluster down` stops them)" };
         var up = new Command("up", "Start a local cluster and show its live status until Ctrl-C, then stop it") { nodes, file, detach };
@@ -33,14 +33,14 @@ internal static class UpCommand
             var leaveRunning = false;
             try
             {
-                foreach (var name in names)
+                foreach (var (name, process) in names.Zip(processes))
                 {
-                    await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up", TimeSpan.FromSeconds(60), "to come up", cancellationToken)
+                    await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up" && n.Pid == process.Id, TimeSpan.FromSeconds(60), "to come up", cancellationToken)
                         .ConfigureAwait(false);
                 }
 
                 await output.WriteLineAsync($"{names.Count} nodes up in {clock.Elapsed.TotalSeconds:0.00} s ({directory.Root})").ConfigureAwait(false);
-                if (parseResult.GetValue(file) is { } yaml)
+                foreach (var yaml in parseResult.GetValue(file) ?? [])
                 {
                     var request = ClusterFile.Parse(await File.ReadAllTextAsync(yaml.FullName, cancellationToken).ConfigureAwait(false), yaml.Name);
                     await DatabaseChange.SendAsync(parseResult, request, cancellationToken).ConfigureAwait(false);
@@ -117,7 +117,9 @@ internal static class UpCommand
                 await text.WriteLineAsync("  " + entry.Format()).ConfigureAwait(false);
             }
 
-            await output.WriteAsync("\u001b[H\u001b[2J" + text + "(Ctrl-C stops the cluster)\n").ConfigureAwait(false);
+            await output.WriteAsync("\u001b[H\u001b[2J" + text
+                + "From another terminal: cluster monitor kill --resource R | cluster node kill N | cluster group move G | cluster log -f\n"
+                + "(Ctrl-C stops the cluster)\n").ConfigureAwait(false);
             try
             {
                 await Task.Delay(1000, cancellationToken).ConfigureAwait(false);

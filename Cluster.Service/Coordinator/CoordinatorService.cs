@@ -109,17 +109,16 @@ internal sealed partial class CoordinatorService(
     private void NoteMembership(ClusterConfiguration configuration)
     {
         var members = configuration.Members.Keys.ToHashSet(StringComparer.Ordinal);
-        if (_members is not null)
+        // A new coordinator did not see who was up: a node that owns a group was, as far as it knows.
+        var before = _members ?? [.. members, .. configuration.Owners.Values.Select(o => o.Node).Where(n => n.Length > 0)];
+        foreach (var gone in before.Where(m => !members.Contains(m)))
         {
-            foreach (var gone in _members.Where(m => !members.Contains(m)))
-            {
-                Note(null, $"node {gone} is down: its lease lapsed or it left", 1135, "NM");
-            }
+            Note(null, $"node {gone} is down: its lease lapsed or it left", 1135, "NM");
+        }
 
-            foreach (var joined in members.Where(m => !_members.Contains(m)))
-            {
-                Note(null, $"node {joined} is up", null, "NM");
-            }
+        foreach (var joined in members.Where(m => !before.Contains(m)))
+        {
+            Note(null, $"node {joined} is up", null, "NM");
         }
 
         _members = members;

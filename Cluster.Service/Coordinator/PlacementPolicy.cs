@@ -126,23 +126,24 @@ internal static class PlacementPolicy
             }
 
             return Next(configuration, name, null, load) is { } first
-                ? new PlacementDecision(name, With(own, first, own?.FailoversUnixMs, $"placed on {first}"), $"group {name} placed on node {first}")
+                ? new PlacementDecision(name, With(configuration, own, first, own?.FailoversUnixMs, $"placed on {first}"), $"group {name} placed on node {first}")
                 : null;
         }
 
-        if (!configuration.Members.ContainsKey(own.Node))
+        if (!configuration.OwnerHolds(name))
         {
             var target = own.MovingTo.Length > 0 && Ineligibility(configuration, name, own.MovingTo, load) is null
                 ? own.MovingTo
                 : Next(configuration, name, own.Node, load);
-            return Failover(configuration, group, own, target, now, $"node {own.Node} is down", stayOnOwner: false);
+            var cause = configuration.Members.ContainsKey(own.Node) ? $"node {own.Node} came back with a new lease" : $"node {own.Node} is down";
+            return Failover(configuration, group, own, target, now, cause, stayOnOwner: false);
         }
 
         if (request is not null && request.Node == own.Node && request.Epoch == own.Epoch && own.MovingTo.Length == 0)
         {
             return Next(configuration, name, own.Node, load) is { } target
                 ? Failover(configuration, group, own, target, now, $"restart threshold exceeded on {own.Node}: {request.Reason}", stayOnOwner: true)
-                : new PlacementDecision(name, With(own, own.Node, own.FailoversUnixMs, "failed; no other node can host it"),
+                : new PlacementDecision(name, With(configuration, own, own.Node, own.FailoversUnixMs, "failed; no other node can host it"),
                     $"group {name} failed on node {own.Node}, and no other node can host it: it stays Failed", 1205);
         }
 
@@ -179,24 +180,24 @@ internal static class PlacementPolicy
         if (recent.Count >= threshold)
         {
             var stays = stayOnOwner ? own.Node : string.Empty;
-            return new PlacementDecision(name, With(own, stays, recent, "failover threshold exceeded"),
+            return new PlacementDecision(name, With(configuration, own, stays, recent, "failover threshold exceeded"),
                 $"group {name}: {cause}; failover threshold {threshold} within {period.TotalHours} h exceeded: it stays Failed", 1254);
         }
 
         if (target is null)
         {
-            return new PlacementDecision(name, With(own, string.Empty, recent, "no node can host it"),
+            return new PlacementDecision(name, With(configuration, own, string.Empty, recent, "no node can host it"),
                 $"group {name}: {cause}; no node can host it now", 1205);
         }
 
         recent.Add(now.ToUnixTimeMilliseconds());
-        return new PlacementDecision(name, With(own, target, recent, $"failed over from {own.Node}"),
+        return new PlacementDecision(name, With(configuration, own, target, recent, $"failed over from {own.Node}"),
             $"group {name} fails over from node {own.Node} to node {target}: {cause}");
     }
 
-    private static Ownership With(Ownership? old, string node, IEnumerable<long>? failovers, string reason)
+    private static Ownership With(ClusterConfiguration configuration, Ownership? old, string node, IEnumerable<long>? failovers, string reason)
     {
-        var next = new Ownership { Node = node, Epoch = (old?.Epoch ?? 0) + 1, Reason = reason };
+        var next = new Ownership { Node = node, Epoch = (old?.Epoch ?? 0) + 1, Reason = reason, Lease = configuration.LeaseOf(node) };
         next.FailoversUnixMs.AddRange(failovers ?? []);
         return next;
     }

@@ -42,6 +42,17 @@ internal sealed record ClusterConfiguration
     public string NodeState(string node) =>
         !Members.ContainsKey(node) ? "Down" : Nodes.TryGetValue(node, out var n) && n.Paused ? "Paused" : "Up";
 
+    /// <summary>
+    /// Whether the group's owner is up under the lease it was given the group with. A node that came back
+    /// with a new lease is up, but does not hold what it held before.
+    /// </summary>
+    public bool OwnerHolds(string group) =>
+        Owners.TryGetValue(group, out var ownership) && ownership.Node.Length > 0
+        && Members.TryGetValue(ownership.Node, out var member) && (ownership.Lease == 0 || ownership.Lease == member.Lease);
+
+    /// <summary>The lease of a member, for a new ownership (0 when it is not up).</summary>
+    public long LeaseOf(string node) => Members.TryGetValue(node, out var member) ? member.Lease : 0;
+
     public IEnumerable<string> GroupsOwnedBy(string node) => Owners.Where(o => o.Value.Node == node).Select(o => o.Key);
 
     /// <summary>The store revision this was read at (0 for one built in memory).</summary>

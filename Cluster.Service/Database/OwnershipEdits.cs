@@ -115,13 +115,14 @@ internal static class OwnershipEdits
         var ownership = configuration.Owners.TryGetValue(group, out var old) ? old.Clone() : new Ownership();
         ownership.Epoch++;
         ownership.Reason = reason;
-        if (ownership.Node.Length > 0 && configuration.Members.ContainsKey(ownership.Node))
+        if (configuration.OwnerHolds(group))
         {
             ownership.MovingTo = target;
         }
         else
         {
             ownership.Node = target;
+            ownership.Lease = configuration.LeaseOf(target);
             ownership.MovingTo = string.Empty;
         }
 

@@ -14,11 +14,30 @@ namespace Cluster.Service.Membership;
 /// before the lease can have lapsed anywhere else (the store measures the TTL from a renewal's arrival,
 /// which is after it was sent). A fenced node keeps trying; once it renews or joins again it is alive.
 /// </summary>
-internal sealed partial class NodeMembership(IClusterStore store, Member member, MembershipOptions options, ILogger logger) : IDisposable
+internal sealed partial class NodeMembership : IDisposable
 {
-    private readonly Lock _lock = new();
-    private ITimer? _fenceTimer;
+    private readonly IClusterStore store;
+    private readonly Member member;
+    private readonly MembershipOptions options;
+    private readonly ILogger logger;
+    private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog on renewal
+    private readonly Thread _watchdog;
     private long _validUntil; // Stopwatch timestamp; 0: not alive
+    private bool _disposed;
+
+    /// <summary>
+    /// The fencing watchdog is a thread of its own, not a timer: under thread-pool starvation a timer
+    /// callback can be late, and a late fence is no fence.
+    /// </summary>
+    public NodeMembership(IClusterStore store, Member member, MembershipOptions options, ILogger logger)
+    {
+        this.store = store;
+        this.member = member;
+        this.options = options;
+        this.logger = logger;
+        _watchdog = new Thread(Watch) { IsBackground = true, Name = "fence-watchdog", Priority = ThreadPriority.AboveNormal };
+        _watchdog.Start();
+    }
 
     /// <summary>Called (on a timer thread) when the node must stop its groups: its lease may lapse.</summary>
     public Action? OnFenced { get; init; }
@@ -77,7 +96,14 @@ internal sealed partial class NodeMembership(IClusterStore store, Member member,
 
     }
 
-    public void Dispose() => _fenceTimer?.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_lock);
+        }
+    }
 
     /// <summary>A new lease, the node's record if it has none, and its member key on the lease.</summary>
     private async Task JoinAsync(CancellationToken cancellationToken)
@@ -91,6 +117,7 @@ internal sealed partial class NodeMembership(IClusterStore store, Member member,
                 Success = [StoreOperation.Put(nodeKey, new Contracts.Config.V1.Node { Name = member.Name }.ToByteArray())],
             },
             cancellationToken).ConfigureAwait(false);
+        member.Lease = Lease;
         await store.PutAsync(ConfigurationKeys.Members + member.Name, member.ToByteArray(), Lease, cancellationToken).ConfigureAwait(false);
         LogJoined(logger, member.Name, Lease);
     }
@@ -103,9 +130,7 @@ internal sealed partial class NodeMembership(IClusterStore store, Member member,
         {
             wasAlive = _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
             _validUntil = until;
-            var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
-            _fenceTimer ??= TimeProvider.System.CreateTimer(_ => Fence(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _fenceTimer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+            Monitor.PulseAll(_lock);
         }
 
         if (!wasAlive)
@@ -114,20 +139,30 @@ internal sealed partial class NodeMembership(IClusterStore store, Member member,
         }
     }
 
-    private void Fence()
+    /// <summary>Sleeps until the lease's safe end; if no renewal moved it meanwhile, fences.</summary>
+    private void Watch()
     {
-        lock (_lock)
+        while (true)
         {
-            if (_validUntil == 0 || Stopwatch.GetTimestamp() < _validUntil)
+            lock (_lock)
             {
-                return; // renewed meanwhile
+                while (!_disposed && (_validUntil == 0 || Stopwatch.GetTimestamp() < _validUntil))
+                {
+                    var wait = _validUntil == 0 ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _validUntil);
+                    Monitor.Wait(_lock, wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                }
+
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _validUntil = 0;
             }
 
-            _validUntil = 0;
+            LogFenced(logger, member.Name);
+            OnFenced?.Invoke();
         }
-
-        LogFenced(logger, member.Name);
-        OnFenced?.Invoke();
     }
 
     /// <summary>
@@ -139,7 +174,7 @@ internal sealed partial class NodeMembership(IClusterStore store, Member member,
         lock (_lock)
         {
             _validUntil = 0;
-            _fenceTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Monitor.PulseAll(_lock);
         }
 
         if (Lease != 0)

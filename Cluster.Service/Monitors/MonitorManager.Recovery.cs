@@ -315,18 +315,26 @@ internal sealed partial class MonitorManager
         return ResourceState.Failed;
     }
 
-    /// <summary>Failed (event 1069), then Terminate, as WSFC does after a failed IsAlive.</summary>
+    /// <summary>
+    /// Failed (event 1069) and Terminate, as WSFC does after a failed IsAlive. The Terminate is under way
+    /// before the event is out, so that whoever hears of the failure can wait for it (<see cref="WhenTerminatedAsync"/>).
+    /// </summary>
     private void Fail(HostedResourceState resource, string cause, bool terminate)
     {
-        if (!SetState(resource, ResourceState.Failed, cause, ClusterEventIds.ResourceFailed) || !terminate)
+        if (terminate)
         {
-            return;
+            lock (_lock)
+            {
+                if (resource.State == ResourceState.Failed)
+                {
+                    return; // failed already: its Terminate was started then
+                }
+
+                resource.Terminating = TerminateQuietlyAsync(resource);
+            }
         }
 
-        lock (_lock)
-        {
-            resource.Terminating = TerminateQuietlyAsync(resource);
-        }
+        SetState(resource, ResourceState.Failed, cause, ClusterEventIds.ResourceFailed);
     }
 
     private async Task TerminateQuietlyAsync(HostedResourceState resource)

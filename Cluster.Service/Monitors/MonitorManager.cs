@@ -28,6 +28,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private int _nextMonitorId = SharedMonitorId + 1;
     private Task<RhsProcess>? _standby;
+    private bool _fenced; // under _lock
 
     public MonitorManager(MonitorOptions options, ILoggerFactory loggerFactory)
     {
@@ -93,6 +94,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         lock (_lock)
         {
+            ThrowIfFenced(spec.Name);
             if (_resources.ContainsKey(spec.Name))
             {
                 throw new RpcException(StatusCode.AlreadyExists, $"Resource {spec.Name} is already hosted on this node.");
@@ -127,6 +129,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     {
         var resource = Find(name);
         await resource.Terminating.ConfigureAwait(false);
+        lock (_lock)
+        {
+            ThrowIfFenced(name);
+        }
+
         SetState(resource, ResourceState.OnlinePending, "online requested");
         var response = await CallAsync(resource, "Online", (rhs, deadline) =>
             rhs.Client.Online(new OnlineRequest { Resource = name }, deadline)).ConfigureAwait(false);
@@ -211,6 +218,75 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     public int MonitorOf(string resource) => Find(resource).Monitor.Id;
+
+    private void ThrowIfFenced(string resource)
+    {
+        if (_fenced)
+        {
+            throw new RpcException(StatusCode.Unavailable, $"Resource {resource} cannot start: the node is fenced (its lease may have lapsed).");
+        }
+    }
+
+    /// <summary>
+    /// Self-fencing: every resource is forgotten and every RHS hosting resources is killed at once
+    /// (SIGKILL, with everything it started); no entry point is called, since the node may not wait for
+    /// a DLL that hangs. The shared monitor starts again, empty; dedicated ones are gone.
+    /// </summary>
+    public void Fence()
+    {
+        var doomed = new List<(RhsProcess Rhs, bool Dedicated)>();
+        lock (_lock)
+        {
+            _fenced = true;
+            foreach (var resource in _resources.Values)
+            {
+                resource.Generation++;
+            }
+
+            _resources.Clear();
+            foreach (var monitor in _monitors.Values.ToList())
+            {
+                monitor.Resources.Clear();
+                if (monitor.Current is { } rhs)
+                {
+                    doomed.Add((rhs, monitor.Dedicated));
+                }
+
+                if (monitor.Dedicated)
+                {
+                    monitor.Retired = true;
+                    _monitors.Remove(monitor.Id);
+                }
+            }
+        }
+
+        foreach (var (rhs, dedicated) in doomed)
+        {
+            rhs.Kill();
+            if (dedicated)
+            {
+                _ = rhs.DisposeAsync().AsTask(); // no recovery follows a retired monitor
+            }
+        }
+    }
+
+    /// <summary>The node's lease is certainly alive again: resources may be opened and brought online.</summary>
+    public void Unfence()
+    {
+        lock (_lock)
+        {
+            _fenced = false;
+        }
+    }
+
+    /// <summary>Completes once the Terminate that followed the resource's last failure is done (at once when there is none).</summary>
+    public Task WhenTerminatedAsync(string name)
+    {
+        lock (_lock)
+        {
+            return _resources.TryGetValue(name, out var resource) ? resource.Terminating : Task.CompletedTask;
+        }
+    }
 
     /// <summary>WSFC's Test-ClusterResourceFailure: the resource fails as if its IsAlive had, and policies apply.</summary>
     /// <exception cref="RpcException">It is not hosted here, or not Online (only a running resource can fail).</exception>

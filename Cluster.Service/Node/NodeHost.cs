@@ -108,7 +108,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     var coordinator = new CoordinatorService(
                         database, membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
                     directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));
-                    Task[] loops = [membership.RunAsync(stop.Token), feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
+                    using var leave = new CancellationTokenSource(); // membership outlives the other loops: the lease covers the groups' stop
+                    var renewing = membership.RunAsync(leave.Token);
+                    Task[] loops = [feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
                     LogNodeUp(_logger, options.Name, endpoint, directory.Root);
                     try
                     {
@@ -121,7 +123,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
 
                     LogNodeStopping(_logger, options.Name);
                     await Task.WhenAll(loops).ConfigureAwait(false);
-                    await rcm.FenceAsync().ConfigureAwait(false); // every group stopped before the lease goes
+                    await rcm.ReconcileAsync([]).ConfigureAwait(false); // every group offline, in reverse dependency order, before the lease goes
+                    await leave.CancelAsync().ConfigureAwait(false);
+                    await renewing.ConfigureAwait(false);
                     await membership.LeaveAsync().ConfigureAwait(false);
                     directory.DeleteNodeRecord(options.Name);
                 }

@@ -81,7 +81,9 @@ internal sealed partial class DatabaseFeed(
     private List<DesiredGroup> Desired(ClusterConfiguration configuration)
     {
         var desired = new List<DesiredGroup>();
-        foreach (var (group, ownership) in configuration.Owners.Where(o => o.Value.Node == node && o.Value.MovingTo.Length == 0))
+        // Owned under this very lease: after a lapse, what the node held before is the coordinator's to place again.
+        foreach (var (group, ownership) in configuration.Owners.Where(o =>
+            o.Value.Node == node && o.Value.MovingTo.Length == 0 && (o.Value.Lease == 0 || o.Value.Lease == membership.Lease)))
         {
             if (!configuration.Groups.ContainsKey(group))
             {
@@ -107,7 +109,10 @@ internal sealed partial class DatabaseFeed(
     {
         foreach (var (group, ownership) in configuration.Owners.Where(o => o.Value.Node == node && o.Value.MovingTo.Length > 0))
         {
-            var next = new Ownership { Node = ownership.MovingTo, Epoch = ownership.Epoch + 1, Reason = $"moved from {node}" };
+            var next = new Ownership
+            {
+                Node = ownership.MovingTo, Epoch = ownership.Epoch + 1, Reason = $"moved from {node}", Lease = configuration.LeaseOf(ownership.MovingTo),
+            };
             next.FailoversUnixMs.AddRange(ownership.FailoversUnixMs);
             if (await database.SetOwnersAsync(configuration, new Dictionary<string, Ownership> { [group] = next }, cancellationToken: cancellationToken)
                 .ConfigureAwait(false))

@@ -147,12 +147,14 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// Self-fencing: the node's lease may lapse, so every group stops at once (Terminate and Close, no
-    /// graceful Offline) and nothing is hosted until <see cref="UnfenceAsync"/>.
+    /// Self-fencing: the node's lease may lapse, so every group stops at once: the groups are dropped and
+    /// every RHS is killed with what it runs (no entry point is called, no graceful Offline), and nothing
+    /// is hosted until <see cref="UnfenceAsync"/>.
     /// </summary>
     public async Task FenceAsync()
     {
-        var resources = await Ask(() =>
+        _monitors.Fence(); // first and on the caller's thread: the kill must not wait for the loop
+        await Ask(() =>
         {
             _fenced = true;
             foreach (var group in _groups.Values)
@@ -160,16 +162,17 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 group.Timer?.Dispose();
             }
 
-            var all = _groups.Values.SelectMany(g => g.Specs.Keys).ToList();
             _groups.Clear();
             _groupOfResource.Clear();
-            return all;
         }).ConfigureAwait(false);
-        await Task.WhenAll(resources.Select(CloseQuietlyAsync)).ConfigureAwait(false);
     }
 
     /// <summary>The lease is certainly alive again: groups may be hosted.</summary>
-    public Task UnfenceAsync() => Ask(() => _fenced = false);
+    public Task UnfenceAsync() => Ask(() =>
+    {
+        _fenced = false;
+        _monitors.Unfence();
+    });
 
     /// <summary>An administrator's Online/Offline for a group (resource null) or one resource of it.</summary>
     public Task SetPersistentStateAsync(string group, string? resource, bool online) => Ask(() =>
@@ -341,7 +344,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         if (group.PendingFailover is { } pending && group.Controller.AllDown)
         {
             group.PendingFailover = null;
-            OnFailoverRequested?.Invoke(group.Controller.Definition.Name, pending);
+            _ = RequestFailoverWhenTerminatedAsync(group.Controller.Definition.Name, [.. group.Specs.Keys], pending);
         }
 
         Schedule(group);
@@ -382,16 +385,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         }
     }
 
-    private async Task CloseQuietlyAsync(string resource)
+    /// <summary>A failed resource's application may still be stopping: the coordinator hears of the failover once it has.</summary>
+    private async Task RequestFailoverWhenTerminatedAsync(string group, string[] resources, RequestFailover failover)
     {
-        try
-        {
-            await _monitors.CloseAsync(resource).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RpcException or TimeoutException)
-        {
-            LogCallLost(_logger, resource, e.Message);
-        }
+        await Task.WhenAll(resources.Select(_monitors.WhenTerminatedAsync)).ConfigureAwait(false);
+        OnFailoverRequested?.Invoke(group, failover);
     }
 
     /// <summary>A resource whose spec changed: closed and opened again with the new one, then brought online.</summary>

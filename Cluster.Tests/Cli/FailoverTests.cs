@@ -120,12 +120,17 @@ public sealed class FailoverTests : NodeTestBase
         Assert.That(await Cli("node", "isolate", "n1"), Does.Contain("node n1 isolated from the cluster store"));
 
         // Watch the real processes until the application runs on n2: never two at once.
+        var seen = new List<string>();
         var newPid = await Eventually.Until(
             async () =>
             {
                 var running = Processes.WithCommandLine("sleep", "7006");
-                Assert.That(running, Has.Count.LessThanOrEqualTo(1), "the application ran on two nodes at once");
-                await Task.Yield();
+                seen.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {string.Join(",", running)}");
+                if (running.Count > 1)
+                {
+                    Assert.Fail($"the application ran on two nodes at once: {string.Join(" | ", seen)}\n{await Cli("log")}");
+                }
+
                 return running.Count == 1 && running[0] != oldPid ? running[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
             },
             TimeSpan.FromSeconds(15), "the application on another node");

@@ -70,10 +70,12 @@ public abstract class NodeTestBase
     private void StartNodeProcess(string name) =>
         _nodes[name] = ClusterCli.Start("node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
 
+    /// <summary>Until the membership lists this very process Up (after a kill, the old one's lease may still be alive for a moment).</summary>
     private async Task WaitUpAsync(string name) =>
         await Eventually.Until(
             async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", Dir)) is { ExitCode: 0 } list
-                && JsonDocument.Parse(list.Output).RootElement.EnumerateArray().Any(n => n.GetProperty("name").GetString() == name && n.GetProperty("state").GetString() == "Up")
+                && JsonDocument.Parse(list.Output).RootElement.EnumerateArray().Any(n => n.GetProperty("name").GetString() == name
+                    && n.GetProperty("state").GetString() == "Up" && n.GetProperty("pid").GetInt32() == _nodes[name].Id)
                 ? "up" : null,
             TimeSpan.FromSeconds(30), $"node {name} up");
 

@@ -88,6 +88,7 @@ public sealed class RandomFaultTests : NodeTestBase
             }
 
             counts[done] = counts.GetValueOrDefault(done) + 1;
+            TestContext.Out.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {done}");
             await Task.Delay(random.Next(100, 1200));
         }
 
@@ -101,10 +102,16 @@ public sealed class RandomFaultTests : NodeTestBase
             await Cli("node", "rejoin", node);
         }
 
+        TestContext.Out.WriteLine($"faults done at {DateTime.UtcNow:HH:mm:ss.fff}");
         await Eventually.Until(SettledAsync, TimeSpan.FromSeconds(60), "every group online where the policy says");
         await stop.CancelAsync();
         await sampler;
         TestContext.Out.WriteLine(string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}")));
+        if (!violations.IsEmpty)
+        {
+            TestContext.Out.WriteLine(await Cli("log")); // what the cluster did around it, for the post-mortem
+        }
+
         Assert.That(violations, Is.Empty, $"seed {seed}");
         Assert.That(counts.Where(c => !c.Key.StartsWith("recovery", StringComparison.Ordinal) && c.Key != "skipped").Sum(c => c.Value), Is.GreaterThan(faults / 3));
     }
