@@ -184,8 +184,7 @@ internal static class NodeCommands
             await WaitForNodeAsync(parseResult, node, n => n.Groups.Count == 0, deadline, "to hand its groups over", cancellationToken).ConfigureAwait(false);
             if (NodeLauncher.IsNodeProcess(record.Pid, node))
             {
-                using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                await NodeLauncher.TerminateAsync(record.Pid, cancellationToken).ConfigureAwait(false);
             }
 
             await WaitForNodeAsync(parseResult, node, n => n.State == "Down", deadline, "to exit", cancellationToken).ConfigureAwait(false);

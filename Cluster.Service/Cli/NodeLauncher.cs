@@ -27,6 +27,14 @@ internal static class NodeLauncher
         return Process.Start(start) ?? throw new ClusterUserException($"Node {name} could not be started.");
     }
 
+    /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>
+    public static async Task TerminateAsync(int pid, CancellationToken cancellationToken = default)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new ClusterUserException("kill(1) could not be started.");
+        await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Whether <paramref name="pid"/> is a running `cluster node run --name NAME` (not a reused PID).</summary>
     public static bool IsNodeProcess(int pid, string name)
     {

@@ -80,8 +80,7 @@ internal static class UpCommand
             var running = directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).ToList();
             foreach (var record in running)
             {
-                using var kill = Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                await NodeLauncher.TerminateAsync(record.Pid, cancellationToken).ConfigureAwait(false);
             }
 
             var clock = Stopwatch.StartNew();
@@ -141,8 +140,7 @@ internal static class UpCommand
 
         foreach (var record in directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)))
         {
-            using var kill = Process.Start("kill", ["-TERM", record.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync().ConfigureAwait(false);
+            await NodeLauncher.TerminateAsync(record.Pid).ConfigureAwait(false);
         }
 
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));

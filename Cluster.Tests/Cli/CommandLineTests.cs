@@ -104,4 +104,44 @@ public sealed class CommandLineTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [TestCase("up", "--nodes", "0", "--nodes must be at least 1, not 0")]
+    [TestCase("up", "--file", "/nonexistent/cluster.yaml", "/nonexistent/cluster.yaml")]
+    [TestCase("node", "run", "--name", "n1", "--lease-ttl-ms", "10", "--lease-ttl-ms must be at least 300, not 10")]
+    [TestCase("group", "move", "g", "--wait", "-1", "--wait must be at least 0, not -1")]
+    public async Task Cluster_verbs_reject_bad_arguments_naming_them(params string[] argsAndMessage)
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync([.. argsAndMessage[..^1], "--dir", ClusterCli.NewClusterDirectory()]);
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain(argsAndMessage[^1]));
+    }
+
+    [Test]
+    public async Task Up_detached_starts_the_nodes_refuses_a_second_up_and_down_stops_them()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        try
+        {
+            var (exitCode, output, error) = await ClusterCli.RunAsync("up", "--nodes", "2", "--detach", "--dir", directory);
+            Assert.That(exitCode, Is.Zero, error);
+            Assert.That(output, Does.Contain("2 nodes up in"));
+            var nodes = JsonDocument.Parse((await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory)).Output).RootElement;
+            Assert.That(nodes.EnumerateArray().Select(n => (n.GetProperty("name").GetString(), n.GetProperty("state").GetString())),
+                Is.EqualTo(new[] { ("n1", "Up"), ("n2", "Up") }));
+            var pids = nodes.EnumerateArray().Select(n => n.GetProperty("pid").GetInt32()).ToList();
+
+            var second = await ClusterCli.RunAsync("up", "--nodes", "2", "--dir", directory);
+            Assert.That(second.ExitCode, Is.EqualTo(1));
+            Assert.That(second.Error, Does.Contain("already (nodes n1, n2): use it, or `cluster down` first"));
+
+            Assert.That((await ClusterCli.RunAsync("down", "--dir", directory)).Output, Does.Contain("stopped n1, n2"));
+            Assert.That(pids.Where(Processes.IsRunning), Is.Empty);
+        }
+        finally
+        {
+            await ClusterCli.RunAsync("down", "--dir", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

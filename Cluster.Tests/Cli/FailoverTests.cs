@@ -65,6 +65,9 @@ public sealed class FailoverTests : NodeTestBase
         await Cli("resource", "set", "web-app", "PossibleOwners=n1,n3");
         Assert.That(await FailingCli("group", "move", "web", "--to", "n2"), Does.Contain("node n2 is not a possible owner of resource web-app"));
         Assert.That(await FailingCli("group", "move", "web", "--to", "n9"), Does.Contain("There is no node 'n9'"));
+        Assert.That(await FailingCli("group", "move", "ghost"), Does.Contain("There is no group 'ghost'"));
+        Assert.That(await FailingCli("node", "pause", "ghost"), Does.Contain("There is no node 'ghost' (there are: n1, n2, n3)"));
+        Assert.That(await FailingCli("node", "set", "n1", "Colour=red"), Does.Contain("Nodes have no property Colour"));
 
         await Cli("node", "resume", "n3", "--failback");
         await WaitOnlineAsync("web", "n3");
