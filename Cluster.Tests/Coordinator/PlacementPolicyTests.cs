@@ -40,6 +40,23 @@ public sealed class PlacementPolicyTests
     }
 
     [Test]
+    public void Owner_back_with_a_new_lease_holds_nothing_and_its_groups_are_placed_again()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n1");
+        cluster = cluster with
+        {
+            Owners = cluster.Owners.SetItem("web", new Ownership { Node = "n1", Epoch = 1, Lease = 7 }),
+            Members = cluster.Members.SetItem("n1", new Member { Name = "n1", Lease = 9 }).SetItem("n2", new Member { Name = "n2", Lease = 8 }),
+        };
+
+        var decision = PlacementPolicy.Decide(cluster, T0).Single();
+
+        Assert.That(cluster.OwnerHolds("web"), Is.False);
+        Assert.That((decision.Ownership.Node, decision.Ownership.Lease), Is.EqualTo(("n2", 8L)), "the new owner's lease is recorded");
+        Assert.That(decision.Note, Does.Contain("node n1 came back with a new lease"));
+    }
+
+    [Test]
     public void Paused_nodes_and_nodes_that_are_not_possible_owners_are_skipped()
     {
         var cluster = Cluster(up: ["n1", "n2", "n3", "n4"], paused: ["n2"])
