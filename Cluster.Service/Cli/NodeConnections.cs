@@ -100,32 +100,6 @@ internal static class NodeConnections
             ?? throw new ClusterUserException($"Node {name} has never run in {directory.Root}.");
     }
 
-    /// <summary>Every node with a record, and whether it answers (Up) or not (Down).</summary>
-    public static async Task<IReadOnlyList<(NodeRecord Record, string State)>> ProbeAllAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var directory = CommonOptions.ResolveDirectory(parseResult);
-        var token = directory.ReadToken();
-        var rows = new List<(NodeRecord, string)>();
-        foreach (var record in directory.ReadNodeRecords())
-        {
-            var state = "Down";
-            try
-            {
-                using var client = AdminClient.Connect(record, token);
-                await client.GetNode(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                state = "Up";
-            }
-            catch (Grpc.RpcException)
-            {
-                // It does not answer: that is what Down means here.
-            }
-
-            rows.Add((record, state));
-        }
-
-        return rows;
-    }
-
     /// <summary>Every resource of the cluster once: as its hosting node reports it, else as stored.</summary>
     public static async Task<List<Contracts.Admin.V1.Resource>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         Merge(await CollectAsync(parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)

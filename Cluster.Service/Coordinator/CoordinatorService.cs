@@ -15,17 +15,14 @@ namespace Cluster.Service.Coordinator;
 /// compare-and-swap on each owner key. When its lease lapses, the key goes with it and another node takes over.
 /// </summary>
 internal sealed partial class CoordinatorService(
-    ClusterDatabase database, NodeMembership membership, string node, TimeProvider clock, Action<ClusterLogEntry> clusterLog, ILogger logger)
+    ClusterDatabase database, DatabaseWatch.Subscription changes, NodeMembership membership, string node, TimeProvider clock,
+    Action<ClusterLogEntry> clusterLog, ILogger logger)
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
-    private readonly DatabaseWatch _watch = new(database.Store, logger);
     private HashSet<string>? _members;
-
-    public bool IsCoordinator { get; private set; }
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        var watching = _watch.RunAsync(stopping);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -34,12 +31,8 @@ internal sealed partial class CoordinatorService(
                 {
                     await StepAsync(stopping).ConfigureAwait(false);
                 }
-                else
-                {
-                    IsCoordinator = false;
-                }
 
-                await _watch.WaitAsync(s_tick, stopping).ConfigureAwait(false);
+                await changes.WaitAsync(s_tick, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -47,13 +40,10 @@ internal sealed partial class CoordinatorService(
             }
             catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
             {
-                IsCoordinator = false;
                 LogStepFailed(logger, e.Message);
-                await _watch.WaitAsync(s_tick, stopping).ConfigureAwait(false);
+                await changes.WaitAsync(s_tick, stopping).ConfigureAwait(false);
             }
         }
-
-        await watching.ConfigureAwait(false);
     }
 
     private async Task StepAsync(CancellationToken cancellationToken)
@@ -71,14 +61,13 @@ internal sealed partial class CoordinatorService(
             if (won.Succeeded)
             {
                 Note(null, $"node {node} is the coordinator", null);
-                _watch.Wake();
+                changes.Wake();
             }
 
             return;
         }
 
-        IsCoordinator = configuration.Coordinator == node;
-        if (!IsCoordinator)
+        if (configuration.Coordinator != node)
         {
             _members = null;
             return;

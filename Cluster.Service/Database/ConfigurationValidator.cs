@@ -53,12 +53,21 @@ internal static class ConfigurationValidator
         }
     }
 
+    /// <summary>Node names follow the rule `node run` enforces, so that a preferred owner can be a node at all.</summary>
+    private static void CheckNodeName(string name)
+    {
+        if (!Node.NodeNames.IsValid(name))
+        {
+            throw Invalid($"'{name}' is not a valid node name: use 1 to 63 letters, digits, '-' or '_'.");
+        }
+    }
+
     private static void CheckGroup(Group group)
     {
         CheckName("group", group.Name);
         foreach (var owner in group.PreferredOwners)
         {
-            CheckName("node", owner);
+            CheckNodeName(owner);
         }
 
         if (group.PreferredOwners.Distinct(StringComparer.Ordinal).Count() != group.PreferredOwners.Count)
@@ -90,7 +99,7 @@ internal static class ConfigurationValidator
 
         foreach (var owner in resource.PossibleOwners)
         {
-            CheckName("node", owner);
+            CheckNodeName(owner);
         }
 
         Range($"Resource {name}", "RestartAction", resource.HasRestartAction, resource.RestartAction, 0, 2);

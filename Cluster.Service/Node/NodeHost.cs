@@ -104,13 +104,15 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                         },
                         OnAlive = () => _ = rcm.UnfenceAsync().ContinueWith(_ => feed?.Wake(), TaskScheduler.Default),
                     };
-                    feed = new DatabaseFeed(database, rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
+                    var watch = new DatabaseWatch(store, loggerFactory.CreateLogger("Database"));
+                    feed = new DatabaseFeed(
+                        database, watch.Subscribe(), rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
                     var coordinator = new CoordinatorService(
-                        database, membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
+                        database, watch.Subscribe(), membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
                     directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));
                     using var leave = new CancellationTokenSource(); // membership outlives the other loops: the lease covers the groups' stop
                     var renewing = membership.RunAsync(leave.Token);
-                    Task[] loops = [feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
+                    Task[] loops = [watch.RunAsync(stop.Token), feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
                     LogNodeUp(_logger, options.Name, endpoint, directory.Root);
                     try
                     {

@@ -14,18 +14,17 @@ namespace Cluster.Service.Rcm;
 /// hands ownership to the target; when its RCM gives up on a group, it asks the coordinator for a failover.
 /// </summary>
 internal sealed partial class DatabaseFeed(
-    ClusterDatabase database, ResourceControlManager rcm, NodeMembership membership, string node, TimeSpan nodeDeadlockTimeout, ILogger logger)
+    ClusterDatabase database, DatabaseWatch.Subscription changes, ResourceControlManager rcm, NodeMembership membership, string node,
+    TimeSpan nodeDeadlockTimeout, ILogger logger)
 {
     private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(200);
-    private readonly DatabaseWatch _watch = new(database.Store, logger);
     private volatile ClusterConfiguration _last = ClusterConfiguration.Empty;
 
     /// <summary>Makes the feed look again (the membership changed, say).</summary>
-    public void Wake() => _watch.Wake();
+    public void Wake() => changes.Wake();
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        var watching = _watch.RunAsync(stopping);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -49,15 +48,13 @@ internal sealed partial class DatabaseFeed(
                     continue;
                 }
 
-                await _watch.WaitAsync(null, stopping).ConfigureAwait(false);
+                await changes.WaitAsync(null, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The node is stopping.
         }
-
-        await watching.ConfigureAwait(false);
     }
 
     /// <summary>The RCM gave up on a group (RestartAction 2 past its threshold): the coordinator moves it.</summary>

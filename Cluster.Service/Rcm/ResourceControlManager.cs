@@ -56,19 +56,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 throw new RpcException(StatusCode.AlreadyExists, $"Group {definition.Name} or one of its resources is already hosted on this node.");
             }
         }).ConfigureAwait(false);
-        var failed = new List<string>();
-        foreach (var name in definition.OnlineOrder)
-        {
-            try
-            {
-                await _monitors.OpenAsync(specs[name]).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                LogOpenFailed(_logger, name, e.Status.Detail);
-                failed.Add(name);
-            }
-        }
+        var failed = await OpenAsync(definition.OnlineOrder, specs).ConfigureAwait(false);
 
         Post(() =>
         {
@@ -174,20 +162,6 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         _monitors.Unfence();
     });
 
-    /// <summary>An administrator's Online/Offline for a group (resource null) or one resource of it.</summary>
-    public Task SetPersistentStateAsync(string group, string? resource, bool online) => Ask(() =>
-    {
-        var hosted = _groups.TryGetValue(group, out var g) ? g : throw new RpcException(StatusCode.NotFound, $"Group {group} is not hosted on this node.");
-        Apply(hosted, hosted.Controller.SetPersistentState(resource, online, _clock.GetUtcNow()));
-    });
-
-    /// <summary>An administrator's Online/Offline of one resource, wherever its group is.</summary>
-    public async Task SetResourcePersistentStateAsync(string resource, bool online) =>
-        await SetPersistentStateAsync(await GroupOfAsync(resource).ConfigureAwait(false), resource, online).ConfigureAwait(false);
-
-    public Task<string> GroupOfAsync(string resource) => Ask(() =>
-        _groupOfResource.TryGetValue(resource, out var group) ? group : throw new RpcException(StatusCode.NotFound, $"Resource {resource} is in no group on this node."));
-
     public Task<IReadOnlyList<GroupSnapshot>> ListGroupsAsync() => Ask(() => (IReadOnlyList<GroupSnapshot>)
         [.. _groups.Values.OrderBy(g => g.Controller.Definition.Name, StringComparer.Ordinal).Select(g => new GroupSnapshot(
             g.Controller.Definition.Name,
@@ -223,19 +197,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// </summary>
     private async Task UpdateGroupAsync(DesiredGroup desired, IReadOnlyDictionary<string, ResourceSpec> opened)
     {
-        var reopen = new Dictionary<string, ResourceSpec>(StringComparer.Ordinal);
-        foreach (var name in desired.Definition.OnlineOrder.Where(n => !opened.ContainsKey(n)))
-        {
-            try
-            {
-                await _monitors.OpenAsync(desired.Specs[name]).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                LogOpenFailed(_logger, name, e.Status.Detail);
-                reopen[name] = desired.Specs[name]; // tried again at its Online, which then reports the cause
-            }
-        }
+        var failed = await OpenAsync(desired.Definition.OnlineOrder.Where(n => !opened.ContainsKey(n)), desired.Specs).ConfigureAwait(false);
+        var reopen = failed.ToDictionary(name => name, name => desired.Specs[name], StringComparer.Ordinal);
 
         foreach (var (name, spec) in desired.Specs)
         {
@@ -285,6 +248,26 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         {
             await TakeDownAsync(name).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Opens resources in order; answers those that did not open (tried again at their Online, which then reports the cause).</summary>
+    private async Task<List<string>> OpenAsync(IEnumerable<string> names, IReadOnlyDictionary<string, ResourceSpec> specs)
+    {
+        var failed = new List<string>();
+        foreach (var name in names)
+        {
+            try
+            {
+                await _monitors.OpenAsync(specs[name]).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                LogOpenFailed(_logger, name, e.Status.Detail);
+                failed.Add(name);
+            }
+        }
+
+        return failed;
     }
 
     /// <summary>Offline, then Close: a resource this node stops hosting. Errors are logged; the resource is gone either way.</summary>

@@ -75,6 +75,8 @@ public sealed class ClusterDatabaseTests
             .SetName("Threshold not a number"),
         new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("AutoFailbackType", "2")))), "Group web: AutoFailbackType must be between 0 and 1, not 2")
             .SetName("AutoFailbackType out of range"),
+        new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("PreferredOwners", "n1,bad.node")))), "'bad.node' is not a valid node name")
+            .SetName("Preferred owner that cannot be a node name"),
         new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("Colour", "red")))), "Groups have no property Colour")
             .SetName("Unknown group property"),
         new TestCaseData(Edit(c => ConfigurationEdits.DeleteResource(c, "disk")), "Resource disk is a dependency of server: remove those dependencies first")
