@@ -79,7 +79,7 @@ internal sealed partial class MonitorManager
 
             foreach (var type in types)
             {
-                await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.DeadlockTimeout).ConfigureAwait(false);
+                await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.TypeLoadTimeout).ConfigureAwait(false);
             }
         }
         catch (RpcException)
@@ -170,7 +170,7 @@ internal sealed partial class MonitorManager
     private async Task OpenInAsync(HostedResourceState resource, RhsProcess rhs)
     {
         var spec = resource.Spec;
-        var info = (await rhs.Client.LoadType(new LoadTypeRequest { Type = spec.Type }, spec.DeadlockTimeout).ConfigureAwait(false)).Info;
+        var info = (await rhs.Client.LoadType(new LoadTypeRequest { Type = spec.Type }, _options.TypeLoadTimeout).ConfigureAwait(false)).Info;
         resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs);
         resource.IsAliveInterval = spec.IsAlivePollInterval ?? TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs);
         var request = new OpenRequest { Resource = spec.Name, Type = spec.Type };

@@ -83,7 +83,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     public async Task<ResourceTypeInfo> LoadTypeAsync(ResourceTypeRef type)
     {
         var rhs = await Shared.Ready.ConfigureAwait(false);
-        var response = await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.DeadlockTimeout).ConfigureAwait(false);
+        var response = await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.TypeLoadTimeout).ConfigureAwait(false);
         return response.Info;
     }
 

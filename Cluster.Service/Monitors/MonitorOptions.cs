@@ -8,8 +8,14 @@ internal sealed class MonitorOptions
     /// <summary>How often each RHS is pinged; a ping that misses <see cref="DeadlockTimeout"/> means it is wedged.</summary>
     public TimeSpan HealthPingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The deadline of calls that concern no one resource (pings, type loads).</summary>
+    /// <summary>The deadline of calls that concern no one resource (pings).</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long loading a resource DLL in an RHS may take. Not an entry point, so not DeadlockTimeout: a
+    /// cold load on a busy machine can take longer than the short DeadlockTimeout a test or scenario sets.
+    /// </summary>
+    public TimeSpan TypeLoadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Keep one RHS started ahead of need, so that a replacement (or a new dedicated monitor) serves

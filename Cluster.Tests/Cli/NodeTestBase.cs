@@ -11,6 +11,7 @@ namespace Cluster.Tests.Cli;
 public abstract class NodeTestBase
 {
     private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     protected string Dir { get; private set; } = null!;
 
@@ -46,6 +47,7 @@ public abstract class NodeTestBase
         }
 
         _nodes.Clear();
+        _output.Clear();
         Directory.Delete(Dir, recursive: true);
     }
 
@@ -67,11 +69,25 @@ public abstract class NodeTestBase
         _nodes.Remove(name);
     }
 
+    /// <summary>The nodes' own output goes to a buffer, shown when a node does not come up.</summary>
     private void StartNodeProcess(string name) =>
-        _nodes[name] = ClusterCli.Start("node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
+        _nodes[name] = ClusterCli.Start(
+            line => _output.Enqueue($"{name}: {line}"), "node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
 
     /// <summary>Until the membership lists this very process Up (after a kill, the old one's lease may still be alive for a moment).</summary>
-    private async Task WaitUpAsync(string name) =>
+    private async Task WaitUpAsync(string name)
+    {
+        try
+        {
+            await WaitListedUpAsync(name);
+        }
+        catch (AssertionException e)
+        {
+            Assert.Fail($"{e.Message}\nWhat the nodes printed last:\n{string.Join('\n', _output.TakeLast(60))}");
+        }
+    }
+
+    private async Task WaitListedUpAsync(string name) =>
         await Eventually.Until(
             async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", Dir)) is { ExitCode: 0 } list
                 && JsonDocument.Parse(list.Output).RootElement.EnumerateArray().Any(n => n.GetProperty("name").GetString() == name

@@ -19,7 +19,10 @@ public static class ClusterCli
     }
 
     /// <summary>Starts `cluster ARGS` as a child process whose stdin we hold.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(null, args);
+
+    /// <summary>The same, with every line the process prints (stdout and stderr) handed to <paramref name="onLine"/>.</summary>
+    public static Process Start(Action<string>? onLine, params string[] args)
     {
         var start = new ProcessStartInfo(ExecutablePath)
         {
@@ -33,7 +36,14 @@ public static class ClusterCli
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start)!;
+        var process = new Process { StartInfo = start };
+        if (onLine is not null)
+        {
+            process.OutputDataReceived += (_, e) => { if (e.Data is { } line) onLine(line); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) onLine(line); };
+        }
+
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
