@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Cluster.Contracts.Resources;
@@ -10,6 +9,8 @@ namespace Cluster.Resources;
 /// Runs a command line as a clustered application (WSFC's Generic Application). LooksAlive: the
 /// process is running, learnt from its exit notification, which is also reported as a failure at
 /// once. IsAlive: running, and when configured, a TCP health probe answers (with the expected banner).
+/// The application runs as a whole process tree (<see cref="ApplicationTree"/>): Offline, Terminate and
+/// the RHS's death end every process it started.
 /// </summary>
 [ResourceType("GenericApplication")]
 [ResourceProperty("CommandLine", ResourcePropertyKind.Text, Required = true, Description = "The command line that starts the application")]
@@ -26,29 +27,29 @@ public sealed class GenericApplication : Resource
     public const string ProcessIdProperty = "ProcessId";
 
     private readonly Lock _lock = new();
-    private Process? _process;
+    private ApplicationTree? _tree;
     private bool _stopping;
 
     public override ResourceState Online()
     {
         lock (_lock)
         {
-            if (_process is { HasExited: false })
+            if (_tree is { Launcher.HasExited: false })
             {
                 return ResourceState.Online; // never twice
             }
 
+            _tree?.Dispose();
             _stopping = false;
-            var process = ApplicationLauncher.Start(
+            var tree = ApplicationTree.Start(
                 Context.Properties.GetString("CommandLine")!, Context.Properties.GetString("CurrentDirectory"));
-            process.EnableRaisingEvents = true;
-            process.Exited += (_, _) => OnExited(process);
-            _process = process;
-            Context.SetReadOnlyProperty(ProcessIdProperty, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Context.Log(ResourceLogLevel.Information, $"started process {process.Id}");
-            if (process.HasExited)
+            tree.Launcher.Exited += (_, _) => OnExited(tree);
+            _tree = tree;
+            Context.SetReadOnlyProperty(ProcessIdProperty, tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Context.Log(ResourceLogLevel.Information, $"started process {tree.Pid} ({ApplicationTree.Containment})");
+            if (tree.Launcher.HasExited)
             {
-                OnExited(process);
+                OnExited(tree);
                 return ResourceState.Failed;
             }
         }
@@ -56,31 +57,31 @@ public sealed class GenericApplication : Resource
         return ResourceState.Online;
     }
 
+    /// <summary>SIGTERM, then the whole tree is killed after StopGracePeriodMs (or at once when the application cannot be asked).</summary>
     public override ResourceState Offline()
     {
-        var process = BeginStop();
-        if (process is null || process.HasExited)
+        var tree = BeginStop();
+        if (tree is null)
         {
             return ResourceState.Offline;
         }
 
         var grace = TimeSpan.FromMilliseconds(Context.Properties.GetInteger("StopGracePeriodMs") ?? 5000);
-        if (!UnixSignals.Terminate(process.Id) || !process.WaitForExit(grace))
+        if (!tree.RequestStop() || !tree.Launcher.WaitForExit(grace))
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
+            tree.Kill();
         }
 
+        tree.EndLeftovers();
         return ResourceState.Offline;
     }
 
+    /// <summary>The whole tree, at once.</summary>
     public override void Terminate()
     {
-        var process = BeginStop();
-        if (process is { HasExited: false })
+        if (BeginStop() is { } tree)
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
+            tree.Kill();
         }
     }
 
@@ -90,7 +91,7 @@ public sealed class GenericApplication : Resource
     {
         lock (_lock)
         {
-            return _process is { HasExited: false };
+            return _tree is { Launcher.HasExited: false };
         }
     }
 
@@ -106,12 +107,12 @@ public sealed class GenericApplication : Resource
     }
 
     /// <summary>From here on the application's exit is expected, not a failure.</summary>
-    private Process? BeginStop()
+    private ApplicationTree? BeginStop()
     {
         lock (_lock)
         {
             _stopping = true;
-            return _process;
+            return _tree;
         }
     }
 
@@ -158,18 +159,19 @@ public sealed class GenericApplication : Resource
         }
     }
 
-    private void OnExited(Process process)
+    private void OnExited(ApplicationTree tree)
     {
         bool expected;
         lock (_lock)
         {
-            expected = _stopping || !ReferenceEquals(process, _process);
+            expected = _stopping || !ReferenceEquals(tree, _tree);
         }
 
+        tree.EndLeftovers(); // a child that outlived its main process goes before any restart
         Context.SetReadOnlyProperty(ProcessIdProperty, string.Empty);
         if (!expected)
         {
-            Context.ReportFailure($"application process {process.Id} exited with code {process.ExitCode}");
+            Context.ReportFailure($"application process {tree.Pid} exited with code {tree.Launcher.ExitCode}");
         }
     }
 }

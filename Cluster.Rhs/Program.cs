@@ -1,3 +1,4 @@
+using Cluster.Contracts.Processes;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
 using Cluster.Grpc.Hosting;
@@ -8,6 +9,8 @@ using Cluster.Rhs;
 // it takes the node's secret from its environment, serves cluster.rhs.v1.ResourceHost on loopback,
 // prints its handshake line, and exits when the node says Shutdown or goes away.
 const string SecretVariable = "CLUSTER_RHS_SECRET";
+const string ParentPidVariable = "CLUSTER_RHS_PARENT_PID";
+const int FencedExitCode = 86; // the node's monitor manager names this exit "fenced itself"
 
 var secret = Environment.GetEnvironmentVariable(SecretVariable);
 if (string.IsNullOrEmpty(secret))
@@ -19,9 +22,21 @@ if (string.IsNullOrEmpty(secret))
 // Applications that resources start must not inherit the secret.
 Environment.SetEnvironmentVariable(SecretVariable, null);
 
+// Die with the node even while stopped (SIGSTOP): a frozen RHS of a killed node must not keep its
+// applications running. The applications' own parent-death signal then takes them with us.
+_ = int.TryParse(Environment.GetEnvironmentVariable(ParentPidVariable), out var parentPid);
+Environment.SetEnvironmentVariable(ParentPidVariable, null);
+ParentDeath.KillMeWithParent(parentPid);
+var fence = new FenceWatchdog(reason =>
+{
+    Console.Error.WriteLine($"rhs: {reason}");
+    Console.Error.Flush();
+    ParentDeath.Exit(FencedExitCode);
+});
+
 using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses());
 using var events = new EventFeed();
-var service = new ResourceHostService(new ResourceTypeCatalog(), events, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
+var service = new ResourceHostService(new ResourceTypeCatalog(), events, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
 var server = new GrpcServer(new GrpcServerOptions
 {
     BearerToken = secret,

@@ -8,7 +8,7 @@ using Cluster.Grpc.Server;
 namespace Cluster.Rhs;
 
 /// <summary>The handlers of cluster.rhs.v1.ResourceHost: the node's calls, turned into entry-point calls.</summary>
-internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, Action requestShutdown)
+internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, FenceWatchdog fence, Action requestShutdown)
 {
     private readonly ConcurrentDictionary<string, HostedResource> _resources = new(StringComparer.Ordinal);
 
@@ -156,6 +156,12 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         var response = new PingResponse { Pid = Environment.ProcessId };
         response.Resources.AddRange(_resources.Keys.Order(StringComparer.Ordinal));
         return Task.FromResult(response);
+    }
+
+    public Task<PetResponse> Pet(PetRequest request, ServerCallContext context)
+    {
+        fence.Pet(TimeSpan.FromMilliseconds(request.ValidForMs));
+        return Task.FromResult(new PetResponse());
     }
 
     public Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)

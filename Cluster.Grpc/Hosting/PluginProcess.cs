@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using Cluster.Contracts.Processes;
 
 namespace Cluster.Grpc.Hosting;
 
 /// <summary>
 /// The parent's side of the plugin process protocol: start the child with its stdin held open (so it
 /// dies with us), wait for its handshake line, and learn of its exit through the exit notification.
+/// The child is forked on <see cref="ForkThread"/>, so a parent-death signal it asks for holds for as
+/// long as this process lives. Its exit is the process's own (the Exited event), never the end of its
+/// output: a grandchild that inherited the pipes may hold them open long after.
 /// </summary>
 public sealed class PluginProcess : IAsyncDisposable
 {
@@ -101,16 +105,27 @@ public sealed class PluginProcess : IAsyncDisposable
             info.OnOutput?.Invoke(e.Data);
         };
 
+        var exitedNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.Exited += (_, _) => exitedNow.TrySetResult();
         var startedAt = DateTimeOffset.UtcNow;
-        if (!process.Start())
+        try
+        {
+            ForkThread.Start(process);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             process.Dispose();
-            throw new InvalidOperationException($"Could not start {info.FileName}.");
+            throw new InvalidOperationException($"Could not start {info.FileName}: {e.Message}", e);
         }
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var exited = process.WaitForExitAsync(CancellationToken.None);
+        if (process.HasExited)
+        {
+            exitedNow.TrySetResult(); // exited before the handler could see it
+        }
+
+        var exited = exitedNow.Task;
 
         try
         {
@@ -120,6 +135,8 @@ public sealed class PluginProcess : IAsyncDisposable
                 .ConfigureAwait(false);
             if (first == exited)
             {
+                // Its last words, if its pipes close soon (a grandchild may hold them open).
+                await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(200, CancellationToken.None)).ConfigureAwait(false);
                 string errors;
                 lock (recentErrors)
                 {

@@ -13,6 +13,12 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
     /// <summary>Long enough for calls that wait for a store transaction or a type to load in an RHS.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// For questions a node answers from memory (lists, "are you there"): a node that cannot answer in
+    /// this long is frozen or wedged, and the CLI carries on with the nodes that do answer.
+    /// </summary>
+    public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(3);
+
     private static readonly ServiceDescriptor s_service = AdminReflection.Descriptor.Services[0];
     private static readonly ConcurrentDictionary<Type, object> s_methods = new();
 
@@ -25,16 +31,16 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
         channel.UnaryAsync(Method<GetNodeRequest, GetNodeResponse>(), new GetNodeRequest(), new CallOptions(timeout, CancellationToken: cancellationToken));
 
     public Task<ListMonitorsResponse> ListMonitors(CancellationToken cancellationToken = default) =>
-        Call<ListMonitorsRequest, ListMonitorsResponse>(new ListMonitorsRequest(), cancellationToken);
+        Call<ListMonitorsRequest, ListMonitorsResponse>(new ListMonitorsRequest(), QueryTimeout, cancellationToken);
 
     public Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, CancellationToken cancellationToken = default) =>
         Call<KillMonitorRequest, KillMonitorResponse>(request, cancellationToken);
 
     public Task<ListResourcesResponse> ListResources(CancellationToken cancellationToken = default) =>
-        Call<ListResourcesRequest, ListResourcesResponse>(new ListResourcesRequest(), cancellationToken);
+        Call<ListResourcesRequest, ListResourcesResponse>(new ListResourcesRequest(), QueryTimeout, cancellationToken);
 
     public Task<ListGroupsResponse> ListGroups(CancellationToken cancellationToken = default) =>
-        Call<ListGroupsRequest, ListGroupsResponse>(new ListGroupsRequest(), cancellationToken);
+        Call<ListGroupsRequest, ListGroupsResponse>(new ListGroupsRequest(), QueryTimeout, cancellationToken);
 
     public Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, CancellationToken cancellationToken = default) =>
         Call<SetPersistentStateRequest, SetPersistentStateResponse>(request, cancellationToken);
@@ -57,7 +63,13 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
     public Task<TResponse> Call<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>, new() =>
-        channel.UnaryAsync(Method<TRequest, TResponse>(), request, new CallOptions(DefaultTimeout, CancellationToken: cancellationToken));
+        Call<TRequest, TResponse>(request, DefaultTimeout, cancellationToken);
+
+    /// <summary>The same, with its own deadline.</summary>
+    public Task<TResponse> Call<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>, new() =>
+        channel.UnaryAsync(Method<TRequest, TResponse>(), request, new CallOptions(timeout, CancellationToken: cancellationToken));
 
     private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>()
         where TRequest : class, IMessage<TRequest>

@@ -43,7 +43,7 @@ internal static class NodeCommands
         });
         var deadlock = new Option<uint>("--deadlock-timeout-ms")
         {
-            Description = "The node's DeadlockTimeout: resources that set none, and RHS health pings (default 300000, as WSFC)",
+            Description = "The node's DeadlockTimeout, for resources that set none (default 300000, as WSFC)",
             DefaultValueFactory = _ => 300_000,
         };
         deadlock.AtLeast(100u);
@@ -52,8 +52,13 @@ internal static class NodeCommands
             Description = "The node's lease: how long after its last renewal a silent node is Down (default 1000)",
             DefaultValueFactory = _ => 1000,
         }.AtLeast(300u);
+        var healthTimeout = new Option<uint>("--health-timeout-ms")
+        {
+            Description = "How long an RHS may take to answer its health ping before it is declared frozen and replaced (default 3000)",
+            DefaultValueFactory = _ => 3000,
+        }.AtLeast(100u);
         var exitWithParent = new Option<bool>("--exit-with-parent") { Description = "Stop when stdin closes: for a parent that starts nodes (cluster up, tests)" };
-        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, exitWithParent };
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
             using var loggerFactory = LoggerFactory.Create(builder => builder
@@ -70,6 +75,7 @@ internal static class NodeCommands
                     Name = parseResult.GetValue(name)!,
                     Directory = CommonOptions.ResolveDirectory(parseResult),
                     DeadlockTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(deadlock)),
+                    HealthTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(healthTimeout)),
                     Membership = MembershipFor(TimeSpan.FromMilliseconds(parseResult.GetValue(leaseTtl))),
                 },
                 loggerFactory);

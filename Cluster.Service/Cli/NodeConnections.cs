@@ -57,13 +57,14 @@ internal static class NodeConnections
             {
                 try
                 {
-                    await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false);
+                    await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), AdminClient.QueryTimeout, cancellationToken)
+                        .ConfigureAwait(false);
                     chosen = client; // it answers, and reaches the store
                     continue;
                 }
                 catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
                 {
-                    // Down, or cut off from the store: try the next one.
+                    // Down, frozen, or cut off from the store: try the next one.
                 }
             }
 
@@ -119,26 +120,28 @@ internal static class NodeConnections
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g.Select(r => r.Item).OrderByDescending(hosted).First())];
 
-    /// <summary>Runs <paramref name="query"/> on every node that answers, with its name.</summary>
+    /// <summary>
+    /// Runs <paramref name="query"/> on every node at once, with its name; a node that is down or does not
+    /// answer within the query's deadline (frozen, say) is left out, so one frozen node never hangs the CLI.
+    /// </summary>
     private static async Task<List<(string Node, T Item)>> CollectAsync<T>(
         ParseResult parseResult, Func<AdminClient, CancellationToken, Task<IEnumerable<T>>> query, CancellationToken cancellationToken)
     {
-        var rows = new List<(string, T)>();
-        foreach (var client in ConnectAll(parseResult))
+        var answers = await Task.WhenAll(ConnectAll(parseResult).Select(async client =>
         {
             using (client)
             {
                 try
                 {
-                    rows.AddRange((await query(client, cancellationToken).ConfigureAwait(false)).Select(item => (client.NodeName, item)));
+                    return (await query(client, cancellationToken).ConfigureAwait(false)).Select(item => (client.NodeName, item)).ToList();
                 }
-                catch (Grpc.RpcException e) when (e.StatusCode == Grpc.StatusCode.Unavailable)
+                catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
                 {
-                    // A node that is down has nothing to list; `node list` shows it Down.
+                    // A node that is down or frozen has nothing to list; `node list` shows it Down.
+                    return [];
                 }
             }
-        }
-
-        return rows;
+        })).ConfigureAwait(false);
+        return [.. answers.SelectMany(a => a)];
     }
 }

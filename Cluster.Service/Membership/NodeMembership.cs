@@ -39,8 +39,18 @@ internal sealed partial class NodeMembership : IDisposable
         _watchdog.Start();
     }
 
-    /// <summary>Called (on a timer thread) when the node must stop its groups: its lease may lapse.</summary>
+    /// <summary>
+    /// Called when the node must stop its groups: its lease may lapse. It and <see cref="OnAlive"/> are
+    /// called under the membership's lock, strictly in the order of the transitions, so they must only
+    /// queue the work (a fence and the unfence after it must never overtake each other).
+    /// </summary>
     public Action? OnFenced { get; init; }
+
+    /// <summary>
+    /// Called after every successful renewal with how much longer the lease is certainly alive: the
+    /// node pets its RHS watchdogs with it.
+    /// </summary>
+    public Action<TimeSpan>? OnRenewed { get; init; }
 
     /// <summary>Called when the node is alive again after a fence, or first joins.</summary>
     public Action? OnAlive { get; init; }
@@ -124,19 +134,19 @@ internal sealed partial class NodeMembership : IDisposable
 
     private void Renewed(long sent)
     {
-        bool wasAlive;
         var until = sent + (long)((options.LeaseTtl - options.FenceMargin).TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
-            wasAlive = _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
+            var wasAlive = _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
             _validUntil = until;
             Monitor.PulseAll(_lock);
+            if (!wasAlive)
+            {
+                OnAlive?.Invoke();
+            }
         }
 
-        if (!wasAlive)
-        {
-            OnAlive?.Invoke();
-        }
+        OnRenewed?.Invoke(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until));
     }
 
     /// <summary>Sleeps until the lease's safe end; if no renewal moved it meanwhile, fences.</summary>
@@ -158,10 +168,10 @@ internal sealed partial class NodeMembership : IDisposable
                 }
 
                 _validUntil = 0;
+                OnFenced?.Invoke();
             }
 
             LogFenced(logger, member.Name);
-            OnFenced?.Invoke();
         }
     }
 

@@ -22,7 +22,9 @@ internal sealed partial class MonitorManager
         LogRhsStarted(_logger, monitor.Id, rhs.Pid, monitor.Dedicated ? "dedicated" : "shared");
         // The exit notification, not a poll: the moment it dies, recovery starts.
         _ = rhs.Exited.ContinueWith(
-            t => RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} exited with code {t.Result}", deadlock: null),
+            t => RecoverAsync(monitor, rhs, t.Result == RhsProcess.FencedExitCode
+                ? $"RHS process {rhs.Pid} fenced itself: its node did not pet it before the lease's safe end (exit code {t.Result})"
+                : $"RHS process {rhs.Pid} exited with code {t.Result}", deadlock: null),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         _ = PumpEventsAsync(monitor, rhs);
         _ = PingAsync(monitor, rhs);
@@ -524,7 +526,7 @@ internal sealed partial class MonitorManager
         }
     }
 
-    /// <summary>The health ping: an RHS that cannot answer within DeadlockTimeout is wedged (e.g. SIGSTOP).</summary>
+    /// <summary>The health ping: an RHS that cannot answer within HealthTimeout is wedged (e.g. SIGSTOP).</summary>
     private async Task PingAsync(ResourceMonitor monitor, RhsProcess rhs)
     {
         try
@@ -534,11 +536,11 @@ internal sealed partial class MonitorManager
                 await Task.Delay(_options.HealthPingInterval, _clock, rhs.Stopping).ConfigureAwait(false);
                 try
                 {
-                    await rhs.Client.Ping(_options.DeadlockTimeout).ConfigureAwait(false);
+                    await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
                 }
                 catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
                 {
-                    _ = RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} did not answer its health ping within {_options.DeadlockTimeout.TotalMilliseconds} ms",
+                    _ = RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} did not answer its health ping within {_options.HealthTimeout.TotalMilliseconds} ms",
                         deadlock: null);
                     return;
                 }

@@ -134,6 +134,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             ThrowIfFenced(name);
         }
 
+        if (!_options.MayAct())
+        {
+            throw new RpcException(StatusCode.Unavailable, $"Resource {name} cannot start: the node's lease is not certainly alive.");
+        }
+
         SetState(resource, ResourceState.OnlinePending, "online requested");
         var response = await CallAsync(resource, "Online", (rhs, deadline) =>
             rhs.Client.Online(new OnlineRequest { Resource = name }, deadline)).ConfigureAwait(false);
@@ -230,14 +235,14 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     /// <summary>
     /// Self-fencing: every resource is forgotten and every RHS hosting resources is killed at once
     /// (SIGKILL, with everything it started); no entry point is called, since the node may not wait for
-    /// a DLL that hangs. The shared monitor starts again, empty; dedicated ones are gone.
+    /// a DLL that hangs. The shared monitor starts again, empty; dedicated ones are gone. Whether new
+    /// work is refused meanwhile is <see cref="MarkFenced"/>'s, set in order by the RCM.
     /// </summary>
     public void Fence()
     {
         var doomed = new List<(RhsProcess Rhs, bool Dedicated)>();
         lock (_lock)
         {
-            _fenced = true;
             foreach (var resource in _resources.Values)
             {
                 resource.Generation++;
@@ -270,12 +275,42 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
     }
 
-    /// <summary>The node's lease is certainly alive again: resources may be opened and brought online.</summary>
-    public void Unfence()
+    /// <summary>Whether resources may be opened and brought online: the fence's state, set in order by the RCM.</summary>
+    public void MarkFenced(bool fenced)
     {
         lock (_lock)
         {
-            _fenced = false;
+            _fenced = fenced;
+        }
+    }
+
+    /// <summary>
+    /// The watchdog pet: the node's lease is certainly alive for <paramref name="validFor"/> more. Every
+    /// RHS that serves hears it; one that does not hear the next in time fences itself (its applications die with it).
+    /// </summary>
+    public void Pet(TimeSpan validFor)
+    {
+        List<RhsProcess> serving;
+        lock (_lock)
+        {
+            serving = [.. _monitors.Values.Select(m => m.Current).OfType<RhsProcess>()];
+        }
+
+        foreach (var rhs in serving)
+        {
+            _ = PetAsync(rhs, validFor);
+        }
+    }
+
+    private static async Task PetAsync(RhsProcess rhs, TimeSpan validFor)
+    {
+        try
+        {
+            await rhs.Client.Pet(validFor).ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            // A pet that does not arrive is what the RHS's watchdog is for; a dying RHS is the exit notification's.
         }
     }
 

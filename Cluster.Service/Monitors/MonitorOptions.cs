@@ -5,8 +5,20 @@ internal sealed class MonitorOptions
     /// <summary>The RHS executable; default: `rhs` beside this program.</summary>
     public string RhsPath { get; init; } = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "rhs.exe" : "rhs");
 
-    /// <summary>How often each RHS is pinged; a ping that misses <see cref="DeadlockTimeout"/> means it is wedged.</summary>
+    /// <summary>How often each RHS is pinged; a ping that misses <see cref="HealthTimeout"/> means it is wedged.</summary>
     public TimeSpan HealthPingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long an RHS may take to answer its health ping before it is declared frozen and replaced.
+    /// Its own setting, not DeadlockTimeout: a stopped RHS must be found in seconds, not minutes.
+    /// </summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Whether the node may start anything right now (its lease is certainly alive); checked at every
+    /// Online, so that no callback ordering can let a node that just lost its lease start a resource.
+    /// </summary>
+    public Func<bool> MayAct { get; init; } = static () => true;
 
     /// <summary>The deadline of calls that concern no one resource (pings).</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);

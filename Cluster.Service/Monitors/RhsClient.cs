@@ -22,6 +22,7 @@ internal sealed class RhsClient(GrpcChannel channel) : IDisposable
         Method<ResourceControlRequest, ResourceControlResponse>("ResourceControl");
     private static readonly GrpcMethod<WatchEventsRequest, ResourceEvent> s_watch = Method<WatchEventsRequest, ResourceEvent>("WatchEvents");
     private static readonly GrpcMethod<PingRequest, PingResponse> s_ping = Method<PingRequest, PingResponse>("Ping");
+    private static readonly GrpcMethod<PetRequest, PetResponse> s_pet = Method<PetRequest, PetResponse>("Pet");
     private static readonly GrpcMethod<ShutdownRequest, ShutdownResponse> s_shutdown = Method<ShutdownRequest, ShutdownResponse>("Shutdown");
 
     public Task<LoadTypeResponse> LoadType(LoadTypeRequest request, TimeSpan deadline) => Call(s_loadType, request, deadline);
@@ -44,6 +45,9 @@ internal sealed class RhsClient(GrpcChannel channel) : IDisposable
         Call(s_control, request, deadline);
 
     public Task<PingResponse> Ping(TimeSpan deadline) => Call(s_ping, new PingRequest(), deadline);
+
+    public Task<PetResponse> Pet(TimeSpan validFor) =>
+        Call(s_pet, new PetRequest { ValidForMs = (uint)Math.Max(0, validFor.TotalMilliseconds) }, validFor);
 
     public Task<ShutdownResponse> Shutdown(TimeSpan deadline) => Call(s_shutdown, new ShutdownRequest(), deadline);
 

@@ -9,6 +9,12 @@ internal sealed class RhsProcess : IAsyncDisposable
 {
     public const string SecretVariable = "CLUSTER_RHS_SECRET";
 
+    /// <summary>The node's PID, so that the RHS can check that its parent-death signal was armed in time.</summary>
+    public const string ParentPidVariable = "CLUSTER_RHS_PARENT_PID";
+
+    /// <summary>What an RHS exits with when its fence watchdog fired (Cluster.Rhs/Program.cs).</summary>
+    public const int FencedExitCode = 86;
+
     private readonly CancellationTokenSource _stopping = new();
 
     private RhsProcess(PluginProcess plugin, RhsClient client)
@@ -38,7 +44,11 @@ internal sealed class RhsProcess : IAsyncDisposable
         {
             FileName = options.RhsPath,
             Kind = "rhs",
-            Environment = { [SecretVariable] = secret },
+            Environment =
+            {
+                [SecretVariable] = secret,
+                [ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             OnOutput = options.OnRhsOutput is { } output ? line => output(label, line) : null,
         };
         foreach (var (name, value) in options.RhsEnvironment)

@@ -31,10 +31,13 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         using var nodeLock = AcquireNodeLock(directory, options.Name);
 
         var rhsLogger = loggerFactory.CreateLogger("RHS.Output");
+        NodeMembership? lease = null; // set once the node has joined; until then nothing may start
         var monitors = new MonitorManager(
             new MonitorOptions
             {
                 DeadlockTimeout = options.DeadlockTimeout,
+                HealthTimeout = options.HealthTimeout,
+                MayAct = () => lease?.IsAlive == true,
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
                 RhsEnvironment = new Dictionary<string, string>
                 {
@@ -67,6 +70,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 }
 
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                // Fence and unfence reach the RCM strictly in the order membership saw them, one after the other.
+                var fencing = new SerialSteps(() => feed?.Wake(), e => LogFenceStepFailed(_logger, e));
                 NodeIdentity? identity = null;
                 var server = new GrpcServer(new GrpcServerOptions
                 {
@@ -100,10 +105,21 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                         {
                             clusterLog.Write(ClusterLogEntries.Note(options.Name, "NM", null,
                                 "the node cannot renew its lease: it stops its groups before the lease can lapse (fenced)", 1177, DateTimeOffset.UtcNow));
-                            _ = rcm.FenceAsync().ContinueWith(_ => feed?.Wake(), TaskScheduler.Default);
+                            fencing.Then(() =>
+                            {
+                                monitors.Fence(); // the kill first: it waits for nothing but the step before (an unfence)
+                                return rcm.FenceAsync();
+                            });
                         },
-                        OnAlive = () => _ = rcm.UnfenceAsync().ContinueWith(_ => feed?.Wake(), TaskScheduler.Default),
+                        OnAlive = () =>
+                        {
+                            clusterLog.Write(ClusterLogEntries.Note(options.Name, "NM", null,
+                                "the node renews its lease again: it may host groups (unfenced)", null, DateTimeOffset.UtcNow));
+                            fencing.Then(rcm.UnfenceAsync);
+                        },
+                        OnRenewed = monitors.Pet,
                     };
+                    lease = membership;
                     var watch = new DatabaseWatch(store, loggerFactory.CreateLogger("Database"));
                     feed = new DatabaseFeed(
                         database, watch.Subscribe(), rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
@@ -164,6 +180,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Name} is up; admin API on {Endpoint}; cluster directory {Directory}")]
     private static partial void LogNodeUp(ILogger logger, string name, string endpoint, string directory);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "A fence or unfence step failed")]
+    private static partial void LogFenceStepFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Node {Name} is stopping")]
     private static partial void LogNodeStopping(ILogger logger, string name);

@@ -9,8 +9,11 @@ internal sealed class NodeOptions
     /// <summary>Where the admin API listens; default TCP loopback on an ephemeral port.</summary>
     public Grpc.GrpcEndpoint AdminEndpoint { get; init; } = Grpc.GrpcEndpoint.Loopback();
 
-    /// <summary>The node's DeadlockTimeout (WSFC: 5 minutes): resources that set none, and RHS health pings.</summary>
+    /// <summary>The node's DeadlockTimeout (WSFC: 5 minutes), for resources that set none.</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an RHS may take to answer its health ping before it is declared frozen and replaced.</summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Its lease: TTL, renewal, fencing margin.</summary>
     public Membership.MembershipOptions Membership { get; init; } = new();

@@ -135,16 +135,16 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// Self-fencing: the node's lease may lapse, so every group stops at once: the groups are dropped and
-    /// every RHS is killed with what it runs (no entry point is called, no graceful Offline), and nothing
-    /// is hosted until <see cref="UnfenceAsync"/>.
+    /// Self-fencing: the node's lease may lapse, so every group is dropped (the caller has already killed
+    /// every RHS with what it runs, through <see cref="MonitorManager.Fence"/>, without waiting for this
+    /// loop), and nothing is hosted until <see cref="UnfenceAsync"/>.
     /// </summary>
     public async Task FenceAsync()
     {
-        _monitors.Fence(); // first and on the caller's thread: the kill must not wait for the loop
         await Ask(() =>
         {
             _fenced = true;
+            _monitors.MarkFenced(true); // again, in order: an unfence queued before this fence may have cleared it
             foreach (var group in _groups.Values)
             {
                 group.Timer?.Dispose();
@@ -159,7 +159,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     public Task UnfenceAsync() => Ask(() =>
     {
         _fenced = false;
-        _monitors.Unfence();
+        _monitors.MarkFenced(false);
     });
 
     public Task<IReadOnlyList<GroupSnapshot>> ListGroupsAsync() => Ask(() => (IReadOnlyList<GroupSnapshot>)

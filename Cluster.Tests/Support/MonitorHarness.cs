@@ -33,7 +33,7 @@ public sealed class MonitorHarness : IAsyncDisposable
     public static async Task<MonitorHarness> StartAsync(bool withRcm = false)
     {
         var manager = new MonitorManager(
-            new MonitorOptions { DeadlockTimeout = DeadlockTimeout, HealthPingInterval = TimeSpan.FromMilliseconds(200) },
+            new MonitorOptions { DeadlockTimeout = DeadlockTimeout, HealthPingInterval = TimeSpan.FromMilliseconds(200), HealthTimeout = TimeSpan.FromMilliseconds(400) },
             NullLoggerFactory.Instance);
         await manager.StartAsync(CancellationToken.None);
         return new MonitorHarness(manager, withRcm);

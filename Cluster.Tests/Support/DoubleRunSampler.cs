@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+
+namespace Cluster.Tests.Support;
+
+/// <summary>
+/// Judges safety from the real processes, not from the cluster's view: every couple of milliseconds it
+/// counts the running processes of each marked application, and any moment with more than one is a
+/// violation (a group's application on two nodes at once).
+/// </summary>
+public sealed class DoubleRunSampler : IAsyncDisposable
+{
+    private readonly Dictionary<string, string[]> _applications;
+    private readonly ConcurrentQueue<string> _violations = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    /// <param name="applications">A name for each application, and the command line its process has.</param>
+    public DoubleRunSampler(Dictionary<string, string[]> applications)
+    {
+        _applications = applications;
+        _loop = Task.Run(SampleAsync);
+    }
+
+    public long Samples { get; private set; }
+
+    public IReadOnlyCollection<string> Violations => _violations;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private async Task SampleAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            foreach (var (name, commandLine) in _applications)
+            {
+                if (Processes.WithCommandLine(commandLine) is { Count: > 1 } twice)
+                {
+                    _violations.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {name} ran as processes {string.Join(", ", twice)}");
+                }
+            }
+
+            Samples++;
+            try
+            {
+                await Task.Delay(2, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

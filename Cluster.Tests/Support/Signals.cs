@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+
+namespace Cluster.Tests.Support;
+
+/// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL).</summary>
+public static partial class Signals
+{
+    public static void Freeze(int pid) => Send(pid, 19);
+
+    public static void Thaw(int pid) => Send(pid, 18);
+
+    public static void Kill(int pid) => Send(pid, 9);
+
+    private static void Send(int pid, int signal)
+    {
+        if (SendSignal(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}
