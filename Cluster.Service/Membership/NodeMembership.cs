@@ -47,8 +47,10 @@ internal sealed partial class NodeMembership : IDisposable
     public Action? OnFenced { get; init; }
 
     /// <summary>
-    /// Called after every successful renewal with how much longer the lease is certainly alive: the
-    /// node pets its RHS watchdogs with it.
+    /// Called after every successful renewal with how long the node's RHS watchdogs may wait for the
+    /// next pet: until half the fence margin after the node's own fence point (sent + TTL - margin),
+    /// so that an RHS, which hears of a renewal a little after the node, does not fence a node that
+    /// did not; and still half the margin before the lease can lapse anywhere (sent + TTL).
     /// </summary>
     public Action<TimeSpan>? OnRenewed { get; init; }
 
@@ -146,7 +148,8 @@ internal sealed partial class NodeMembership : IDisposable
             }
         }
 
-        OnRenewed?.Invoke(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until));
+        var petUntil = until + (long)((options.FenceMargin / 2).TotalSeconds * Stopwatch.Frequency);
+        OnRenewed?.Invoke(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), petUntil));
     }
 
     /// <summary>Sleeps until the lease's safe end; if no renewal moved it meanwhile, fences.</summary>
