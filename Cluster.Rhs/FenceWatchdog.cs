@@ -41,7 +41,7 @@ internal sealed class FenceWatchdog
             while (_deadline == 0 || Stopwatch.GetTimestamp() < _deadline)
             {
                 var wait = _deadline == 0 ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _deadline);
-                Monitor.Wait(_lock, wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                Monitor.Wait(_lock, wait < TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : wait); // infinite is negative too: never a busy loop
             }
 
             armedAt = _deadline;

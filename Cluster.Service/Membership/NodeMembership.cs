@@ -162,7 +162,7 @@ internal sealed partial class NodeMembership : IDisposable
                 while (!_disposed && (_validUntil == 0 || Stopwatch.GetTimestamp() < _validUntil))
                 {
                     var wait = _validUntil == 0 ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _validUntil);
-                    Monitor.Wait(_lock, wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                    Monitor.Wait(_lock, wait < TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : wait); // infinite is negative too: never a busy loop
                 }
 
                 if (_disposed)
