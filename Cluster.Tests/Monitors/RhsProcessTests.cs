@@ -48,6 +48,53 @@ public sealed class RhsProcessTests
         Assert.That((await node.UnaryAsync(ping, new PingRequest())).Pid, Is.EqualTo(rhs.Pid));
     }
 
+    [Test]
+    public async Task Rhs_that_is_not_petted_again_in_time_fences_itself_and_says_why()
+    {
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
+        {
+            FileName = RhsPath,
+            Kind = "rhs",
+            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
+            OnOutput = output.Enqueue,
+        });
+        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
+        var pet = GrpcMethod.For<PetRequest, PetResponse>(RhsReflection.Descriptor.Services[0], "Pet");
+
+        await node.UnaryAsync(pet, new PetRequest { ValidForMs = 300 });
+
+        Assert.That(await rhs.Exited.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(RhsProcess.FencedExitCode));
+        await Eventually.Until(() => output.Any(line => line.Contains("no pet from the node", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the reason on stderr");
+    }
+
+    [Test]
+    public async Task Rhs_that_was_never_petted_stays_armed_off_and_idle()
+    {
+        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
+        {
+            FileName = RhsPath,
+            Kind = "rhs",
+            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
+        });
+        var before = CpuTicks(rhs.Pid);
+        var wall = Stopwatch.StartNew();
+        await Eventually.Until(() => wall.Elapsed > TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), "two seconds of idling");
+        var used = (CpuTicks(rhs.Pid) - before) / 100.0; // USER_HZ is 100 on Linux
+
+        Assert.That(rhs.Exited.IsCompleted, Is.False, "no pet, no fence");
+        // A watchdog that spins instead of waiting burns a whole core: as many CPU seconds as wall seconds.
+        Assert.That(used, Is.LessThan(wall.Elapsed.TotalSeconds / 2), $"CPU seconds used while idle over {wall.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).</summary>
+    private static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [TestCase("/nonexistent/Nothing.dll", "FaultInjection", StatusCode.FailedPrecondition, "does not exist")]
     [TestCase("SELF_TEXT", "FaultInjection", StatusCode.FailedPrecondition, "does not load")]
     [TestCase("BUILTIN", "NoSuchType", StatusCode.NotFound, "has no resource type 'NoSuchType' (it has: ")]
