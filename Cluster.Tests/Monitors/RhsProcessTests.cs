@@ -29,12 +29,7 @@ public sealed class RhsProcessTests
     [Test]
     public async Task Rhs_refuses_calls_without_its_secret()
     {
-        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
-        {
-            FileName = RhsPath,
-            Kind = "rhs",
-            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
-        });
+        await using var rhs = await StartBareRhsAsync();
         var ping = GrpcMethod.For<PingRequest, PingResponse>(RhsReflection.Descriptor.Services[0], "Ping");
 
         foreach (var token in new[] { null, "a-guess" })
@@ -52,13 +47,7 @@ public sealed class RhsProcessTests
     public async Task Rhs_that_is_not_petted_again_in_time_fences_itself_and_says_why()
     {
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
-        {
-            FileName = RhsPath,
-            Kind = "rhs",
-            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
-            OnOutput = output.Enqueue,
-        });
+        await using var rhs = await StartBareRhsAsync(output.Enqueue);
         using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
         var pet = GrpcMethod.For<PetRequest, PetResponse>(RhsReflection.Descriptor.Services[0], "Pet");
 
@@ -71,12 +60,7 @@ public sealed class RhsProcessTests
     [Test]
     public async Task Rhs_that_was_never_petted_stays_armed_off_and_idle()
     {
-        await using var rhs = await PluginProcess.StartAsync(new PluginStartInfo
-        {
-            FileName = RhsPath,
-            Kind = "rhs",
-            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
-        });
+        await using var rhs = await StartBareRhsAsync();
         var before = CpuTicks(rhs.Pid);
         var wall = Stopwatch.StartNew();
         await Eventually.Until(() => wall.Elapsed > TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), "two seconds of idling");
@@ -86,6 +70,16 @@ public sealed class RhsProcessTests
         // A watchdog that spins instead of waiting burns a whole core: as many CPU seconds as wall seconds.
         Assert.That(used, Is.LessThan(wall.Elapsed.TotalSeconds / 2), $"CPU seconds used while idle over {wall.Elapsed.TotalSeconds:0.0} s");
     }
+
+    /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
+    private static Task<PluginProcess> StartBareRhsAsync(Action<string>? onOutput = null) =>
+        PluginProcess.StartAsync(new PluginStartInfo
+        {
+            FileName = RhsPath,
+            Kind = "rhs",
+            Environment = { ["CLUSTER_RHS_SECRET"] = "the-secret" },
+            OnOutput = onOutput,
+        });
 
     /// <summary>utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).</summary>
     private static long CpuTicks(int pid)
