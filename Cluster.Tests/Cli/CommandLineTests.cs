@@ -135,8 +135,24 @@ public sealed class CommandLineTests
             Assert.That(second.ExitCode, Is.EqualTo(1));
             Assert.That(second.Error, Does.Contain("already (nodes n1, n2): use it, or `cluster down` first"));
 
+            // An application that forks a child which would outlive it: `down` must end the whole tree.
+            foreach (var args in new[]
+            {
+                new[] { "group", "create", "forks" },
+                ["resource", "create", "forks-app", "--group", "forks", "--type", "GenericApplication", "--prop", "CommandLine=sh -c 'sleep 7302 & exec sleep 7301'"],
+                ["group", "online", "forks"],
+            })
+            {
+                var step = await ClusterCli.RunAsync([.. args, "--dir", directory]);
+                Assert.That(step.ExitCode, Is.Zero, step.Error);
+            }
+
+            await Eventually.Until(() => Processes.WithCommandLine("sleep", "7302").Count == 1, TimeSpan.FromSeconds(10), "the forked child running");
+
             Assert.That((await ClusterCli.RunAsync("down", "--dir", directory)).Output, Does.Contain("stopped n1, n2"));
             Assert.That(pids.Where(Processes.IsRunning), Is.Empty);
+            await Eventually.Until(() => Processes.WithCommandLine("sleep", "7301").Count + Processes.WithCommandLine("sleep", "7302").Count == 0,
+                TimeSpan.FromSeconds(10), "the application's whole tree gone with `down`");
         }
         finally
         {
