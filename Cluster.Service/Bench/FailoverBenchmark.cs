@@ -12,8 +12,6 @@ namespace Cluster.Service.Bench;
 /// </summary>
 internal static class FailoverBenchmark
 {
-    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(5);
-
     public static async Task<int> RunAsync(int trials, int nodes, TextWriter output, CancellationToken cancellationToken)
     {
         output.WriteLine($"{trials} trials each; {nodes} real node processes, default lease (1 s TTL), a group with one application (sleep)");
@@ -30,7 +28,7 @@ internal static class FailoverBenchmark
 
         await using (var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false))
         {
-            await cluster.ApplyGroupAsync("bench", restartThreshold: null, cancellationToken).ConfigureAwait(false);
+            await cluster.ApplyGroupAsync("bench", "sleep 3600", restartThreshold: null, cancellationToken: cancellationToken).ConfigureAwait(false);
             var kills = new List<TimeSpan>();
             for (var i = 0; i < trials; i++)
             {
@@ -48,7 +46,7 @@ internal static class FailoverBenchmark
 
         await using (var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false))
         {
-            await cluster.ApplyGroupAsync("flaky", restartThreshold: 0, cancellationToken).ConfigureAwait(false);
+            await cluster.ApplyGroupAsync("flaky", "sleep 3600", restartThreshold: 0, cancellationToken: cancellationToken).ConfigureAwait(false);
             var failures = new List<TimeSpan>();
             for (var i = 0; i < trials; i++)
             {
@@ -71,161 +69,5 @@ internal static class FailoverBenchmark
     {
         var summary = new LatencySummary(samples);
         output.WriteLine($"{what,-62} {summary.MedianMicroseconds / 1000,10:0.0} {summary.MaxMicroseconds / 1000,10:0.0}");
-    }
-
-    /// <summary>Node processes n1..nN in a directory of their own; they exit with this process (stdin), and are stopped on dispose.</summary>
-    private sealed class BenchCluster : IAsyncDisposable
-    {
-        private readonly ClusterDirectory _directory;
-        private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
-        private readonly string _token;
-
-        private BenchCluster(ClusterDirectory directory)
-        {
-            _directory = directory;
-            _token = directory.EnsureToken();
-        }
-
-        public static async Task<BenchCluster> StartAsync(int nodes, CancellationToken cancellationToken)
-        {
-            var cluster = new BenchCluster(new ClusterDirectory(Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")));
-            foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
-            {
-                cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, detached: false);
-            }
-
-            foreach (var name in cluster._nodes.Keys)
-            {
-                await cluster.WaitUpAsync(name, cancellationToken).ConfigureAwait(false);
-            }
-
-            return cluster;
-        }
-
-        public AdminClient Client(string node) =>
-            AdminClient.Connect(_directory.ReadNodeRecords().Single(r => r.Name == node), _token);
-
-        public async Task ApplyGroupAsync(string group, uint? restartThreshold, CancellationToken cancellationToken)
-        {
-            var resource = new Contracts.Config.V1.Resource
-            {
-                Name = group + "-app", Group = group, Type = "GenericApplication", Properties = { ["CommandLine"] = "sleep 3600" },
-            };
-            if (restartThreshold is { } threshold)
-            {
-                resource.RestartThreshold = threshold;
-            }
-
-            using var client = Client(_nodes.Keys.First());
-            await client.Call<ApplyRequest, ChangeResponse>(
-                new ApplyRequest { Groups = { new Contracts.Config.V1.Group { Name = group } }, Resources = { resource }, GroupOnline = { [group] = true } },
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>An administrator's Online: clears the group's failover history, so the default threshold never stops the trials.</summary>
-        public async Task ResetFailoversAsync(string group, CancellationToken cancellationToken)
-        {
-            using var client = Client(_nodes.Keys.First(n => !_nodes[n].HasExited));
-            await client.SetPersistentState(new SetPersistentStateRequest { Group = group, Online = true }, cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>Polls the live nodes until one hosts the group Online (not <paramref name="except"/>); answers that node.</summary>
-        public async Task<string> WaitOnlineAsync(string group, string? except, CancellationToken cancellationToken)
-        {
-            var deadline = Stopwatch.StartNew();
-            var clients = _nodes.Where(n => n.Key != except && !n.Value.HasExited).Select(n => Client(n.Key)).ToList();
-            try
-            {
-                while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-                {
-                    foreach (var client in clients)
-                    {
-                        try
-                        {
-                            var groups = await client.ListGroups(cancellationToken).ConfigureAwait(false);
-                            if (groups.Groups.Any(g => g.Name == group && g.Hosted && g.State == "Online"))
-                            {
-                                return client.NodeName;
-                            }
-                        }
-                        catch (Grpc.RpcException)
-                        {
-                            // Starting or stopping: ask again.
-                        }
-                    }
-
-                    await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                foreach (var client in clients)
-                {
-                    client.Dispose();
-                }
-            }
-
-            throw new TimeoutException($"Group {group} did not come online{(except is null ? "" : $" on a node other than {except}")} within 60 s.");
-        }
-
-        public void Kill(string node) => _nodes[node].Kill(entireProcessTree: false);
-
-        public async Task RestartAsync(string node, CancellationToken cancellationToken)
-        {
-            await _nodes[node].WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            _nodes[node].Dispose();
-            _nodes[node] = NodeLauncher.Start(_directory, node, detached: false);
-            await WaitUpAsync(node, cancellationToken).ConfigureAwait(false);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var node in _nodes.Values)
-            {
-                if (!node.HasExited)
-                {
-                    node.StandardInput.Close();
-                }
-            }
-
-            foreach (var node in _nodes.Values)
-            {
-                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                node.Dispose();
-            }
-
-            Directory.Delete(_directory.Root, recursive: true);
-        }
-
-        private async Task WaitUpAsync(string node, CancellationToken cancellationToken)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                if (_directory.ReadNodeRecords().FirstOrDefault(r => r.Name == node) is { } record && record.Pid == NodePid(node))
-                {
-                    try
-                    {
-                        using var client = AdminClient.Connect(record, _token);
-                        var nodes = await client.Call<ListNodesRequest, ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false);
-                        if (nodes.Nodes.Any(n => n.Name == node && n.State == "Up"))
-                        {
-                            return;
-                        }
-                    }
-                    catch (Grpc.RpcException)
-                    {
-                        // Still starting.
-                    }
-                }
-
-                await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
-            }
-
-            throw new TimeoutException($"Node {node} did not come up within 60 s.");
-        }
-
-        /// <summary>The node's own PID: the launcher's shell exec'd it, so it is the launched process's.</summary>
-        private int NodePid(string node) => _nodes[node].Id;
     }
 }

@@ -15,6 +15,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateRhs());
         bench.Subcommands.Add(CreateStore());
         bench.Subcommands.Add(CreateFailover());
+        bench.Subcommands.Add(CreateChaos());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -83,6 +84,26 @@ internal static class BenchCommands
         failover.SetHandler((parseResult, cancellationToken) => FailoverBenchmark.RunAsync(
             parseResult.GetValue(trials), parseResult.GetValue(nodes), parseResult.InvocationConfiguration.Output, cancellationToken));
         return failover;
+    }
+
+    private static Command CreateChaos()
+    {
+        var faults = new Option<int>("--faults") { Description = "Faults to inject (recoveries are extra)", DefaultValueFactory = _ => 500 }.AtLeast(1);
+        var seed = new Option<int?>("--seed") { Description = "Replays a run's choices of faults (default: a new seed, printed)" };
+        var chaos = new Command("chaos", "Random faults (kill, isolate, freeze, RHS freeze and kill, resource failure) against 3 real nodes; the real processes must never run a group twice")
+        {
+            faults, seed,
+        };
+        chaos.SetHandler(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var chosen = parseResult.GetValue(seed) ?? Random.Shared.Next();
+            output.WriteLine($"seed {chosen} (replay with --seed {chosen})");
+            var report = await ChaosCampaign.RunAsync(parseResult.GetValue(faults), chosen, output, cancellationToken).ConfigureAwait(false);
+            report.WriteTo(output);
+            return report.Passed ? 0 : 1;
+        });
+        return chaos;
     }
 
     private static Command CreateServe()

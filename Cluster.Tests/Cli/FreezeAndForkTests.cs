@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cluster.Service.Bench;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;

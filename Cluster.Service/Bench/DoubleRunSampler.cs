@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 
-namespace Cluster.Tests.Support;
+namespace Cluster.Service.Bench;
 
 /// <summary>
 /// Judges safety from the real processes, not from the cluster's view: every couple of milliseconds it
 /// counts the running processes of each marked application, and any moment with more than one is a
 /// violation (a group's application on two nodes at once).
 /// </summary>
-public sealed class DoubleRunSampler : IAsyncDisposable
+internal sealed class DoubleRunSampler : IAsyncDisposable
 {
     private readonly Dictionary<string, string[]> _applications;
     private readonly ConcurrentQueue<string> _violations = new();
@@ -25,9 +25,14 @@ public sealed class DoubleRunSampler : IAsyncDisposable
 
     public IReadOnlyCollection<string> Violations => _violations;
 
+    /// <summary>Stops sampling; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
         await _loop;
         _stop.Dispose();
     }
@@ -38,7 +43,7 @@ public sealed class DoubleRunSampler : IAsyncDisposable
         {
             foreach (var (name, commandLine) in _applications)
             {
-                if (Processes.WithCommandLine(commandLine) is { Count: > 1 } twice)
+                if (ProcFs.WithCommandLine(commandLine) is { Count: > 1 } twice)
                 {
                     _violations.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {name} ran as processes {string.Join(", ", twice)}");
                 }

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Cluster.Tests.Support;
+namespace Cluster.Service.Bench;
 
 /// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL).</summary>
-public static partial class Signals
+internal static partial class Signals
 {
     public static void Freeze(int pid) => Send(pid, 19);
 

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Cluster.Contracts.Admin.V1;
+using Cluster.Service.Admin;
+using Cluster.Service.Cli;
+
+namespace Cluster.Service.Bench;
+
+/// <summary>
+/// Node processes n1..nN in a directory of their own, for benchmarks and fault campaigns; they exit
+/// with this process (stdin), and are stopped on dispose. Faults are real signals and real admin calls.
+/// </summary>
+internal sealed class BenchCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(5);
+    private readonly ClusterDirectory _directory;
+    private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
+    private readonly string _token;
+
+    private BenchCluster(ClusterDirectory directory)
+    {
+        _directory = directory;
+        _token = directory.EnsureToken();
+    }
+
+    public static async Task<BenchCluster> StartAsync(int nodes, CancellationToken cancellationToken)
+    {
+        var cluster = new BenchCluster(new ClusterDirectory(Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")));
+        foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
+        {
+            cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, detached: false);
+        }
+
+        foreach (var name in cluster._nodes.Keys)
+        {
+            await cluster.WaitUpAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return cluster;
+    }
+
+    public string Root => _directory.Root;
+
+    /// <summary>Leave the directory behind on dispose (a failed campaign's evidence).</summary>
+    public bool KeepDirectory { get; set; }
+
+    public IReadOnlyCollection<string> Nodes => _nodes.Keys;
+
+    public bool IsRunning(string node) => !_nodes[node].HasExited;
+
+    public int Pid(string node) => _nodes[node].Id;
+
+    public AdminClient Client(string node) =>
+        AdminClient.Connect(_directory.ReadNodeRecords().Single(r => r.Name == node), _token);
+
+    public async Task ApplyGroupAsync(
+        string group, string commandLine, uint? restartThreshold = null, string? preferredOwner = null, uint? failoverThreshold = null,
+        CancellationToken cancellationToken = default)
+    {
+        var resource = new Contracts.Config.V1.Resource
+        {
+            Name = group + "-app", Group = group, Type = "GenericApplication", Properties = { ["CommandLine"] = commandLine },
+        };
+        if (restartThreshold is { } threshold)
+        {
+            resource.RestartThreshold = threshold;
+        }
+
+        var definition = new Contracts.Config.V1.Group { Name = group };
+        if (preferredOwner is not null)
+        {
+            definition.PreferredOwners.Add(preferredOwner);
+        }
+
+        if (failoverThreshold is { } failovers)
+        {
+            definition.FailoverThreshold = failovers;
+        }
+
+        using var client = Client(_nodes.Keys.First());
+        await client.Call<ApplyRequest, ChangeResponse>(
+            new ApplyRequest { Groups = { definition }, Resources = { resource }, GroupOnline = { [group] = true } },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An administrator's Online: clears the group's failover history, so the default threshold never stops the trials.</summary>
+    public async Task ResetFailoversAsync(string group, CancellationToken cancellationToken)
+    {
+        using var client = Client(_nodes.Keys.First(n => !_nodes[n].HasExited));
+        await client.SetPersistentState(new SetPersistentStateRequest { Group = group, Online = true }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Polls the live nodes until one hosts the group Online (not <paramref name="except"/>); answers that node.</summary>
+    public async Task<string> WaitOnlineAsync(string group, string? except, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        var clients = _nodes.Where(n => n.Key != except && !n.Value.HasExited).Select(n => Client(n.Key)).ToList();
+        try
+        {
+            while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                foreach (var client in clients)
+                {
+                    try
+                    {
+                        var groups = await client.ListGroups(cancellationToken).ConfigureAwait(false);
+                        if (groups.Groups.Any(g => g.Name == group && g.Hosted && g.State == "Online"))
+                        {
+                            return client.NodeName;
+                        }
+                    }
+                    catch (Grpc.RpcException)
+                    {
+                        // Starting or stopping: ask again.
+                    }
+                }
+
+                await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        throw new TimeoutException($"Group {group} did not come online{(except is null ? "" : $" on a node other than {except}")} within 60 s.");
+    }
+
+    public void Kill(string node) => _nodes[node].Kill(entireProcessTree: false);
+
+    /// <summary>Cuts a node off from the store (or gives it back), through its own admin API.</summary>
+    public async Task IsolateAsync(string node, bool isolated, CancellationToken cancellationToken)
+    {
+        using var client = Client(node);
+        await client.Call<IsolateNodeRequest, IsolateNodeResponse>(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The node that hosts the group Online, asking every live node; null when none does (or none answers in time).</summary>
+    public async Task<string?> OwnerAsync(string group, CancellationToken cancellationToken)
+    {
+        foreach (var node in _nodes.Keys.Where(IsRunning))
+        {
+            try
+            {
+                using var client = Client(node);
+                var groups = await client.ListGroups(cancellationToken).ConfigureAwait(false);
+                if (groups.Groups.Any(g => g.Name == group && g.Hosted && g.State == "Online"))
+                {
+                    return node;
+                }
+            }
+            catch (Grpc.RpcException)
+            {
+                // Frozen, starting or stopping: not the owner we can act on.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The PID of the RHS that hosts a resource on a node; null when the node does not answer or has none.</summary>
+    public async Task<int?> RhsOfAsync(string node, string resource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = Client(node);
+            return (await client.ListMonitors(cancellationToken).ConfigureAwait(false)).Monitors
+                .Where(m => m.Resources.Contains(resource) && m.Pid > 0).Select(m => (int?)m.Pid).FirstOrDefault();
+        }
+        catch (Grpc.RpcException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last lines each node printed (logs/N.out): for a failure's post-mortem.</summary>
+    public IEnumerable<string> Tail(int lines) =>
+        _nodes.Keys.SelectMany(node =>
+        {
+            var path = Path.Combine(_directory.LogsPath, node + ".out");
+            return File.Exists(path) ? File.ReadLines(path).TakeLast(lines).Select(line => $"{node}: {line}") : [];
+        });
+
+    public async Task RestartAsync(string node, CancellationToken cancellationToken)
+    {
+        await _nodes[node].WaitForExitAsync(cancellationToken).ConfigureAwait(false); // the exit notification, never a PID poll
+        _nodes[node].Dispose();
+        _nodes[node] = NodeLauncher.Start(_directory, node, detached: false);
+        await WaitUpAsync(node, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            if (!node.HasExited)
+            {
+                node.StandardInput.Close();
+            }
+        }
+
+        foreach (var node in _nodes.Values)
+        {
+            await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            node.Dispose();
+        }
+
+        if (!KeepDirectory)
+        {
+            Directory.Delete(_directory.Root, recursive: true);
+        }
+    }
+
+    private async Task WaitUpAsync(string node, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_directory.ReadNodeRecords().FirstOrDefault(r => r.Name == node) is { } record && record.Pid == NodePid(node))
+            {
+                try
+                {
+                    using var client = AdminClient.Connect(record, _token);
+                    var nodes = await client.Call<ListNodesRequest, ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false);
+                    if (nodes.Nodes.Any(n => n.Name == node && n.State == "Up"))
+                    {
+                        return;
+                    }
+                }
+                catch (Grpc.RpcException)
+                {
+                    // Still starting.
+                }
+            }
+
+            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"Node {node} did not come up within 60 s.");
+    }
+
+    /// <summary>The node's own PID: the launcher's shell exec'd it, so it is the launched process's.</summary>
+    private int NodePid(string node) => _nodes[node].Id;
+}

@@ -1,0 +1,50 @@
+namespace Cluster.Service.Bench;
+
+/// <summary>What a fault campaign did and saw; <see cref="Passed"/> is the verdict.</summary>
+internal sealed record ChaosReport(
+    int Seed,
+    int Faults,
+    IReadOnlyDictionary<string, int> Counts,
+    IReadOnlyList<TimeSpan> Failovers,
+    IReadOnlyList<string> FailoverTimeouts,
+    long Samples,
+    IReadOnlyList<string> Violations,
+    bool Settled,
+    IReadOnlyList<string> LeftOver,
+    TimeSpan Duration,
+    string? KeptDirectory)
+{
+    /// <summary>Never two copies, settled where the policy says, nothing left behind.</summary>
+    public bool Passed => Violations.Count == 0 && Settled && LeftOver.Count == 0;
+
+    public void WriteTo(TextWriter output)
+    {
+        output.WriteLine($"seed {Seed}: {Faults} faults in {Duration.TotalMinutes:0.0} min");
+        foreach (var (kind, count) in Counts)
+        {
+            output.WriteLine($"  {kind,-28} {count,5}");
+        }
+
+        if (Failovers.Count > 0)
+        {
+            var sorted = Failovers.Order().ToList();
+            string Ms(double q) => $"{sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))].TotalMilliseconds:0}";
+            output.WriteLine($"group online on another node after an owner fault ({sorted.Count}): median {Ms(0.5)} ms, p90 {Ms(0.9)} ms, max {sorted[^1].TotalMilliseconds:0} ms");
+        }
+
+        if (FailoverTimeouts.Count > 0)
+        {
+            output.WriteLine($"not online elsewhere within 30 s of the fault ({FailoverTimeouts.Count}, e.g. the node came back first): {string.Join(", ", FailoverTimeouts.Take(5))}");
+        }
+
+        output.WriteLine($"{Samples} samples of the application processes; {Violations.Count} with a group's application running twice");
+        foreach (var violation in Violations.Take(20))
+        {
+            output.WriteLine($"  VIOLATION {violation}");
+        }
+
+        output.WriteLine(Settled ? "settled: every group Online where the policy says, one copy each" : "NOT SETTLED within 90 s after the faults");
+        output.WriteLine(LeftOver.Count == 0 ? "nothing left running after the cluster stopped" : $"LEFT RUNNING after the cluster stopped: {string.Join(", ", LeftOver)}");
+        output.WriteLine(Passed ? "passed" : $"FAILED (cluster directory kept: {KeptDirectory})");
+    }
+}
