@@ -1,18 +1,19 @@
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Contracts.Types.V1;
 using Cluster.Grpc;
+using Cluster.Service.Monitors.Policy;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Cluster.Service.Monitors;
 
-/// <summary>The watchdog half: RHS incarnations, calls under DeadlockTimeout, recovery, loops.</summary>
+/// <summary>The supervision half: RHS incarnations, calls under DeadlockTimeout, and replacing an RHS that died or hung.</summary>
 internal sealed partial class MonitorManager
 {
     /// <summary>Starts an RHS for the monitor and watches it; the caller decides when it serves.</summary>
     private async Task<RhsProcess> LaunchAsync(ResourceMonitor monitor, CancellationToken cancellationToken)
     {
-        var rhs = await TakeRhsAsync(cancellationToken).ConfigureAwait(false);
+        var rhs = await _pool.TakeAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             monitor.Attach(rhs, _clock.GetUtcNow());
@@ -31,92 +32,24 @@ internal sealed partial class MonitorManager
         return rhs;
     }
 
-    /// <summary>The warm standby if there is one (started ahead of need), else a new RHS; then a new standby.</summary>
-    private async Task<RhsProcess> TakeRhsAsync(CancellationToken cancellationToken)
-    {
-        if (TakeStandby() is { } standby)
-        {
-            try
-            {
-                var spare = await standby.ConfigureAwait(false);
-                if (!spare.Exited.IsCompleted)
-                {
-                    return spare;
-                }
-
-                await spare.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
-            {
-                // The standby did not start: start one now, as if there had been none.
-            }
-        }
-
-        return await RhsProcess.StartAsync(_options, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Starts the next standby, once the monitor that took the last one serves: the two would compete for CPU.</summary>
+    /// <summary>The next standby, with the types the node's resources use already loaded.</summary>
     private void ReplenishStandby()
     {
+        List<ResourceTypeRef> types;
         lock (_lock)
         {
-            if (_options.WarmStandby && _standby is null && !_disposing.IsCancellationRequested)
+            if (_disposing.IsCancellationRequested)
             {
-                var types = _resources.Values.Select(r => r.Spec.Type).DistinctBy(t => (t.Name, t.DllPath)).ToList();
-                _standby = StartWarmAsync(types);
+                return;
             }
+
+            types = [.. _resources.Values.Select(r => r.Spec.Type).DistinctBy(t => (t.Name, t.DllPath))];
         }
+
+        _pool.Replenish(types);
     }
 
-    /// <summary>A standby that is warm, not just started: its gRPC path has run and the node's resource types are loaded.</summary>
-    private async Task<RhsProcess> StartWarmAsync(IReadOnlyList<ResourceTypeRef> types)
-    {
-        var rhs = await RhsProcess.StartAsync(_options, _disposing.Token).ConfigureAwait(false);
-        try
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                await rhs.Client.Ping(_options.DeadlockTimeout).ConfigureAwait(false);
-            }
-
-            foreach (var type in types)
-            {
-                await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, _options.TypeLoadTimeout).ConfigureAwait(false);
-            }
-        }
-        catch (RpcException)
-        {
-            // A type that no longer loads, or a standby that died: taking it will tell.
-        }
-
-        return rhs;
-    }
-
-    private Task<RhsProcess>? TakeStandby()
-    {
-        lock (_lock)
-        {
-            var standby = _standby;
-            _standby = null;
-            return standby;
-        }
-    }
-
-    private async Task DisposeStandbyAsync()
-    {
-        if (TakeStandby() is { } standby)
-        {
-            try
-            {
-                await (await standby.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
-            {
-                // It never started: nothing to stop.
-            }
-        }
-    }
-
+    /// <exception cref="InvalidOperationException">Its RHS did not start (the monitor is gone again).</exception>
     private async Task<ResourceMonitor> CreateDedicatedAsync()
     {
         ResourceMonitor monitor;
@@ -126,7 +59,16 @@ internal sealed partial class MonitorManager
             _monitors.Add(monitor.Id, monitor);
         }
 
-        monitor.Serve(await LaunchAsync(monitor, _disposing.Token).ConfigureAwait(false));
+        try
+        {
+            monitor.Serve(await LaunchAsync(monitor, _disposing.Token).ConfigureAwait(false));
+        }
+        catch
+        {
+            await RetireAsync(monitor).ConfigureAwait(false);
+            throw;
+        }
+
         ReplenishStandby();
         return monitor;
     }
@@ -169,43 +111,107 @@ internal sealed partial class MonitorManager
         await rhs.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task OpenInAsync(HostedResourceState resource, RhsProcess rhs)
+    /// <summary>
+    /// Loads the type and opens the resource in <paramref name="rhs"/>. Open is an entry point like the
+    /// others: one that misses DeadlockTimeout is a deadlock (1230), and that RHS is replaced, so that an
+    /// Open completing late can never leave the resource open where nobody knows it.
+    /// </summary>
+    /// <exception cref="RpcException">Aborted when it deadlocked; otherwise the RHS's own answer.</exception>
+    private async Task OpenInAsync(HostedResourceState resource, ResourceMonitor monitor, RhsProcess rhs)
     {
         var spec = resource.Spec;
-        var info = (await rhs.Client.LoadType(new LoadTypeRequest { Type = spec.Type }, _options.TypeLoadTimeout).ConfigureAwait(false)).Info;
-        resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs);
-        resource.IsAliveInterval = spec.IsAlivePollInterval ?? TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs);
+        try
+        {
+            var info = (await rhs.Client.LoadType(new LoadTypeRequest { Type = spec.Type }, _options.TypeLoadTimeout).ConfigureAwait(false)).Info;
+            resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs);
+            resource.IsAliveInterval = spec.IsAlivePollInterval ?? TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw Deadlocked(resource, monitor, rhs, "LoadType", _options.TypeLoadTimeout);
+        }
+
         var request = new OpenRequest { Resource = spec.Name, Type = spec.Type };
         request.Properties.Add(spec.Properties.ToDictionary());
-        await rhs.Client.Open(request, spec.DeadlockTimeout).ConfigureAwait(false);
+        try
+        {
+            await rhs.Client.Open(request, spec.DeadlockTimeout).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw Deadlocked(resource, monitor, rhs, "Open", spec.DeadlockTimeout);
+        }
     }
 
     /// <summary>
-    /// Every entry-point call goes through here: it waits for the resource's monitor to serve, and a
-    /// call that misses DeadlockTimeout declares that RHS deadlocked (event 1230) and replaces it.
+    /// Every entry-point call after Open goes through here: it waits until the resource is open in an RHS
+    /// (bounded: a monitor that cannot recover fails the call), and a call that misses
+    /// DeadlockTimeout declares that RHS deadlocked (event 1230) and replaces it.
     /// </summary>
     private async Task<T> CallAsync<T>(HostedResourceState resource, string entryPoint, Func<RhsProcess, TimeSpan, Task<T>> call)
     {
-        var rhs = await resource.Monitor.Ready.WaitAsync(resource.Spec.DeadlockTimeout).ConfigureAwait(false);
+        Task<RhsProcess> ready;
+        lock (_lock)
+        {
+            ready = resource.Ready;
+        }
+
+        RhsProcess rhs;
+        var patience = RecoveryPatience(resource.Spec);
+        try
+        {
+            rhs = await ready.WaitAsync(patience, _clock, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"{entryPoint} of {resource.Name} could not be called: its monitor did not have it open again within {patience.TotalMilliseconds} ms (DeadlockTimeout + PendingTimeout).");
+        }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(StatusCode.Cancelled, $"{entryPoint} of {resource.Name} was not called: the node is stopping.");
+        }
+
         try
         {
             return await call(rhs, resource.Spec.DeadlockTimeout).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
         {
-            _ = RecoverAsync(resource.Monitor, rhs, $"{entryPoint} of {resource.Name} did not return within {resource.Spec.DeadlockTimeout.TotalMilliseconds} ms",
-                deadlock: (resource.Name, entryPoint));
-            throw new RpcException(StatusCode.Aborted, $"{entryPoint} of {resource.Name} deadlocked; its RHS is being replaced.");
+            ResourceMonitor? monitor;
+            lock (_lock)
+            {
+                monitor = _monitors.Values.FirstOrDefault(m => ReferenceEquals(m.Current, rhs)); // the resource may have moved since
+            }
+
+            throw Deadlocked(resource, monitor, rhs, entryPoint, resource.Spec.DeadlockTimeout);
         }
     }
 
-    /// <summary>
-    /// Replaces a dead or wedged RHS: kill it, report its resources Failed, move a deadlocked resource
-    /// to a dedicated monitor, start a new RHS and re-open the rest there.
-    /// </summary>
-    private async Task RecoverAsync(ResourceMonitor monitor, RhsProcess rhs, string cause, (string Resource, string EntryPoint)? deadlock)
+    /// <summary>How long a call waits for its resource's monitor to recover: as long as a recovery may take, an Open's deadlock and a pending transition.</summary>
+    private static TimeSpan RecoveryPatience(ResourceSpec spec) => spec.DeadlockTimeout + spec.PendingTimeout;
+
+    /// <summary>The verdict on a call that missed its deadline: that RHS is replaced (unless it is already); the caller hears Aborted.</summary>
+    private RpcException Deadlocked(HostedResourceState resource, ResourceMonitor? monitor, RhsProcess rhs, string entryPoint, TimeSpan timeout)
     {
-        List<HostedResourceState> hosted;
+        if (monitor is not null)
+        {
+            _ = RecoverAsync(monitor, rhs, $"{entryPoint} of {resource.Name} did not return within {timeout.TotalMilliseconds} ms",
+                new Deadlock(resource.Name, entryPoint));
+        }
+
+        return new RpcException(StatusCode.Aborted, $"{entryPoint} of {resource.Name} deadlocked; its RHS is being replaced.");
+    }
+
+    /// <summary>
+    /// Replaces a dead or wedged RHS as <see cref="RecyclePlan"/> says: kill it, report its resources
+    /// Failed (once each), move a deadlocked resource to a dedicated monitor, and start a replacement
+    /// (tried again with back-off until one starts) where the rest are opened again, one by one.
+    /// </summary>
+    private async Task RecoverAsync(ResourceMonitor monitor, RhsProcess rhs, string cause, Deadlock? deadlock)
+    {
+        Dictionary<string, HostedResourceState> hosted;
+        RecyclePlan plan;
         lock (_lock)
         {
             if (monitor.Retired || !monitor.Withdraw(rhs))
@@ -214,16 +220,25 @@ internal sealed partial class MonitorManager
             }
 
             monitor.Restarts++;
-            hosted = [.. monitor.Resources.Select(name => _resources[name])];
+            hosted = monitor.Resources.ToDictionary(name => name, name => _resources[name], StringComparer.Ordinal);
+            foreach (var resource in hosted.Values)
+            {
+                resource.Unready();
+            }
+
+            plan = RecyclePlan.For(monitor.Dedicated, hosted.Keys, deadlock);
+            if (deadlock is not null)
+            {
+                _hungBefore.Add(deadlock.Resource);
+            }
         }
 
         rhs.StopLoops();
-        var now = _clock.GetUtcNow();
-        if (deadlock is { } d)
+        if (deadlock is not null)
         {
-            Publish(new MonitorEvent(now, MonitorEventKind.Deadlock, monitor.Id, d.Resource, cause, Pid: rhs.Pid,
+            Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.Deadlock, monitor.Id, deadlock.Resource, cause, Pid: rhs.Pid,
                 EventId: ClusterEventIds.ResourceDeadlocked));
-            LogDeadlock(_logger, d.Resource, d.EntryPoint, monitor.Id, rhs.Pid);
+            LogDeadlock(_logger, deadlock.Resource, deadlock.EntryPoint, monitor.Id, rhs.Pid);
         }
 
         rhs.Kill();
@@ -231,342 +246,178 @@ internal sealed partial class MonitorManager
         Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.RhsTerminated, monitor.Id, null, cause, Pid: rhs.Pid,
             EventId: ClusterEventIds.RhsTerminated));
         LogRhsTerminated(_logger, monitor.Id, rhs.Pid, cause);
-        foreach (var resource in hosted)
+        foreach (var name in plan.ReportFailed)
         {
-            SetState(resource, ResourceState.Failed, RhsTerminatedCause, ClusterEventIds.ResourceFailed);
+            SetState(hosted[name], ResourceState.Failed, RhsTerminatedCause, ClusterEventIds.ResourceFailed);
             lock (_lock)
             {
-                resource.ReadOnlyProperties.Clear();
+                hosted[name].ReadOnlyProperties.Clear();
             }
         }
 
         _ = rhs.DisposeAsync().AsTask();
-        if (_disposing.IsCancellationRequested)
+        if (plan.Abandon is { } abandoned)
         {
-            return;
-        }
-
-        // Our own policy: the resource that hung moves to a dedicated monitor, so its next hang hurts only itself.
-        if (deadlock is { } culprit && !monitor.Dedicated && hosted.Find(r => r.Name == culprit.Resource) is { } moving)
-        {
-            hosted.Remove(moving);
-            _ = MoveToDedicatedAsync(moving, monitor);
-        }
-
-        RhsProcess? replacement = null;
-        try
-        {
-            replacement = await LaunchAsync(monitor, _disposing.Token).ConfigureAwait(false);
-            foreach (var resource in hosted)
+            lock (_lock)
             {
-                await OpenInAsync(resource, replacement).ConfigureAwait(false);
+                hosted[abandoned].Unreachable(new RpcException(StatusCode.FailedPrecondition,
+                    $"Resource {abandoned} is not opened again on this node: its Open deadlocked in its own monitor."));
+            }
+        }
+
+        if (plan.MoveToDedicated is { } moving)
+        {
+            _ = MoveToDedicatedAsync(hosted[moving], monitor);
+        }
+
+        lock (_lock)
+        {
+            if (monitor.Dedicated && plan.Reopen.Count == 0 && !monitor.Retired)
+            {
+                // A dedicated monitor with nothing left to host has no reason to exist.
+                monitor.Retired = true;
+                _monitors.Remove(monitor.Id);
+            }
+
+            if (monitor.Retired || _disposing.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        await ReplaceAsync(monitor, [.. plan.Reopen.Select(name => hosted[name])]).ConfigureAwait(false);
+    }
+
+    /// <summary>A new RHS for the monitor, tried until one starts; then its resources are opened there and it serves.</summary>
+    private async Task ReplaceAsync(ResourceMonitor monitor, IReadOnlyList<HostedResourceState> reopen)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            RhsProcess replacement;
+            try
+            {
+                replacement = await LaunchAsync(monitor, _disposing.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+            {
+                var delay = RecoveryBackoff.After(attempt);
+                LogReplacementFailed(_logger, e, monitor.Id, attempt + 1, (long)delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, _clock, _disposing.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the node is stopping
+            }
+
+            foreach (var resource in reopen)
+            {
+                lock (_lock)
+                {
+                    if (!ReferenceEquals(resource.Monitor, monitor) || !_resources.TryGetValue(resource.Name, out var current)
+                        || !ReferenceEquals(current, resource))
+                    {
+                        continue; // closed, or moved, meanwhile
+                    }
+                }
+
+                try
+                {
+                    await OpenInAsync(resource, monitor, replacement).ConfigureAwait(false);
+                    lock (_lock)
+                    {
+                        resource.Opened(replacement);
+                    }
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Aborted || !ReferenceEquals(monitor.Current, replacement))
+                {
+                    return; // the replacement hung in this Open, or died: its own recovery carries on from here
+                }
+                catch (RpcException e)
+                {
+                    // It does not open any more (its DLL fails to load now, say): its calls say why, the others go on.
+                    LogReopenFailed(_logger, resource.Name, monitor.Id, e.Status.Detail);
+                    lock (_lock)
+                    {
+                        resource.Unreachable(e);
+                    }
+                }
             }
 
             monitor.Serve(replacement);
             ReplenishStandby();
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException)
-        {
-            // If the replacement died too, its own exit notification is recovering the monitor already.
-            if (replacement is null || ReferenceEquals(monitor.Current, replacement))
-            {
-                LogRecoveryFailed(_logger, e, monitor.Id);
-                monitor.Fail(e);
-            }
+            return;
         }
     }
 
     private async Task MoveToDedicatedAsync(HostedResourceState resource, ResourceMonitor from)
     {
-        var to = await CreateDedicatedAsync().ConfigureAwait(false);
-        lock (_lock)
+        ResourceMonitor to;
+        try
         {
-            from.Resources.Remove(resource.Name);
-            to.Resources.Add(resource.Name);
-            resource.Monitor = to;
+            to = await CreateDedicatedAsync().ConfigureAwait(false);
         }
-
-        await OpenInAsync(resource, await to.Ready.ConfigureAwait(false)).ConfigureAwait(false);
-        Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceMoved, to.Id, resource.Name,
-            $"moved from monitor {from.Id} to dedicated monitor {to.Id} after a deadlock"));
-    }
-
-    private ResourceState ApplyTransition(
-        HostedResourceState resource, ResourceState answered, string message, ResourceState done, ResourceState pending)
-    {
-        if (answered == pending)
-        {
-            long generation;
-            lock (_lock)
-            {
-                resource.LastProgress = _clock.GetTimestamp();
-                generation = resource.Generation;
-            }
-
-            _ = WatchPendingAsync(resource, generation);
-            return pending;
-        }
-
-        if (answered == done)
-        {
-            SetState(resource, done, message.Length > 0 ? message : $"{done} reported by the resource");
-            return done;
-        }
-
-        Fail(resource, message.Length > 0 ? message : "the resource reported Failed", terminate: false);
-        return ResourceState.Failed;
-    }
-
-    /// <summary>
-    /// Failed (event 1069) and Terminate, as WSFC does after a failed IsAlive. The Terminate is under way
-    /// before the event is out, so that whoever hears of the failure can wait for it (<see cref="WhenTerminatedAsync"/>).
-    /// </summary>
-    private void Fail(HostedResourceState resource, string cause, bool terminate)
-    {
-        if (terminate)
+        catch (Exception e) when (e is InvalidOperationException or IOException or OperationCanceledException)
         {
             lock (_lock)
             {
-                if (resource.State == ResourceState.Failed)
-                {
-                    return; // failed already: its Terminate was started then
-                }
-
-                resource.Terminating = TerminateQuietlyAsync(resource);
+                resource.Unreachable(new RpcException(StatusCode.Unavailable, $"Resource {resource.Name} has no RHS: its dedicated monitor did not start ({e.Message})."));
             }
+
+            return;
         }
 
-        SetState(resource, ResourceState.Failed, cause, ClusterEventIds.ResourceFailed);
-    }
-
-    private async Task TerminateQuietlyAsync(HostedResourceState resource)
-    {
-        try
-        {
-            await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = resource.Name }, d))
-                .ConfigureAwait(false);
-        }
-        catch (RpcException e)
-        {
-            LogTerminateFailed(_logger, resource.Name, e.Status.ToString());
-        }
-    }
-
-    /// <summary>Sets a state and publishes the change; false when it was already so.</summary>
-    private bool SetState(HostedResourceState resource, ResourceState state, string cause, int? eventId = null)
-    {
-        ResourceState old;
-        long generation;
+        bool stillHere;
         lock (_lock)
         {
-            old = resource.State;
-            if (old == state)
+            stillHere = ReferenceEquals(resource.Monitor, from) && _resources.TryGetValue(resource.Name, out var current) && ReferenceEquals(current, resource);
+            if (stillHere)
             {
-                return false;
+                from.Resources.Remove(resource.Name);
+                to.Resources.Add(resource.Name);
+                resource.Monitor = to;
             }
-
-            resource.State = state;
-            generation = ++resource.Generation;
         }
 
-        Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.StateChanged, resource.Monitor.Id, resource.Name, cause,
-            old, state, EventId: eventId));
-        if (state == ResourceState.Failed)
+        if (!stillHere)
         {
-            LogResourceFailed(_logger, resource.Name, cause);
+            await RetireAsync(to).ConfigureAwait(false); // closed or fenced meanwhile: the new monitor has nothing to host
+            return;
         }
 
-        if (state == ResourceState.Online)
-        {
-            _ = PollAsync(resource, generation);
-        }
-
-        return true;
-    }
-
-    /// <summary>LooksAlive and IsAlive at their intervals while Online; a false LooksAlive asks IsAlive at once.</summary>
-    private async Task PollAsync(HostedResourceState resource, long generation)
-    {
-        var nextLooks = _clock.GetTimestamp() + ToTicks(resource.LooksAliveInterval);
-        var nextIs = _clock.GetTimestamp() + ToTicks(resource.IsAliveInterval);
+        var rhs = await to.Ready.ConfigureAwait(false);
         try
         {
-            while (IsCurrent(resource, generation) && !_disposing.IsCancellationRequested)
+            await OpenInAsync(resource, to, rhs).ConfigureAwait(false);
+            lock (_lock)
             {
-                var due = Math.Min(nextLooks, nextIs);
-                var wait = TimeSpan.FromSeconds(Math.Max(0, due - _clock.GetTimestamp()) / (double)_clock.TimestampFrequency);
-                await Task.Delay(wait, _clock, _disposing.Token).ConfigureAwait(false);
-                if (!IsCurrent(resource, generation))
-                {
-                    return;
-                }
+                resource.Opened(rhs);
+            }
 
-                var now = _clock.GetTimestamp();
-                var thorough = now >= nextIs;
-                if (!thorough)
-                {
-                    nextLooks = now + ToTicks(resource.LooksAliveInterval);
-                    var looks = await CallAsync(resource, "LooksAlive", (rhs, d) =>
-                        rhs.Client.LooksAlive(new LooksAliveRequest { Resource = resource.Name }, d)).ConfigureAwait(false);
-                    if (looks.Alive)
-                    {
-                        continue;
-                    }
-                }
-
-                nextIs = _clock.GetTimestamp() + ToTicks(resource.IsAliveInterval);
-                var alive = await CallAsync(resource, "IsAlive", (rhs, d) =>
-                    rhs.Client.IsAlive(new IsAliveRequest { Resource = resource.Name }, d)).ConfigureAwait(false);
-                if (!alive.Alive && IsCurrent(resource, generation))
-                {
-                    Fail(resource, alive.Message.Length > 0 ? $"IsAlive failed: {alive.Message}" : "IsAlive reported the resource dead", terminate: true);
-                    return;
-                }
+            Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceMoved, to.Id, resource.Name,
+                $"moved from monitor {from.Id} to dedicated monitor {to.Id} after a deadlock"));
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Aborted && ReferenceEquals(to.Current, rhs))
+        {
+            LogReopenFailed(_logger, resource.Name, to.Id, e.Status.Detail);
+            lock (_lock)
+            {
+                resource.Unreachable(e);
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or TimeoutException)
+        catch (RpcException)
         {
-            // The RHS died or deadlocked (recovery reports it), or the node is stopping.
+            // It hung again, or its RHS died: that monitor's recovery has it now.
         }
     }
-
-    /// <summary>PendingTimeout runs from the last progress report; when it passes, Failed and Terminate.</summary>
-    private async Task WatchPendingAsync(HostedResourceState resource, long generation)
-    {
-        try
-        {
-            while (IsCurrent(resource, generation))
-            {
-                long last;
-                lock (_lock)
-                {
-                    last = resource.LastProgress;
-                }
-
-                var remaining = resource.Spec.PendingTimeout - _clock.GetElapsedTime(last);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    Fail(resource, $"no progress within PendingTimeout ({resource.Spec.PendingTimeout.TotalMilliseconds} ms)", terminate: true);
-                    return;
-                }
-
-                await Task.Delay(remaining, _clock, _disposing.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
-    }
-
-    private async Task PumpEventsAsync(ResourceMonitor monitor, RhsProcess rhs)
-    {
-        try
-        {
-            await foreach (var item in rhs.Client.WatchEvents(rhs.Stopping).ConfigureAwait(false))
-            {
-                HostedResourceState? resource;
-                lock (_lock)
-                {
-                    _resources.TryGetValue(item.Resource, out resource);
-                }
-
-                if (resource is null || !ReferenceEquals(resource.Monitor, monitor))
-                {
-                    continue;
-                }
-
-                Dispatch(resource, item);
-            }
-        }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
-        {
-            // The stream ends with its RHS; recovery is the exit notification's job.
-        }
-    }
-
-    private void Dispatch(HostedResourceState resource, ResourceEvent item)
-    {
-        switch (item.KindCase)
-        {
-            case ResourceEvent.KindOneofCase.State when item.State.State is ResourceState.OnlinePending or ResourceState.OfflinePending:
-                lock (_lock)
-                {
-                    resource.LastProgress = _clock.GetTimestamp();
-                }
-
-                break;
-            case ResourceEvent.KindOneofCase.State when item.State.State == ResourceState.Failed:
-                Fail(resource, item.State.Message.Length > 0 ? item.State.Message : "the resource reported Failed", terminate: true);
-                break;
-            case ResourceEvent.KindOneofCase.State:
-                SetState(resource, item.State.State, item.State.Message.Length > 0 ? item.State.Message : $"{item.State.State} reported by the resource");
-                break;
-            case ResourceEvent.KindOneofCase.Failure:
-                Fail(resource, $"the resource reported a failure: {item.Failure.Reason}", terminate: true);
-                break;
-            case ResourceEvent.KindOneofCase.Property:
-                lock (_lock)
-                {
-                    if (item.Property.Value.Length == 0)
-                    {
-                        resource.ReadOnlyProperties.Remove(item.Property.Name);
-                    }
-                    else
-                    {
-                        resource.ReadOnlyProperties[item.Property.Name] = item.Property.Value;
-                    }
-                }
-
-                break;
-            case ResourceEvent.KindOneofCase.Log:
-                Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceLog, resource.Monitor.Id, resource.Name,
-                    item.Log.Text));
-                break;
-        }
-    }
-
-    /// <summary>The health ping: an RHS that cannot answer within HealthTimeout is wedged (e.g. SIGSTOP).</summary>
-    private async Task PingAsync(ResourceMonitor monitor, RhsProcess rhs)
-    {
-        try
-        {
-            while (!rhs.Stopping.IsCancellationRequested)
-            {
-                await Task.Delay(_options.HealthPingInterval, _clock, rhs.Stopping).ConfigureAwait(false);
-                try
-                {
-                    await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
-                }
-                catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
-                {
-                    _ = RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} did not answer its health ping within {_options.HealthTimeout.TotalMilliseconds} ms",
-                        deadlock: null);
-                    return;
-                }
-                catch (RpcException)
-                {
-                    // Unreachable because it is dying: the exit notification takes over.
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // This incarnation is being replaced or stopped.
-        }
-    }
-
-    private bool IsCurrent(HostedResourceState resource, long generation)
-    {
-        lock (_lock)
-        {
-            return resource.Generation == generation;
-        }
-    }
-
-    private long ToTicks(TimeSpan interval) => (long)(interval.TotalSeconds * _clock.TimestampFrequency);
-
-    private void Publish(MonitorEvent item) => _events.Writer.TryWrite(item);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Monitor {MonitorId}: {Kind} RHS process {Pid} started")]
     private static partial void LogRhsStarted(ILogger logger, int monitorId, int pid, string kind);
@@ -578,12 +429,10 @@ internal sealed partial class MonitorManager
         Message = "Resource {Resource} deadlocked in {EntryPoint}: monitor {MonitorId}'s RHS process {Pid} will be terminated")]
     private static partial void LogDeadlock(ILogger logger, string resource, string entryPoint, int monitorId, int pid);
 
-    [LoggerMessage(EventId = 1069, Level = LogLevel.Error, Message = "Resource {Resource} failed: {Cause}")]
-    private static partial void LogResourceFailed(ILogger logger, string resource, string cause);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error,
+        Message = "Monitor {MonitorId}: replacement RHS did not start (attempt {Attempt}); trying again in {DelayMs} ms")]
+    private static partial void LogReplacementFailed(ILogger logger, Exception exception, int monitorId, int attempt, long delayMs);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Terminate of {Resource} failed: {Status}")]
-    private static partial void LogTerminateFailed(ILogger logger, string resource, string status);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Critical, Message = "Monitor {MonitorId} could not be recovered")]
-    private static partial void LogRecoveryFailed(ILogger logger, Exception exception, int monitorId);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Resource {Resource} could not be opened again in monitor {MonitorId}: {Error}")]
+    private static partial void LogReopenFailed(ILogger logger, string resource, int monitorId, string error);
 }

@@ -26,8 +26,10 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     private readonly Dictionary<string, HostedResourceState> _resources = new(StringComparer.Ordinal);
     private readonly Channel<MonitorEvent> _events = Channel.CreateUnbounded<MonitorEvent>();
     private readonly CancellationTokenSource _disposing = new();
+    private readonly HashSet<string> _hungBefore = new(StringComparer.Ordinal); // deadlocked on this node: dedicated from then on
+    private readonly RhsPool _pool;
+    private readonly long _epoch;
     private int _nextMonitorId = SharedMonitorId + 1;
-    private Task<RhsProcess>? _standby;
     private bool _fenced; // under _lock
 
     public MonitorManager(MonitorOptions options, ILoggerFactory loggerFactory)
@@ -35,6 +37,8 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         _options = options;
         _clock = options.TimeProvider;
         _logger = loggerFactory.CreateLogger("RHS");
+        _pool = new RhsPool(options);
+        _epoch = _clock.GetTimestamp();
     }
 
     /// <summary>Every event, in order: for the RCM and the cluster log.</summary>
@@ -53,31 +57,10 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>The warm standby's PID once it has started; null while there is none.</summary>
-    public int? StandbyPid
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _standby is { IsCompletedSuccessfully: true } standby ? standby.Result.Pid : null;
-            }
-        }
-    }
+    public int? StandbyPid => _pool.StandbyPid;
 
     /// <summary>Completes when the warm standby RHS (if enabled) has started: for benchmarks that want the steady state.</summary>
-    public async Task WaitForStandbyAsync()
-    {
-        Task<RhsProcess>? standby;
-        lock (_lock)
-        {
-            standby = _standby;
-        }
-
-        if (standby is not null)
-        {
-            await standby.ConfigureAwait(false);
-        }
-    }
+    public Task WaitForStandbyAsync() => _pool.WaitForStandbyAsync();
 
     /// <summary>Loads a resource type in the shared RHS: its DLL loads, the type exists, here is what it declares.</summary>
     public async Task<ResourceTypeInfo> LoadTypeAsync(ResourceTypeRef type)
@@ -87,11 +70,15 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         return response.Info;
     }
 
-    /// <summary>Opens a resource: in its own RHS when SeparateMonitor is set, else in the shared one. It starts Offline.</summary>
-    /// <exception cref="RpcException">The name is taken, the type does not load, or a property is bad.</exception>
+    /// <summary>
+    /// Opens a resource: in its own RHS when SeparateMonitor is set (or it deadlocked on this node
+    /// before), else in the shared one. It starts Offline.
+    /// </summary>
+    /// <exception cref="RpcException">The name is taken, the type does not load, a property is bad, or Open deadlocked (Aborted).</exception>
     public async Task OpenAsync(ResourceSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        bool dedicated;
         lock (_lock)
         {
             ThrowIfFenced(spec.Name);
@@ -99,13 +86,16 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             {
                 throw new RpcException(StatusCode.AlreadyExists, $"Resource {spec.Name} is already hosted on this node.");
             }
+
+            dedicated = spec.SeparateMonitor || _hungBefore.Contains(spec.Name);
         }
 
-        var monitor = spec.SeparateMonitor ? await CreateDedicatedAsync().ConfigureAwait(false) : Shared;
+        var monitor = dedicated ? await CreateDedicatedAsync().ConfigureAwait(false) : Shared;
         var resource = new HostedResourceState(spec, monitor);
+        var rhs = await monitor.Ready.ConfigureAwait(false);
         try
         {
-            await OpenInAsync(resource, await monitor.Ready.ConfigureAwait(false)).ConfigureAwait(false);
+            await OpenInAsync(resource, monitor, rhs).ConfigureAwait(false);
         }
         catch
         {
@@ -121,6 +111,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         {
             _resources.Add(spec.Name, resource);
             monitor.Resources.Add(spec.Name);
+            resource.Opened(rhs);
         }
     }
 
@@ -165,24 +156,36 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         return response.Output;
     }
 
-    /// <summary>Terminates and closes a resource, and forgets it (a dedicated monitor goes with it).</summary>
+    /// <summary>Terminates and closes a resource, and forgets it (a dedicated monitor goes with it), even when the calls fail.</summary>
+    /// <exception cref="RpcException">Terminate or Close failed (the resource is forgotten all the same).</exception>
     public async Task CloseAsync(string name)
     {
         var resource = Find(name);
-        await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = name }, d)).ConfigureAwait(false);
-        await CallAsync(resource, "Close", (rhs, d) => rhs.Client.Close(new CloseRequest { Resource = name }, d)).ConfigureAwait(false);
-        ResourceMonitor monitor;
-        lock (_lock)
+        try
         {
-            _resources.Remove(name);
-            monitor = resource.Monitor;
-            monitor.Resources.Remove(name);
-            resource.Generation++;
+            await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = name }, d)).ConfigureAwait(false);
+            await CallAsync(resource, "Close", (rhs, d) => rhs.Client.Close(new CloseRequest { Resource = name }, d)).ConfigureAwait(false);
         }
-
-        if (monitor.Dedicated)
+        finally
         {
-            await RetireAsync(monitor).ConfigureAwait(false);
+            ResourceMonitor monitor;
+            lock (_lock)
+            {
+                if (_resources.TryGetValue(name, out var current) && ReferenceEquals(current, resource))
+                {
+                    _resources.Remove(name);
+                }
+
+                monitor = resource.Monitor;
+                monitor.Resources.Remove(name);
+                resource.Generation++;
+                resource.Unreachable(NotHosted(name));
+            }
+
+            if (monitor.Dedicated)
+            {
+                await RetireAsync(monitor).ConfigureAwait(false);
+            }
         }
     }
 
@@ -243,9 +246,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         var doomed = new List<(RhsProcess Rhs, bool Dedicated)>();
         lock (_lock)
         {
+            _fenced = true; // at once, so that nothing opens between the kill and the RCM's fence step (the unfence step clears it, in order)
             foreach (var resource in _resources.Values)
             {
                 resource.Generation++;
+                resource.Unreachable(new RpcException(StatusCode.Unavailable, $"Resource {resource.Name} is no longer hosted: the node fenced itself."));
             }
 
             _resources.Clear();
@@ -349,7 +354,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
 
         await Task.WhenAll(monitors.Select(RetireAsync)).ConfigureAwait(false);
-        await DisposeStandbyAsync().ConfigureAwait(false);
+        await _pool.DisposeAsync().ConfigureAwait(false);
         _events.Writer.TryComplete();
         _disposing.Dispose();
     }
@@ -371,7 +376,12 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         {
             return _resources.TryGetValue(name, out var resource)
                 ? resource
-                : throw new RpcException(StatusCode.NotFound, $"Resource {name} is not hosted on this node.");
+                : throw NotHosted(name);
         }
     }
+
+    private static RpcException NotHosted(string name) => new(StatusCode.NotFound, $"Resource {name} is not hosted on this node.");
+
+    /// <summary>Now on the manager's monotonic clock: what the pure policies count in.</summary>
+    private TimeSpan Now => _clock.GetElapsedTime(_epoch);
 }

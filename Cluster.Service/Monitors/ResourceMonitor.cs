@@ -51,6 +51,4 @@ internal sealed class ResourceMonitor(int id, bool dedicated)
 
         return true;
     }
-
-    public void Fail(Exception error) => _ready.TrySetException(error);
 }

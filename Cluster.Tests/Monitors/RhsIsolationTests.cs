@@ -185,4 +185,56 @@ public sealed class RhsIsolationTests
         var failed = await harness.WaitForAsync(e => e.Resource == "flaps" && e.NewState == ResourceState.Failed, "IsAlive to fail");
         Assert.That(failed.Cause, Does.Contain("IsAlive"));
     }
+
+    [Test]
+    public async Task Open_that_misses_DeadlockTimeout_is_a_deadlock_and_the_resource_is_opened_in_its_own_monitor_next_time()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("bystander", "FaultInjection"));
+        var sharedPid = harness.Manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId).Pid;
+
+        var error = Assert.ThrowsAsync<Cluster.Grpc.RpcException>(() =>
+            harness.Manager.OpenAsync(MonitorHarness.Spec("slow-open", "FaultInjection", new() { ["HangIn"] = "Open" })));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(Cluster.Grpc.StatusCode.Aborted));
+        var deadlock = await harness.WaitForAsync(e => e.Kind == MonitorEventKind.Deadlock, "a deadlock (1230)");
+        Assert.That(deadlock.Resource, Is.EqualTo("slow-open"));
+        Assert.That(deadlock.EventId, Is.EqualTo(1230));
+        Assert.That(deadlock.Cause, Does.StartWith("Open of slow-open did not return within"));
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsTerminated && e.Pid == sharedPid, "the hung RHS terminated (1146)");
+        Assert.That(harness.Manager.ListResources().Select(r => r.Name), Is.EqualTo(new[] { "bystander" }), "a late Open is not left behind");
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsStarted && e.MonitorId == MonitorManager.SharedMonitorId && e.Pid != sharedPid,
+            "a replacement shared RHS");
+        Assert.That(await harness.Manager.OnlineAsync("bystander"), Is.EqualTo(ResourceState.Online), "its neighbour is open in the replacement");
+
+        await harness.OnlineAsync(MonitorHarness.Spec("slow-open", "FaultInjection"));
+        var home = harness.Manager.ListMonitors().Single(m => m.Resources.Contains("slow-open"));
+        Assert.That(home.Dedicated, Is.True, "a resource that hung once hangs only itself from then on");
+    }
+
+    [Test]
+    public async Task Calls_during_a_deadlock_recycle_wait_for_their_resource_to_be_open_again_instead_of_failing_again()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        string[] names = ["hangs", "one", "two"];
+        foreach (var name in names)
+        {
+            await harness.OnlineAsync(MonitorHarness.Spec(name, "FaultInjection"));
+        }
+
+        await harness.Manager.ControlAsync("hangs", "Set", new Dictionary<string, string> { ["HangIn"] = "IsAlive" }); // this once: not its properties
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.Deadlock && e.Resource == "hangs", "the deadlock (1230)");
+        foreach (var name in names)
+        {
+            await harness.WaitForAsync(e => e.Resource == name && e.NewState == ResourceState.Failed, $"{name} failed with its RHS");
+        }
+
+        // At once, as the RCM's restarts do: each waits until its resource is open again, the culprit in its new monitor.
+        var states = await Task.WhenAll(names.Select(name => harness.Manager.OnlineAsync(name)));
+
+        Assert.That(states, Is.All.EqualTo(ResourceState.Online));
+        Assert.That(names.Select(name => harness.Seen.Count(e => e.Resource == name && e.NewState == ResourceState.Failed)), Is.All.EqualTo(1),
+            "one failure each, for the recycle");
+        Assert.That(harness.Manager.ListMonitors().Single(m => m.Resources.Contains("hangs")).Dedicated, Is.True);
+    }
 }

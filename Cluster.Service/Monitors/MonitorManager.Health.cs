@@ -1,0 +1,297 @@
+using Cluster.Contracts.Rhs.V1;
+using Cluster.Contracts.Types.V1;
+using Cluster.Grpc;
+using Cluster.Service.Monitors.Policy;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Cluster.Service.Monitors;
+
+/// <summary>The health half: resource states and their events, PendingTimeout, LooksAlive/IsAlive, the RHS's event stream and its ping.</summary>
+internal sealed partial class MonitorManager
+{
+    private ResourceState ApplyTransition(
+        HostedResourceState resource, ResourceState answered, string message, ResourceState done, ResourceState pending)
+    {
+        if (answered == pending)
+        {
+            long generation;
+            PendingWatch watch;
+            lock (_lock)
+            {
+                resource.Pending = watch = new PendingWatch(resource.Spec.PendingTimeout, Now);
+                generation = resource.Generation;
+            }
+
+            _ = WatchPendingAsync(resource, watch, generation);
+            return pending;
+        }
+
+        if (answered == done)
+        {
+            SetState(resource, done, message.Length > 0 ? message : $"{done} reported by the resource");
+            return done;
+        }
+
+        Fail(resource, message.Length > 0 ? message : "the resource reported Failed", terminate: false);
+        return ResourceState.Failed;
+    }
+
+    /// <summary>
+    /// Failed (event 1069) and Terminate, as WSFC does after a failed IsAlive. The Terminate is under way
+    /// before the event is out, so that whoever hears of the failure can wait for it (<see cref="WhenTerminatedAsync"/>).
+    /// </summary>
+    private void Fail(HostedResourceState resource, string cause, bool terminate)
+    {
+        if (terminate)
+        {
+            lock (_lock)
+            {
+                if (resource.State == ResourceState.Failed)
+                {
+                    return; // failed already: its Terminate was started then
+                }
+
+                resource.Terminating = TerminateQuietlyAsync(resource);
+            }
+        }
+
+        SetState(resource, ResourceState.Failed, cause, ClusterEventIds.ResourceFailed);
+    }
+
+    private async Task TerminateQuietlyAsync(HostedResourceState resource)
+    {
+        try
+        {
+            await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = resource.Name }, d))
+                .ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            LogTerminateFailed(_logger, resource.Name, e.Status.ToString());
+        }
+    }
+
+    /// <summary>Sets a state and publishes the change; false when it was already so.</summary>
+    private bool SetState(HostedResourceState resource, ResourceState state, string cause, int? eventId = null)
+    {
+        ResourceState old;
+        long generation;
+        lock (_lock)
+        {
+            old = resource.State;
+            if (old == state)
+            {
+                return false;
+            }
+
+            resource.State = state;
+            generation = ++resource.Generation;
+        }
+
+        Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.StateChanged, resource.Monitor.Id, resource.Name, cause,
+            old, state, EventId: eventId));
+        if (state == ResourceState.Failed)
+        {
+            LogResourceFailed(_logger, resource.Name, cause);
+        }
+
+        if (state == ResourceState.Online)
+        {
+            _ = PollAsync(resource, generation);
+        }
+
+        return true;
+    }
+
+    /// <summary>LooksAlive and IsAlive while Online, when <see cref="PollSchedule"/> says they are due.</summary>
+    private async Task PollAsync(HostedResourceState resource, long generation)
+    {
+        var schedule = new PollSchedule(resource.LooksAliveInterval, resource.IsAliveInterval, Now);
+        try
+        {
+            while (IsCurrent(resource, generation) && !_disposing.IsCancellationRequested)
+            {
+                var wait = schedule.NextDue - Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _clock, _disposing.Token).ConfigureAwait(false);
+                }
+
+                if (!IsCurrent(resource, generation))
+                {
+                    return;
+                }
+
+                var check = schedule.Due(Now);
+                if (check is not { } due)
+                {
+                    continue; // woke a little early
+                }
+
+                var (alive, message) = due == HealthCheck.LooksAlive
+                    ? await CallAsync(resource, "LooksAlive", async (rhs, d) =>
+                    {
+                        var answer = await rhs.Client.LooksAlive(new LooksAliveRequest { Resource = resource.Name }, d).ConfigureAwait(false);
+                        return (answer.Alive, answer.Message);
+                    }).ConfigureAwait(false)
+                    : await CallAsync(resource, "IsAlive", async (rhs, d) =>
+                    {
+                        var answer = await rhs.Client.IsAlive(new IsAliveRequest { Resource = resource.Name }, d).ConfigureAwait(false);
+                        return (answer.Alive, answer.Message);
+                    }).ConfigureAwait(false);
+                schedule.Completed(due, alive, Now);
+                if (due == HealthCheck.IsAlive && !alive && IsCurrent(resource, generation))
+                {
+                    Fail(resource, message.Length > 0 ? $"IsAlive failed: {message}" : "IsAlive reported the resource dead", terminate: true);
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException or TimeoutException)
+        {
+            // The RHS died or deadlocked (recovery reports it), or the node is stopping.
+        }
+    }
+
+    /// <summary>PendingTimeout, as its <see cref="PendingWatch"/> says: when it passes, Failed and Terminate.</summary>
+    private async Task WatchPendingAsync(HostedResourceState resource, PendingWatch watch, long generation)
+    {
+        try
+        {
+            while (IsCurrent(resource, generation))
+            {
+                TimeSpan remaining;
+                lock (_lock)
+                {
+                    remaining = watch.Deadline - Now;
+                }
+
+                if (remaining <= TimeSpan.Zero)
+                {
+                    Fail(resource, $"no progress within PendingTimeout ({watch.Timeout.TotalMilliseconds} ms)", terminate: true);
+                    return;
+                }
+
+                await Task.Delay(remaining, _clock, _disposing.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping.
+        }
+    }
+
+    private async Task PumpEventsAsync(ResourceMonitor monitor, RhsProcess rhs)
+    {
+        try
+        {
+            await foreach (var item in rhs.Client.WatchEvents(rhs.Stopping).ConfigureAwait(false))
+            {
+                HostedResourceState? resource;
+                lock (_lock)
+                {
+                    _resources.TryGetValue(item.Resource, out resource);
+                }
+
+                if (resource is null || !ReferenceEquals(resource.Monitor, monitor))
+                {
+                    continue;
+                }
+
+                Dispatch(resource, item);
+            }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            // The stream ends with its RHS; recovery is the exit notification's job.
+        }
+    }
+
+    private void Dispatch(HostedResourceState resource, ResourceEvent item)
+    {
+        switch (item.KindCase)
+        {
+            case ResourceEvent.KindOneofCase.State when item.State.State is ResourceState.OnlinePending or ResourceState.OfflinePending:
+                lock (_lock)
+                {
+                    resource.Pending?.Progress(Now);
+                }
+
+                break;
+            case ResourceEvent.KindOneofCase.State when item.State.State == ResourceState.Failed:
+                Fail(resource, item.State.Message.Length > 0 ? item.State.Message : "the resource reported Failed", terminate: true);
+                break;
+            case ResourceEvent.KindOneofCase.State:
+                SetState(resource, item.State.State, item.State.Message.Length > 0 ? item.State.Message : $"{item.State.State} reported by the resource");
+                break;
+            case ResourceEvent.KindOneofCase.Failure:
+                Fail(resource, $"the resource reported a failure: {item.Failure.Reason}", terminate: true);
+                break;
+            case ResourceEvent.KindOneofCase.Property:
+                lock (_lock)
+                {
+                    if (item.Property.Value.Length == 0)
+                    {
+                        resource.ReadOnlyProperties.Remove(item.Property.Name);
+                    }
+                    else
+                    {
+                        resource.ReadOnlyProperties[item.Property.Name] = item.Property.Value;
+                    }
+                }
+
+                break;
+            case ResourceEvent.KindOneofCase.Log:
+                Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceLog, resource.Monitor.Id, resource.Name,
+                    item.Log.Text));
+                break;
+        }
+    }
+
+    /// <summary>The health ping: an RHS that cannot answer within HealthTimeout is wedged (e.g. SIGSTOP).</summary>
+    private async Task PingAsync(ResourceMonitor monitor, RhsProcess rhs)
+    {
+        try
+        {
+            while (!rhs.Stopping.IsCancellationRequested)
+            {
+                await Task.Delay(_options.HealthPingInterval, _clock, rhs.Stopping).ConfigureAwait(false);
+                try
+                {
+                    await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
+                {
+                    _ = RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} did not answer its health ping within {_options.HealthTimeout.TotalMilliseconds} ms",
+                        deadlock: null);
+                    return;
+                }
+                catch (RpcException)
+                {
+                    // Unreachable because it is dying: the exit notification takes over.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // This incarnation is being replaced or stopped.
+        }
+    }
+
+    private bool IsCurrent(HostedResourceState resource, long generation)
+    {
+        lock (_lock)
+        {
+            return resource.Generation == generation;
+        }
+    }
+
+    private void Publish(MonitorEvent item) => _events.Writer.TryWrite(item);
+
+    [LoggerMessage(EventId = 1069, Level = LogLevel.Error, Message = "Resource {Resource} failed: {Cause}")]
+    private static partial void LogResourceFailed(ILogger logger, string resource, string cause);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Terminate of {Resource} failed: {Status}")]
+    private static partial void LogTerminateFailed(ILogger logger, string resource, string status);
+}

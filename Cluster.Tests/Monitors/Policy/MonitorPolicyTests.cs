@@ -1,0 +1,78 @@
+using Cluster.Service.Monitors.Policy;
+
+namespace Cluster.Tests.Monitors.Policy;
+
+/// <summary>PendingTimeout, what an RHS recycle does to its resources, and the replacement's back-off: pure, at explicit instants.</summary>
+[TestFixture]
+public sealed class MonitorPolicyTests
+{
+    private static readonly TimeSpan s_second = TimeSpan.FromSeconds(1);
+
+    [Test]
+    public void PendingTimeout_runs_from_the_last_progress_report()
+    {
+        var watch = new PendingWatch(TimeSpan.FromSeconds(3), startedAt: 10 * s_second);
+        Assert.That(watch.Expired(12.9 * s_second), Is.False);
+
+        watch.Progress(12 * s_second);
+        Assert.That(watch.Deadline, Is.EqualTo(15 * s_second));
+        Assert.That(watch.Expired(14.9 * s_second), Is.False);
+        Assert.That(watch.Expired(15 * s_second), Is.True);
+
+        watch.Progress(11 * s_second); // a report that arrives late moves nothing back
+        Assert.That(watch.Deadline, Is.EqualTo(15 * s_second));
+    }
+
+    [Test]
+    public void A_crashed_rhs_fails_each_resource_once_and_opens_them_all_again()
+    {
+        var plan = RecyclePlan.For(dedicatedMonitor: false, ["web", "db", "ip"], deadlock: null);
+
+        Assert.That(plan.ReportFailed, Is.EqualTo(new[] { "db", "ip", "web" }));
+        Assert.That(plan.Reopen, Is.EqualTo(new[] { "db", "ip", "web" }));
+        Assert.That(plan.MoveToDedicated, Is.Null);
+        Assert.That(plan.Abandon, Is.Null);
+    }
+
+    [Test]
+    public void A_deadlock_in_the_shared_monitor_moves_the_culprit_to_a_dedicated_one_and_reopens_the_rest()
+    {
+        var plan = RecyclePlan.For(dedicatedMonitor: false, ["web", "db", "ip"], new Deadlock("db", "IsAlive"));
+
+        Assert.That(plan.ReportFailed, Is.EqualTo(new[] { "db", "ip", "web" }), "each counts one restart, the culprit too");
+        Assert.That(plan.Reopen, Is.EqualTo(new[] { "ip", "web" }));
+        Assert.That(plan.MoveToDedicated, Is.EqualTo("db"));
+    }
+
+    [Test]
+    public void A_deadlock_in_a_dedicated_monitor_reopens_the_resource_there_unless_it_hung_in_Open()
+    {
+        var inIsAlive = RecyclePlan.For(dedicatedMonitor: true, ["db"], new Deadlock("db", "IsAlive"));
+        Assert.That(inIsAlive.Reopen, Is.EqualTo(new[] { "db" }));
+        Assert.That(inIsAlive.MoveToDedicated, Is.Null);
+
+        var inOpen = RecyclePlan.For(dedicatedMonitor: true, ["db"], new Deadlock("db", "Open"));
+        Assert.That(inOpen.Reopen, Is.Empty, "it would only hang again");
+        Assert.That(inOpen.Abandon, Is.EqualTo("db"));
+        Assert.That(inOpen.ReportFailed, Is.EqualTo(new[] { "db" }));
+    }
+
+    [Test]
+    public void A_deadlock_of_a_resource_not_hosted_yet_recycles_the_rhs_for_the_others()
+    {
+        // Open of a new resource hung in the shared RHS: it is not among the hosted ones.
+        var plan = RecyclePlan.For(dedicatedMonitor: false, ["web"], new Deadlock("newcomer", "Open"));
+
+        Assert.That(plan.Reopen, Is.EqualTo(new[] { "web" }));
+        Assert.That(plan.MoveToDedicated, Is.Null);
+    }
+
+    [Test]
+    public void Replacement_attempts_back_off_from_a_quarter_second_to_half_a_minute()
+    {
+        Assert.That(Enumerable.Range(0, 9).Select(RecoveryBackoff.After).Select(d => d.TotalMilliseconds),
+            Is.EqualTo(new[] { 250.0, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000 }));
+        Assert.That(RecoveryBackoff.After(int.MaxValue), Is.EqualTo(TimeSpan.FromSeconds(30)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RecoveryBackoff.After(-1));
+    }
+}
