@@ -197,13 +197,24 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             if (!node.HasExited)
             {
+                Signals.Thaw(node.Id); // a node left frozen by an interrupted campaign could not hear its stdin close
                 node.StandardInput.Close();
             }
         }
 
         foreach (var node in _nodes.Values)
         {
-            await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await node.WaitForExitAsync(patience.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                node.Kill(entireProcessTree: true); // it would not stop: nothing of ours may outlive the benchmark
+                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             node.Dispose();
         }
 

@@ -57,10 +57,20 @@ internal static class NodeCommands
             Description = "How long an RHS may take to answer its health ping before it is declared frozen and replaced (default 3000)",
             DefaultValueFactory = _ => 3000,
         }.AtLeast(100u);
-        var exitWithParent = new Option<bool>("--exit-with-parent") { Description = "Stop when stdin closes: for a parent that starts nodes (cluster up, tests)" };
+        var exitWithParent = new Option<bool>("--exit-with-parent")
+        {
+            Description = "Stop when stdin closes, and die with the parent even while frozen: for a parent that starts nodes (cluster up, tests)",
+        };
         var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(exitWithParent)
+                && int.TryParse(Environment.GetEnvironmentVariable(NodeLauncher.ParentPidVariable), System.Globalization.CultureInfo.InvariantCulture, out var parentPid))
+            {
+                // Stdin's end cannot reach a stopped node; the kernel's SIGKILL can.
+                Cluster.Contracts.Processes.ParentDeath.KillMeWithParent(parentPid);
+            }
+
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddSimpleConsole(console =>
                 {

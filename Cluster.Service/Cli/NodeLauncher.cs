@@ -4,12 +4,16 @@ namespace Cluster.Service.Cli;
 
 /// <summary>
 /// Starts `cluster node run` processes for `cluster up` and `cluster node start`, their output appended to
-/// logs/NAME.out in the cluster directory. Attached nodes exit when their parent does (they watch their
-/// stdin, which the parent holds); detached ones run in a session of their own and outlive the command,
-/// which is what --detach asks for.
+/// logs/NAME.out in the cluster directory. Attached nodes exit when their parent does: cleanly when their
+/// stdin (which the parent holds) closes, and by SIGKILL from the kernel when the parent dies while they
+/// cannot act (frozen), through the parent-death signal armed against <see cref="ParentPidVariable"/>.
+/// Detached ones run in a session of their own and outlive the command, which is what --detach asks for.
 /// </summary>
 internal static class NodeLauncher
 {
+    /// <summary>Set for an attached node: the PID its parent-death signal is armed against (the node checks it is still its parent).</summary>
+    public const string ParentPidVariable = "CLUSTER_NODE_PARENT_PID";
+
     public static Process Start(ClusterDirectory directory, string name, bool detached)
     {
         Directory.CreateDirectory(directory.LogsPath);
@@ -24,7 +28,14 @@ internal static class NodeLauncher
         }
 
         start.Environment["LOG"] = Path.Combine(directory.LogsPath, name + ".out");
-        return Process.Start(start) ?? throw new ClusterUserException($"Node {name} could not be started.");
+        if (detached)
+        {
+            return Process.Start(start) ?? throw new ClusterUserException($"Node {name} could not be started.");
+        }
+
+        // The signal is tied to the forking thread: forked on the long-lived fork thread, it means this process.
+        start.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Cluster.Contracts.Processes.ForkThread.Start(new Process { StartInfo = start });
     }
 
     /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>

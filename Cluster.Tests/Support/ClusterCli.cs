@@ -22,7 +22,10 @@ public static class ClusterCli
     public static Process Start(params string[] args) => Start(null, args);
 
     /// <summary>The same, with every line the process prints (stdout and stderr) handed to <paramref name="onLine"/>.</summary>
-    public static Process Start(Action<string>? onLine, params string[] args)
+    public static Process Start(Action<string>? onLine, params string[] args) => Start(onLine, new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with these environment variables besides ours.</summary>
+    public static Process Start(Action<string>? onLine, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(ExecutablePath)
         {
@@ -31,6 +34,11 @@ public static class ClusterCli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -43,7 +51,9 @@ public static class ClusterCli
             process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) onLine(line); };
         }
 
-        process.Start();
+        // Nodes arm their parent-death signal against this process: fork on the long-lived thread it is tied to.
+        start.Environment[NodeLauncher.ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Cluster.Contracts.Processes.ForkThread.Start(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
