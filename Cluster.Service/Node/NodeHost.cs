@@ -129,6 +129,15 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     using var leave = new CancellationTokenSource(); // membership outlives the other loops: the lease covers the groups' stop
                     var renewing = membership.RunAsync(leave.Token);
                     Task[] loops = [watch.RunAsync(stop.Token), feed.RunAsync(stop.Token), coordinator.RunAsync(stop.Token)];
+                    var supervisor = new LoopSupervisor(_logger,
+                        cause => clusterLog.Write(ClusterLogEntries.Note(options.Name, "Node", null, cause, null, DateTimeOffset.UtcNow)), stop.Token);
+                    supervisor.Watch("membership", renewing);
+                    supervisor.Watch("store watch", loops[0]);
+                    supervisor.Watch("database feed", loops[1]);
+                    supervisor.Watch("coordinator", loops[2]);
+                    supervisor.Watch("RCM", rcm.Completion);
+                    supervisor.Watch("monitor events", events);
+                    InjectedFault.ListenIfAsked(feed.Wake);
                     LogNodeUp(_logger, options.Name, endpoint, directory.Root);
                     try
                     {

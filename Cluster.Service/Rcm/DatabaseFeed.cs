@@ -1,6 +1,7 @@
 using Cluster.Contracts.Config.V1;
 using Cluster.Service.Database;
 using Cluster.Service.Membership;
+using Cluster.Service.Node;
 using Cluster.Service.Store;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -18,23 +19,33 @@ internal sealed partial class DatabaseFeed(
     TimeSpan nodeDeadlockTimeout, ILogger logger)
 {
     private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan s_resync = TimeSpan.FromSeconds(5);
     private volatile ClusterConfiguration _last = ClusterConfiguration.Empty;
 
     /// <summary>Makes the feed look again (the membership changed, say).</summary>
     public void Wake() => changes.Wake();
 
+    /// <summary>
+    /// The feed's loop, level-triggered: it compares what the database says with what the RCM hosts on
+    /// every change, and again after <see cref="s_resync"/> regardless; a pass that did not converge (a
+    /// group that could not be hosted, the store out of reach) is tried again with back-off. Anything
+    /// else that goes wrong is a defect: it ends the loop, and the node's supervisor ends the node.
+    /// </summary>
     public async Task RunAsync(CancellationToken stopping)
     {
+        var failedPasses = 0;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
+                InjectedFault.ThrowIfArmed(InjectedFault.FeedLoop);
+                bool converged;
                 try
                 {
                     var configuration = await database.ReadAsync(stopping).ConfigureAwait(false);
                     _last = configuration;
                     var alive = membership.IsAlive;
-                    await rcm.ReconcileAsync(alive ? Desired(configuration) : []).ConfigureAwait(false);
+                    converged = await rcm.ReconcileAsync(alive ? Desired(configuration) : []).ConfigureAwait(false);
                     if (alive)
                     {
                         await HandOverAsync(configuration, stopping).ConfigureAwait(false);
@@ -44,11 +55,11 @@ internal sealed partial class DatabaseFeed(
                 {
                     // The store is unreachable: try again shortly. Membership fences the node if this lasts.
                     LogReadFailed(logger, e.Message);
-                    await Task.Delay(s_retry, stopping).ConfigureAwait(false);
-                    continue;
+                    converged = false;
                 }
 
-                await changes.WaitAsync(null, stopping).ConfigureAwait(false);
+                failedPasses = converged ? 0 : failedPasses + 1;
+                await changes.WaitAsync(converged ? s_resync : Backoff(failedPasses), stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -56,6 +67,10 @@ internal sealed partial class DatabaseFeed(
             // The node is stopping.
         }
     }
+
+    /// <summary>200 ms after the first failed pass, doubling to 5 s.</summary>
+    private static TimeSpan Backoff(int failedPasses) =>
+        TimeSpan.FromMilliseconds(Math.Min(5000, s_retry.TotalMilliseconds * Math.Pow(2, Math.Min(failedPasses - 1, 10))));
 
     /// <summary>The RCM gave up on a group (RestartAction 2 past its threshold): the coordinator moves it.</summary>
     public async Task RequestFailoverAsync(string group, string reason)
@@ -106,11 +121,7 @@ internal sealed partial class DatabaseFeed(
     {
         foreach (var (group, ownership) in configuration.Owners.Where(o => o.Value.Node == node && o.Value.MovingTo.Length > 0))
         {
-            var next = new Ownership
-            {
-                Node = ownership.MovingTo, Epoch = ownership.Epoch + 1, Reason = $"moved from {node}", Lease = configuration.LeaseOf(ownership.MovingTo),
-            };
-            next.FailoversUnixMs.AddRange(ownership.FailoversUnixMs);
+            var next = OwnershipEdits.HandOver(configuration, ownership, node);
             if (await database.SetOwnersAsync(configuration, new Dictionary<string, Ownership> { [group] = next }, cancellationToken: cancellationToken)
                 .ConfigureAwait(false))
             {

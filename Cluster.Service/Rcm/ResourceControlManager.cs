@@ -30,6 +30,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    /// <summary>The RCM's loop: it ends only at disposal, or faulted by a defect (for the node's supervisor).</summary>
+    public Task Completion => _loop;
+
     /// <summary>Called for each group that exceeded a restart threshold with RestartAction 2 (the coordinator's cue).</summary>
     public Action<string, RequestFailover>? OnFailoverRequested { get; init; }
 
@@ -42,7 +45,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// the cause, so that the policy and the cluster log see it.
     /// </summary>
     /// <exception cref="RpcException">The group, or one of its resources, is hosted here already.</exception>
-    public async Task HostGroupAsync(GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null)
+    /// <returns>False when the node was fenced meanwhile (the group is not hosted).</returns>
+    public async Task<bool> HostGroupAsync(GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null)
     {
         await Ask(() =>
         {
@@ -57,9 +61,13 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             }
         }).ConfigureAwait(false);
         var failed = await OpenAsync(definition.OnlineOrder, specs).ConfigureAwait(false);
-
-        Post(() =>
+        var hosted = await Ask(() =>
         {
+            if (_fenced)
+            {
+                return false; // fenced while its resources opened: the next reconcile after the unfence hosts it afresh
+            }
+
             var group = new HostedGroup(new GroupController(definition, persistedOnline), specs);
             foreach (var name in failed)
             {
@@ -73,15 +81,26 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             }
 
             Apply(group, group.Controller.Start(_clock.GetUtcNow()));
-        });
+            return true;
+        }).ConfigureAwait(false);
+        if (!hosted)
+        {
+            foreach (var name in definition.OnlineOrder.Where(name => !failed.Contains(name)))
+            {
+                await TakeDownAsync(name).ConfigureAwait(false); // nothing of it may stay open where no group knows it
+            }
+        }
+
+        return hosted;
     }
 
     /// <summary>
     /// Makes the groups this node hosts what the cluster database says it should: hosts new ones, drops
     /// those it no longer should host (offline, then closed), and updates the others in place. Called
-    /// by one feed at a time.
+    /// by one feed at a time; answers false when some group could not be hosted or updated, so that the
+    /// feed tries again (level-triggered: the next call compares desired with actual afresh).
     /// </summary>
-    public async Task ReconcileAsync(IReadOnlyList<DesiredGroup> desired)
+    public async Task<bool> ReconcileAsync(IReadOnlyList<DesiredGroup> desired)
     {
         var hosted = await Ask(() => _groups.ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, ResourceSpec>)g.Value.Specs.ToDictionary()))
             .ConfigureAwait(false);
@@ -90,24 +109,23 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             await UnhostGroupAsync(name).ConfigureAwait(false);
         }
 
+        var converged = true;
         foreach (var group in desired)
         {
             try
             {
-                if (hosted.TryGetValue(group.Definition.Name, out var opened))
-                {
-                    await UpdateGroupAsync(group, opened).ConfigureAwait(false);
-                }
-                else
-                {
-                    await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline).ConfigureAwait(false);
-                }
+                converged &= hosted.TryGetValue(group.Definition.Name, out var opened)
+                    ? await UpdateGroupAsync(group, opened).ConfigureAwait(false)
+                    : await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
                 LogHostingFailed(_logger, group.Definition.Name, e.Status.Detail);
+                converged = false;
             }
         }
+
+        return converged;
     }
 
     /// <summary>Stops hosting a group: its resources go offline in reverse dependency order and are closed.</summary>
@@ -195,7 +213,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// removed ones go offline and are closed; a changed spec takes effect at the resource's next Online
     /// (as most WSFC properties do), by closing and re-opening it then.
     /// </summary>
-    private async Task UpdateGroupAsync(DesiredGroup desired, IReadOnlyDictionary<string, ResourceSpec> opened)
+    /// <returns>False when the group was dropped meanwhile (a fence): the next reconcile hosts it afresh.</returns>
+    private async Task<bool> UpdateGroupAsync(DesiredGroup desired, IReadOnlyDictionary<string, ResourceSpec> opened)
     {
         var failed = await OpenAsync(desired.Definition.OnlineOrder.Where(n => !opened.ContainsKey(n)), desired.Specs).ConfigureAwait(false);
         var reopen = failed.ToDictionary(name => name, name => desired.Specs[name], StringComparer.Ordinal);
@@ -210,7 +229,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
         var removed = await Ask(() =>
         {
-            var group = _groups[desired.Definition.Name];
+            if (!_groups.TryGetValue(desired.Definition.Name, out var group))
+            {
+                return null;
+            }
+
             var gone = group.Specs.Keys.Where(n => !desired.Specs.ContainsKey(n)).ToList();
             foreach (var name in gone)
             {
@@ -244,10 +267,17 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             Apply(group, actions);
             return gone;
         }).ConfigureAwait(false);
+        if (removed is null)
+        {
+            return false;
+        }
+
         foreach (var name in removed)
         {
             await TakeDownAsync(name).ConfigureAwait(false);
         }
+
+        return true;
     }
 
     /// <summary>Opens resources in order; answers those that did not open (tried again at their Online, which then reports the cause).</summary>
@@ -424,11 +454,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             {
                 LogInputRejected(_logger, e.Message);
             }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or KeyNotFoundException)
-            {
-                // A defect, not an input: say so loudly, and keep serving the other groups.
-                LogInputFailed(_logger, e);
-            }
+
+            // Anything else is a defect: it ends the loop, and the node's supervisor ends the node (nothing lives on half-dead).
         }
     }
 
@@ -443,9 +470,6 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "RCM input rejected: {Error}")]
     private static partial void LogInputRejected(ILogger logger, string error);
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "RCM input failed")]
-    private static partial void LogInputFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Resource {Resource} did not open: {Error}")]
     private static partial void LogOpenFailed(ILogger logger, string resource, string error);

@@ -21,7 +21,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
     public async Task Frozen_owner_never_runs_its_group_beside_the_next_node_and_hosts_again_after_thawing()
     {
         await CreateAppGroupAsync("web", "sleep 7201", "--prop", "PreferredOwners=n1,n2");
-        await WaitOnlineAsync("web", "n1");
+        await WaitGroupOnlineAsync("web", "n1");
         var frozen = NodeProcess("n1").Id;
 
         await using (var sampler = new DoubleRunSampler(new() { ["web"] = ["sleep", "7201"] }))
@@ -29,7 +29,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
             Signals.Freeze(frozen);
             try
             {
-                await WaitOnlineAsync("web", "n2");
+                await WaitGroupOnlineAsync("web", "n2");
                 // Keep it frozen for three lease TTLs in all, then thaw it: it must learn it holds nothing.
                 await Eventually.Until(() => sampler.Samples > 0, TimeSpan.FromSeconds(5), "the sampler running");
                 await Task.Delay(3 * LeaseTtlMs);
@@ -54,7 +54,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
     public async Task Frozen_rhs_of_a_killed_node_dies_with_it_and_takes_its_application()
     {
         await CreateAppGroupAsync("db", "sleep 7202", "--prop", "PreferredOwners=n1,n2");
-        await WaitOnlineAsync("db", "n1");
+        await WaitGroupOnlineAsync("db", "n1");
         var rhs = await MonitorPidAsync("db-app");
         var app = (await ResourceAsync("db-app")).GetProperty("applicationPid").GetInt32();
 
@@ -64,7 +64,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
 
         await Eventually.Until(() => !Processes.IsRunning(rhs) && !Processes.IsRunning(app), TimeSpan.FromSeconds(10),
             "the frozen RHS and its application gone with their node");
-        await WaitOnlineAsync("db", "n2");
+        await WaitGroupOnlineAsync("db", "n2");
         Assert.That(sampler.Violations, Is.Empty);
         Assert.That(Processes.WithCommandLine("sleep", "7202"), Has.Count.EqualTo(1));
     }
@@ -74,7 +74,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
     {
         // The main process forks a child that would outlive it, as a shell wrapper or a daemon does.
         await CreateAppGroupAsync("fork", "sh -c 'sleep 7204 & exec sleep 7203'", "--prop", "PreferredOwners=n1,n2");
-        await WaitOnlineAsync("fork", "n1");
+        await WaitGroupOnlineAsync("fork", "n1");
         await Eventually.Until(() => Processes.WithCommandLine("sleep", "7204").Count == 1, TimeSpan.FromSeconds(10), "the forked child running");
         var child = Processes.WithCommandLine("sleep", "7204").Single();
 
@@ -95,12 +95,12 @@ public sealed class FreezeAndForkTests : NodeTestBase
 
         // Node killed: the whole tree goes with it, and the group runs once, elsewhere.
         await Cli("group", "online", "fork");
-        await WaitOnlineAsync("fork", "n1");
+        await WaitGroupOnlineAsync("fork", "n1");
         await Eventually.Until(() => Processes.WithCommandLine("sleep", "7204").Count == 1, TimeSpan.FromSeconds(10), "the forked child running again");
         var orphan = Processes.WithCommandLine("sleep", "7204").Single();
         await KillNodeAsync("n1");
         await Eventually.Until(() => !Processes.IsRunning(orphan), TimeSpan.FromSeconds(10), "the forked child gone with its node");
-        await WaitOnlineAsync("fork", "n2");
+        await WaitGroupOnlineAsync("fork", "n2");
         await Eventually.Until(() => Processes.WithCommandLine("sleep", "7204").Count == 1, TimeSpan.FromSeconds(10), "the child on n2");
         Assert.That(Processes.WithCommandLine("sleep", "7203"), Has.Count.EqualTo(1));
     }
@@ -109,7 +109,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
     public async Task Frozen_rhs_is_replaced_within_the_health_timeout()
     {
         await CreateAppGroupAsync("calm", "sleep 7205", "--prop", "PreferredOwners=n1");
-        await WaitOnlineAsync("calm", "n1");
+        await WaitGroupOnlineAsync("calm", "n1");
         var rhs = await MonitorPidAsync("calm-app");
 
         Signals.Freeze(rhs);
@@ -140,11 +140,4 @@ public sealed class FreezeAndForkTests : NodeTestBase
             async () => JsonDocument.Parse(await Cli("node", "list", "--json")).RootElement.EnumerateArray()
                 .Any(n => n.GetProperty("name").GetString() == node && n.GetProperty("state").GetString() == "Up") ? "up" : null,
             TimeSpan.FromSeconds(30), $"node {node} up");
-
-    private async Task WaitOnlineAsync(string group, string node) =>
-        await Eventually.Until(
-            async () => JsonDocument.Parse(await Cli("group", "list", "--json")).RootElement.EnumerateArray()
-                .Single(g => g.GetProperty("name").GetString() == group) is var g
-                && g.GetProperty("state").GetString() == "Online" && g.GetProperty("node").GetString() == node ? "online" : null,
-            TimeSpan.FromSeconds(30), $"group {group} online on {node}");
 }

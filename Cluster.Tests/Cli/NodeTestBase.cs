@@ -36,6 +36,10 @@ public abstract class NodeTestBase
         }
     }
 
+    /// <summary>
+    /// Stops every node. When the test failed, first shows what each node printed and its cluster log,
+    /// and keeps the cluster directory (its path is shown) for a look at what happened.
+    /// </summary>
     [TearDown]
     public void StopNodes()
     {
@@ -47,9 +51,31 @@ public abstract class NodeTestBase
         }
 
         _nodes.Clear();
+        var failed = TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed;
+        if (failed)
+        {
+            TestContext.Out.WriteLine($"The cluster directory is kept: {Dir}");
+            TestContext.Out.WriteLine("What the nodes printed (last 200 lines):");
+            TestContext.Out.WriteLine(string.Join('\n', _output.TakeLast(200)));
+            foreach (var log in Directory.Exists(Path.Combine(Dir, "logs")) ? Directory.GetFiles(Path.Combine(Dir, "logs"), "*.log") : [])
+            {
+                TestContext.Out.WriteLine($"Cluster log {Path.GetFileName(log)} (last 100 lines):");
+                TestContext.Out.WriteLine(string.Join('\n', File.ReadLines(log).TakeLast(100)));
+            }
+        }
+
         _output.Clear();
-        Directory.Delete(Dir, recursive: true);
+        if (!failed)
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
     }
+
+    /// <summary>Environment variables a node starts with, besides ours (a fault to inject, say).</summary>
+    protected virtual IReadOnlyDictionary<string, string> EnvironmentOf(string node) => new Dictionary<string, string>();
+
+    /// <summary>What the nodes printed so far, each line prefixed with its node's name.</summary>
+    protected IReadOnlyList<string> Output => [.. _output];
 
     protected Process NodeProcess(string name) => _nodes[name];
 
@@ -72,7 +98,7 @@ public abstract class NodeTestBase
     /// <summary>The nodes' own output goes to a buffer, shown when a node does not come up.</summary>
     private void StartNodeProcess(string name) =>
         _nodes[name] = ClusterCli.Start(
-            line => _output.Enqueue($"{name}: {line}"), "node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
+            line => _output.Enqueue($"{name}: {line}"), EnvironmentOf(name), "node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
 
     /// <summary>Until the membership lists this very process Up (after a kill, the old one's lease may still be alive for a moment).</summary>
     private async Task WaitUpAsync(string name)
@@ -111,6 +137,14 @@ public abstract class NodeTestBase
         Eventually.Until(
             async () => (await ResourceAsync(name)).GetProperty("state").GetString() == state ? state : null,
             TimeSpan.FromSeconds(15), $"{name} {state}");
+
+    /// <summary>Until the group is Online on that node, by the cluster's view; on time-out shows what the nodes printed.</summary>
+    protected async Task WaitGroupOnlineAsync(string group, string node) =>
+        await Eventually.Until(
+            async () => JsonDocument.Parse(await Cli("group", "list", "--json")).RootElement.EnumerateArray()
+                .Single(g => g.GetProperty("name").GetString() == group) is var g
+                && g.GetProperty("state").GetString() == "Online" && g.GetProperty("node").GetString() == node ? "online" : null,
+            TimeSpan.FromSeconds(30), $"group {group} online on {node}", () => string.Join('\n', Output.TakeLast(40)));
 
     protected async Task<string> Cli(params string[] args)
     {
