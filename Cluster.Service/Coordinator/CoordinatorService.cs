@@ -27,6 +27,7 @@ internal sealed partial class CoordinatorService(
         {
             try
             {
+                Node.InjectedFault.ThrowIfArmed(Node.InjectedFault.CoordinatorLoop);
                 if (membership.IsAlive)
                 {
                     await StepAsync(stopping).ConfigureAwait(false);
@@ -76,8 +77,7 @@ internal sealed partial class CoordinatorService(
         NoteMembership(configuration);
         var now = clock.GetUtcNow();
         var decisions = PlacementPolicy.Decide(configuration, now);
-        var settled = configuration.FailoverRequests.Keys
-            .Where(g => decisions.Any(d => d.Group == g) || !configuration.Owners.TryGetValue(g, out var o) || o.Epoch != configuration.FailoverRequests[g].Epoch)
+        var settled = PlacementPolicy.SettledFailoverRequests(configuration, decisions)
             .Select(g => StoreOperation.Delete(ConfigurationKeys.FailoverRequests + g))
             .ToList();
         if (decisions.Count == 0 && settled.Count == 0)

@@ -46,6 +46,16 @@ internal static class PlacementPolicy
         return decisions;
     }
 
+    /// <summary>
+    /// Failover requests that are done with and can be deleted: those this round decides (the group
+    /// moves now), and those about an ownership that no longer is (the group moved, or is gone).
+    /// A request about the current ownership that no decision answers stays until one does.
+    /// </summary>
+    public static IReadOnlyList<string> SettledFailoverRequests(ClusterConfiguration configuration, IReadOnlyList<PlacementDecision> decisions) =>
+        [.. configuration.FailoverRequests
+            .Where(r => decisions.Any(d => d.Group == r.Key) || !configuration.Owners.TryGetValue(r.Key, out var owner) || owner.Epoch != r.Value.Epoch)
+            .Select(r => r.Key)];
+
     /// <summary>Candidates in order: PreferredOwners that are nodes, then the other nodes by name.</summary>
     public static IReadOnlyList<string> Candidates(ClusterConfiguration configuration, string group)
     {

@@ -11,6 +11,20 @@ namespace Cluster.Service.Database;
 /// </summary>
 internal static class OwnershipEdits
 {
+    /// <summary>
+    /// The ownership after a planned move's hand-over: the target owns the group under the next epoch and
+    /// its own current lease, and the failover history goes with it (FailoverThreshold counts per group).
+    /// </summary>
+    public static Ownership HandOver(ClusterConfiguration configuration, Ownership moving, string from)
+    {
+        var next = new Ownership
+        {
+            Node = moving.MovingTo, Epoch = moving.Epoch + 1, Reason = $"moved from {from}", Lease = configuration.LeaseOf(moving.MovingTo),
+        };
+        next.FailoversUnixMs.AddRange(moving.FailoversUnixMs);
+        return next;
+    }
+
     /// <summary>Pauses a node; with <paramref name="drain"/> its groups move to the next eligible node (those that cannot, stay).</summary>
     public static ClusterConfiguration Pause(ClusterConfiguration configuration, string node, bool drain)
     {

@@ -14,4 +14,7 @@ internal sealed record MembershipOptions
     /// terminate them, so that they are gone before another node may start them.
     /// </summary>
     public TimeSpan FenceMargin { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The clock the renewals and the fence point are timed by.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cluster.Contracts.Config.V1;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
@@ -22,7 +21,9 @@ internal sealed partial class NodeMembership : IDisposable
     private readonly ILogger logger;
     private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog on renewal
     private readonly Thread _watchdog;
-    private long _validUntil; // Stopwatch timestamp; 0: not alive
+    private readonly TimeProvider _clock;
+    private readonly long _epoch;
+    private LeaseWindow? _window; // under _lock; null: not alive
     private bool _disposed;
 
     /// <summary>
@@ -35,6 +36,8 @@ internal sealed partial class NodeMembership : IDisposable
         this.member = member;
         this.options = options;
         this.logger = logger;
+        _clock = options.TimeProvider;
+        _epoch = _clock.GetTimestamp();
         _watchdog = new Thread(Watch) { IsBackground = true, Name = "fence-watchdog", Priority = ThreadPriority.AboveNormal };
         _watchdog.Start();
     }
@@ -66,7 +69,7 @@ internal sealed partial class NodeMembership : IDisposable
         {
             lock (_lock)
             {
-                return _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
+                return _window?.Alive(Now) == true;
             }
         }
     }
@@ -75,13 +78,13 @@ internal sealed partial class NodeMembership : IDisposable
     {
         while (!stopping.IsCancellationRequested)
         {
-            var sent = Stopwatch.GetTimestamp();
+            var sent = Now;
             try
             {
                 var renewed = Lease != 0 && await store.KeepAliveAsync(Lease, stopping).ConfigureAwait(false);
                 if (!renewed)
                 {
-                    sent = Stopwatch.GetTimestamp();
+                    sent = Now;
                     await JoinAsync(stopping).ConfigureAwait(false);
                 }
 
@@ -98,7 +101,7 @@ internal sealed partial class NodeMembership : IDisposable
 
             try
             {
-                await Task.Delay(options.RenewInterval, stopping).ConfigureAwait(false);
+                await Task.Delay(options.RenewInterval, _clock, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -134,13 +137,13 @@ internal sealed partial class NodeMembership : IDisposable
         LogJoined(logger, member.Name, Lease);
     }
 
-    private void Renewed(long sent)
+    private void Renewed(TimeSpan sent)
     {
-        var until = sent + (long)((options.LeaseTtl - options.FenceMargin).TotalSeconds * Stopwatch.Frequency);
+        var window = LeaseWindow.After(sent, options);
         lock (_lock)
         {
-            var wasAlive = _validUntil != 0 && Stopwatch.GetTimestamp() < _validUntil;
-            _validUntil = until;
+            var wasAlive = _window?.Alive(Now) == true;
+            _window = window;
             Monitor.PulseAll(_lock);
             if (!wasAlive)
             {
@@ -148,9 +151,11 @@ internal sealed partial class NodeMembership : IDisposable
             }
         }
 
-        var petUntil = until + (long)((options.FenceMargin / 2).TotalSeconds * Stopwatch.Frequency);
-        OnRenewed?.Invoke(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), petUntil));
+        OnRenewed?.Invoke(window.PetUntil - Now);
     }
+
+    /// <summary>Now on the membership's monotonic clock.</summary>
+    private TimeSpan Now => _clock.GetElapsedTime(_epoch);
 
     /// <summary>Sleeps until the lease's safe end; if no renewal moved it meanwhile, fences.</summary>
     private void Watch()
@@ -159,9 +164,9 @@ internal sealed partial class NodeMembership : IDisposable
         {
             lock (_lock)
             {
-                while (!_disposed && (_validUntil == 0 || Stopwatch.GetTimestamp() < _validUntil))
+                while (!_disposed && (_window is not { } current || current.Alive(Now)))
                 {
-                    var wait = _validUntil == 0 ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _validUntil);
+                    var wait = _window is { } window ? window.SafeEnd - Now : Timeout.InfiniteTimeSpan;
                     Monitor.Wait(_lock, wait < TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : wait); // infinite is negative too: never a busy loop
                 }
 
@@ -170,7 +175,7 @@ internal sealed partial class NodeMembership : IDisposable
                     return;
                 }
 
-                _validUntil = 0;
+                _window = null;
                 OnFenced?.Invoke();
             }
 
@@ -186,7 +191,7 @@ internal sealed partial class NodeMembership : IDisposable
     {
         lock (_lock)
         {
-            _validUntil = 0;
+            _window = null;
             Monitor.PulseAll(_lock);
         }
 

@@ -128,6 +128,37 @@ public sealed class PlacementPolicyTests
         Assert.That(PlacementPolicy.Decide(stale, T0), Is.Empty);
     }
 
+    [Test]
+    public void Failover_requests_are_settled_when_decided_or_stale_and_kept_while_unanswered()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n1").WithGroup("db", owner: "n1").WithGroup("mail", owner: "n2");
+        var asked = cluster with
+        {
+            FailoverRequests = cluster.FailoverRequests
+                .Add("web", new FailoverRequest { Node = "n1", Epoch = 1 })     // answered by this round's decision
+                .Add("db", new FailoverRequest { Node = "n1", Epoch = 0 })      // about an ownership that is over
+                .Add("mail", new FailoverRequest { Node = "n2", Epoch = 1 })    // current, and no decision this round
+                .Add("gone", new FailoverRequest { Node = "n1", Epoch = 3 }),   // its group was deleted
+        };
+        var decisions = PlacementPolicy.Decide(asked, T0).Where(d => d.Group == "web").ToList();
+
+        Assert.That(PlacementPolicy.SettledFailoverRequests(asked, decisions), Is.EquivalentTo(new[] { "web", "db", "gone" }));
+    }
+
+    [Test]
+    public void Hand_over_gives_the_target_the_next_epoch_its_own_lease_and_the_failover_history()
+    {
+        var cluster = Cluster(up: ["n1", "n2"]).WithGroup("web", owner: "n1");
+        cluster = cluster with { Members = cluster.Members.SetItem("n2", new Member { Name = "n2", Lease = 42 }) };
+        var moving = new Ownership { Node = "n1", Epoch = 7, MovingTo = "n2", Lease = 5 };
+        moving.FailoversUnixMs.Add(1000);
+
+        var next = OwnershipEdits.HandOver(cluster, moving, "n1");
+
+        Assert.That((next.Node, next.Epoch, next.Lease, next.Reason, next.MovingTo), Is.EqualTo(("n2", 8UL, 42L, "moved from n1", "")));
+        Assert.That(next.FailoversUnixMs, Is.EqualTo(new[] { 1000L }));
+    }
+
     [TestCase(-1, -1, 12, true)]
     [TestCase(10, 14, 12, true)]
     [TestCase(13, 14, 12, false)]
