@@ -123,6 +123,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 LogHostingFailed(_logger, group.Definition.Name, e.Status.Detail);
                 converged = false;
             }
+            catch (GroupDefinitionException e)
+            {
+                LogHostingFailed(_logger, group.Definition.Name, e.Message); // this group's input, not a defect: the others go on
+                converged = false;
+            }
         }
 
         return converged;

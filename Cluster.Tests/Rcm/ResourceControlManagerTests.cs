@@ -85,6 +85,30 @@ public sealed class ResourceControlManagerTests
         Assert.That(onlines, Is.EqualTo(2), "the first Online and one restart");
     }
 
+    [Test]
+    public async Task Reconcile_says_when_a_group_could_not_be_hosted_and_hosts_it_when_asked_again()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        var r = MonitorHarness.Spec("r", "FaultInjection");
+        var z = MonitorHarness.Spec("z", "FaultInjection");
+        var online = new Dictionary<string, bool> { ["r"] = true, ["z"] = true };
+        var zetaWithR = new DesiredGroup(GroupDefinition.Create("zeta", [new("r", [], Immediate), new("z", [], Immediate)]),
+            new Dictionary<string, ResourceSpec> { ["r"] = r, ["z"] = z }, online);
+        Assert.That(await harness.Rcm!.ReconcileAsync([zetaWithR]), Is.True);
+        await WaitOnlineAsync(harness, "zeta");
+
+        // r moves to a new group that sorts first: while zeta still holds it, beta cannot be hosted.
+        var beta = new DesiredGroup(GroupDefinition.Create("beta", [new("r", [], Immediate)]), new Dictionary<string, ResourceSpec> { ["r"] = r },
+            new Dictionary<string, bool> { ["r"] = true });
+        var zeta = new DesiredGroup(GroupDefinition.Create("zeta", [new("z", [], Immediate)]), new Dictionary<string, ResourceSpec> { ["z"] = z },
+            new Dictionary<string, bool> { ["z"] = true });
+
+        Assert.That(await harness.Rcm.ReconcileAsync([beta, zeta]), Is.False, "not converged: the feed must try again");
+        Assert.That(await harness.Rcm.ReconcileAsync([beta, zeta]), Is.True, "the same desired state, a pass later");
+        await WaitOnlineAsync(harness, "beta");
+        Assert.That((await harness.Rcm.ListGroupsAsync()).Select(g => g.Name), Is.EqualTo(new[] { "beta", "zeta" }));
+    }
+
     private static async Task HostAsync(MonitorHarness harness, GroupDefinition group, params ResourceSpec[] specs) =>
         await harness.Rcm!.HostGroupAsync(group, specs.ToDictionary(s => s.Name));
 
