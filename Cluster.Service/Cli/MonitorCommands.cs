@@ -60,7 +60,10 @@ internal static class MonitorCommands
         });
         kill.SetHandler(async (parseResult, cancellationToken) =>
         {
-            using var client = NodeConnections.ConnectOne(parseResult);
+            // A monitor id is per node (--node, or the only node); a resource's monitor is where the resource is hosted.
+            using var client = parseResult.GetValue(resource) is { } hosted
+                ? await NodeConnections.ConnectToHostOfAsync(parseResult, hosted, cancellationToken).ConfigureAwait(false)
+                : NodeConnections.ConnectOne(parseResult);
             var request = parseResult.GetValue(id) is { } monitorId
                 ? new KillMonitorRequest { MonitorId = monitorId }
                 : new KillMonitorRequest { Resource = parseResult.GetValue(resource)! };

@@ -6,8 +6,11 @@ namespace Cluster.Service.Cli;
 /// <summary>How client verbs find nodes: the records and the token in the cluster directory.</summary>
 internal static class NodeConnections
 {
-    /// <summary>--node: which node a verb addresses; optional while the cluster has one node.</summary>
-    public static Option<string?> NodeOption { get; } = new("--node") { Description = "The node to address (default: the only node)" };
+    /// <summary>--node: which node a verb addresses, to override where the cluster would send it.</summary>
+    public static Option<string?> NodeOption { get; } = new("--node")
+    {
+        Description = "The node to address (default: the node that hosts the resource, or any node that answers for cluster-wide verbs)",
+    };
 
     /// <summary>Every node that has a record; the caller disposes them.</summary>
     public static IReadOnlyList<AdminClient> ConnectAll(ParseResult parseResult)
@@ -44,6 +47,41 @@ internal static class NodeConnections
     }
 
     /// <summary>
+    /// For a verb about one resource: the node that hosts it, which the cluster knows. --node overrides;
+    /// a --node that does not host it is refused with where it is.
+    /// </summary>
+    public static async Task<AdminClient> ConnectToHostOfAsync(ParseResult parseResult, string resource, CancellationToken cancellationToken)
+    {
+        var directory = CommonOptions.ResolveDirectory(parseResult);
+        var named = parseResult.GetValue(NodeOption);
+        if (ConnectAll(parseResult) is var probe && probe.Count == 0)
+        {
+            throw new ClusterUserException($"No node is running in {directory.Root}.");
+        }
+
+        foreach (var client in probe)
+        {
+            client.Dispose();
+        }
+
+        var found = (await ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Name == resource)
+            ?? throw new ClusterUserException($"There is no resource {resource} in the cluster.");
+        // Hosted: the node that hosts it answered; else Node is its group's owner, as stored.
+        if (named is not null && found.Node.Length > 0 && named != found.Node)
+        {
+            throw new ClusterUserException($"Resource {resource} is hosted on node {found.Node}, not on {named}: name {found.Node}, or leave out --node.");
+        }
+
+        if (!found.Hosted)
+        {
+            throw new ClusterUserException(
+                $"Resource {resource} is not hosted on any node that answers (its group {found.Group} is on {(found.Node.Length > 0 ? found.Node : "no node")}).");
+        }
+
+        return AdminClient.Connect(Record(parseResult, found.Node), directory.ReadToken());
+    }
+
+    /// <summary>
     /// For changes to the cluster database, which any node can make: the node named by --node, else the
     /// first node that answers.
     /// </summary>
@@ -71,7 +109,9 @@ internal static class NodeConnections
             client.Dispose();
         }
 
-        return chosen ?? throw new ClusterUserException($"No node is running in {CommonOptions.ResolveDirectory(parseResult).Root}.");
+        return chosen ?? throw new ClusterUserException(clients.Count == 0
+            ? $"No node of the cluster in {CommonOptions.ResolveDirectory(parseResult).Root} is running."
+            : $"No node of the cluster in {CommonOptions.ResolveDirectory(parseResult).Root} answers ({string.Join(", ", clients.Select(c => c.NodeName).Order(StringComparer.Ordinal))} have records: down, frozen or cut off from the store).");
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ internal static class ResourceCommands
         var control = new Command("control", "Send a control code to a resource's DLL") { name, code, arguments, NodeConnections.NodeOption };
         control.SetHandler(async (parseResult, cancellationToken) =>
         {
-            using var client = NodeConnections.ConnectOne(parseResult);
+            using var client = await NodeConnections.ConnectToHostOfAsync(parseResult, parseResult.GetValue(name)!, cancellationToken).ConfigureAwait(false);
             var request = new ControlResourceRequest { Resource = parseResult.GetValue(name)!, Code = parseResult.GetValue(code)! };
             request.Arguments.Add(PropertyArguments.Parse(parseResult.GetValue(arguments) ?? []));
             var response = await client.ControlResource(request, cancellationToken).ConfigureAwait(false);
@@ -119,7 +119,7 @@ internal static class ResourceCommands
         };
         fail.SetHandler(async (parseResult, cancellationToken) =>
         {
-            using var client = NodeConnections.ConnectOne(parseResult);
+            using var client = await NodeConnections.ConnectToHostOfAsync(parseResult, parseResult.GetValue(name)!, cancellationToken).ConfigureAwait(false);
             await client.FailResource(new FailResourceRequest { Resource = parseResult.GetValue(name)! }, cancellationToken).ConfigureAwait(false);
             return 0;
         });

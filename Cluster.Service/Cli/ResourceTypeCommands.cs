@@ -21,7 +21,7 @@ internal static class ResourceTypeCommands
         var list = new Command("list", "The registered resource types, as their DLLs describe them") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
-            using var client = NodeConnections.ConnectOne(parseResult);
+            using var client = await NodeConnections.ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false); // the registry is cluster-wide
             var types = (await client.ListResourceTypes(cancellationToken).ConfigureAwait(false)).ResourceTypes;
             if (parseResult.GetValue(CommonOptions.Json))
             {
@@ -54,7 +54,7 @@ internal static class ResourceTypeCommands
         var register = new Command("register", "Register a resource type; its DLL must load in an RHS first") { name, dll, NodeConnections.NodeOption };
         register.SetHandler(async (parseResult, cancellationToken) =>
         {
-            using var client = NodeConnections.ConnectOne(parseResult);
+            using var client = await NodeConnections.ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false); // the registry is cluster-wide
             var response = await client.RegisterResourceType(
                 new RegisterResourceTypeRequest { Name = parseResult.GetValue(name)!, DllPath = Path.GetFullPath(parseResult.GetValue(dll)!) },
                 cancellationToken).ConfigureAwait(false);

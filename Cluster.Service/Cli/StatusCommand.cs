@@ -11,6 +11,11 @@ internal static class StatusCommand
         var status = new Command("status", "Nodes, groups, resources and monitors in one view") { CommonOptions.Json };
         status.SetHandler(async (parseResult, cancellationToken) =>
         {
+            // No node answers: say so, and fail, rather than print an empty view that looks like an empty cluster.
+            using (await NodeConnections.ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false))
+            {
+            }
+
             await WriteAsync(parseResult, parseResult.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
             return 0;
         });

@@ -155,6 +155,11 @@ public sealed class CommandLineTests
             Assert.That(pids.Where(Processes.IsRunning), Is.Empty);
             await Eventually.Until(() => Processes.WithCommandLine("sleep", "7301").Count + Processes.WithCommandLine("sleep", "7302").Count == 0,
                 TimeSpan.FromSeconds(10), "the application's whole tree gone with `down`");
+
+            var status = await ClusterCli.RunAsync("status", "--dir", directory);
+            Assert.That(status.ExitCode, Is.EqualTo(1), "a stopped cluster is not an empty one");
+            Assert.That(status.Error, Does.Contain($"No node of the cluster in {directory} is running."));
+            Assert.That(status.Output, Is.Empty);
         }
         finally
         {
