@@ -12,28 +12,28 @@ internal sealed record ClusterConfiguration
 {
     public static ClusterConfiguration Empty { get; } = new();
 
-    public ImmutableSortedDictionary<string, ResourceTypeRef> Types { get; init; } = ImmutableSortedDictionary.Create<string, ResourceTypeRef>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, ResourceTypeRef> Types { get; init; } = StoredEquality.Dictionary<ResourceTypeRef>();
 
-    public ImmutableSortedDictionary<string, Group> Groups { get; init; } = ImmutableSortedDictionary.Create<string, Group>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, Group> Groups { get; init; } = StoredEquality.Dictionary<Group>();
 
-    public ImmutableSortedDictionary<string, Resource> Resources { get; init; } = ImmutableSortedDictionary.Create<string, Resource>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, Resource> Resources { get; init; } = StoredEquality.Dictionary<Resource>();
 
     /// <summary>The administrator's persistent state per resource; a resource missing here is Offline.</summary>
     public ImmutableSortedDictionary<string, bool> PersistentOnline { get; init; } = ImmutableSortedDictionary.Create<string, bool>(StringComparer.Ordinal);
 
-    public ImmutableSortedDictionary<string, Ownership> Owners { get; init; } = ImmutableSortedDictionary.Create<string, Ownership>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, Ownership> Owners { get; init; } = StoredEquality.Dictionary<Ownership>();
 
     /// <summary>The ModRevision of each owner key, for compare-and-swap on ownership.</summary>
     public ImmutableSortedDictionary<string, long> OwnerRevisions { get; init; } = ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal);
 
     /// <summary>Every node that ever joined, in node order (by name).</summary>
-    public ImmutableSortedDictionary<string, Contracts.Config.V1.Node> Nodes { get; init; } = ImmutableSortedDictionary.Create<string, Contracts.Config.V1.Node>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, Contracts.Config.V1.Node> Nodes { get; init; } = StoredEquality.Dictionary<Contracts.Config.V1.Node>();
 
     /// <summary>The nodes whose lease is alive.</summary>
-    public ImmutableSortedDictionary<string, Member> Members { get; init; } = ImmutableSortedDictionary.Create<string, Member>(StringComparer.Ordinal);
+    public ImmutableSortedDictionary<string, Member> Members { get; init; } = StoredEquality.Dictionary<Member>();
 
     public ImmutableSortedDictionary<string, FailoverRequest> FailoverRequests { get; init; } =
-        ImmutableSortedDictionary.Create<string, FailoverRequest>(StringComparer.Ordinal);
+        StoredEquality.Dictionary<FailoverRequest>();
 
     /// <summary>The node that holds the coordinator key, if any.</summary>
     public string? Coordinator { get; init; }

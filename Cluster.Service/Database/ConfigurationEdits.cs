@@ -164,6 +164,11 @@ internal static class ConfigurationEdits
             lines.Add($"node {node} {(info.Paused ? "paused" : "resumed")}");
         }
 
+        foreach (var (node, info) in after.Nodes.Where(n => before.Nodes.TryGetValue(n.Key, out var old) && old.MaxGroups != n.Value.MaxGroups))
+        {
+            lines.Add($"node {node}: MaxGroups {(info.MaxGroups == 0 ? "no limit" : info.MaxGroups.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+        }
+
         foreach (var name in after.Resources.Keys.Where(n => before.IsPersistedOnline(n) != after.IsPersistedOnline(n)))
         {
             lines.Add($"resource {name}: persistent state {(after.IsPersistedOnline(name) ? "Online" : "Offline")}");
@@ -173,6 +178,7 @@ internal static class ConfigurationEdits
     }
 
     private static void Describe<T>(string noun, IReadOnlyDictionary<string, T> before, IReadOnlyDictionary<string, T> after, List<string> lines)
+        where T : Google.Protobuf.IMessage
     {
         foreach (var (name, value) in after)
         {
@@ -180,7 +186,7 @@ internal static class ConfigurationEdits
             {
                 lines.Add($"created {noun} {name}");
             }
-            else if (!Equals(old, value))
+            else if (!StoredEquality.Same(old, value))
             {
                 lines.Add($"updated {noun} {name}");
             }

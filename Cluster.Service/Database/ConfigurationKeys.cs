@@ -28,15 +28,15 @@ internal static class ConfigurationKeys
     /// <summary>The configuration held by <paramref name="items"/> (a range over <see cref="Root"/>).</summary>
     public static ClusterConfiguration Parse(IReadOnlyList<KeyValue> items, long revision)
     {
-        var types = ImmutableSortedDictionary.CreateBuilder<string, ResourceTypeRef>(StringComparer.Ordinal);
-        var groups = ImmutableSortedDictionary.CreateBuilder<string, Group>(StringComparer.Ordinal);
-        var resources = ImmutableSortedDictionary.CreateBuilder<string, Resource>(StringComparer.Ordinal);
+        var types = StoredEquality.DictionaryBuilder<ResourceTypeRef>();
+        var groups = StoredEquality.DictionaryBuilder<Group>();
+        var resources = StoredEquality.DictionaryBuilder<Resource>();
         var persistent = ImmutableSortedDictionary.CreateBuilder<string, bool>(StringComparer.Ordinal);
-        var owners = ImmutableSortedDictionary.CreateBuilder<string, Ownership>(StringComparer.Ordinal);
+        var owners = StoredEquality.DictionaryBuilder<Ownership>();
         var ownerRevisions = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
-        var nodes = ImmutableSortedDictionary.CreateBuilder<string, Contracts.Config.V1.Node>(StringComparer.Ordinal);
-        var members = ImmutableSortedDictionary.CreateBuilder<string, Member>(StringComparer.Ordinal);
-        var requests = ImmutableSortedDictionary.CreateBuilder<string, FailoverRequest>(StringComparer.Ordinal);
+        var nodes = StoredEquality.DictionaryBuilder<Contracts.Config.V1.Node>();
+        var members = StoredEquality.DictionaryBuilder<Member>();
+        var requests = StoredEquality.DictionaryBuilder<FailoverRequest>();
         string? coordinator = null;
         long guard = 0;
         foreach (var item in items)
@@ -122,7 +122,7 @@ internal static class ConfigurationKeys
     {
         foreach (var (name, value) in after)
         {
-            if (!before.TryGetValue(name, out var old) || !Equals(old, value))
+            if (!before.TryGetValue(name, out var old) || !(old is IMessage o && value is IMessage v ? StoredEquality.Same(o, v) : Equals(old, value)))
             {
                 operations.Add(StoreOperation.Put(prefix + name, serialize(value)));
             }

@@ -48,7 +48,7 @@ internal static class OwnershipEdits
         return next with { Nodes = next.Nodes.SetItem(node, info) };
     }
 
-    /// <summary>Sets a node's properties: MaxGroups (0: no limit).</summary>
+    /// <summary>Sets a node's properties: MaxGroups (0 or empty: no limit).</summary>
     public static ClusterConfiguration SetNode(ClusterConfiguration configuration, string node, IReadOnlyDictionary<string, string> settings)
     {
         var info = GetNode(configuration, node).Clone();
@@ -59,9 +59,10 @@ internal static class OwnershipEdits
                 throw new RpcException(StatusCode.InvalidArgument, $"Nodes have no property {key} (they have: MaxGroups).");
             }
 
-            info.MaxGroups = uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max)
+            info.MaxGroups = value.Trim().Length == 0 ? 0 // back to the default: no limit
+                : uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max)
                 ? max
-                : throw new RpcException(StatusCode.InvalidArgument, $"Property MaxGroups must be a whole number, not '{value}'.");
+                : throw new RpcException(StatusCode.InvalidArgument, $"Property MaxGroups must be a whole number from 0 (no limit) to {uint.MaxValue}, not '{value}'.");
         }
 
         return configuration with { Nodes = configuration.Nodes.SetItem(node, info) };

@@ -45,6 +45,47 @@ public sealed class ClusterDatabaseTests
         Assert.That(offline.PersistentOnline, Is.EquivalentTo(new Dictionary<string, bool> { ["disk"] = false, ["server"] = false }));
     }
 
+    [Test]
+    public async Task A_setting_to_zero_and_back_to_the_default_is_stored_and_reported_each_time()
+    {
+        await CreateWebAsync();
+
+        var toZero = await ChangesAsync(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", "0"))));
+        var zero = (await _database.ReadAsync()).GetResource("disk");
+        var toDefault = await ChangesAsync(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", ""))));
+        var cleared = (await _database.ReadAsync()).GetResource("disk");
+        var again = await ChangesAsync(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", ""))));
+
+        Assert.That(toZero, Is.EqualTo(new[] { "updated resource disk" }));
+        Assert.That((zero.HasRestartThreshold, zero.RestartThreshold), Is.EqualTo((true, 0u)), "0 is a value: never restart");
+        Assert.That(toDefault, Is.EqualTo(new[] { "updated resource disk" }));
+        Assert.That(cleared.HasRestartThreshold, Is.False, "back to the default (3)");
+        Assert.That(again, Is.Empty, "and that is no change");
+    }
+
+    [Test]
+    public async Task Node_capacity_changes_are_reported()
+    {
+        await CreateWebAsync();
+        await _database.UpdateAsync(c => c with { Nodes = c.Nodes.SetItem("n2", new Node { Name = "n2" }) });
+
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "2")))), Is.EqualTo(new[] { "node n2: MaxGroups 2" }));
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "2")))), Is.Empty);
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "")))), Is.EqualTo(new[] { "node n2: MaxGroups no limit" }));
+    }
+
+    /// <summary>Applies an edit and answers what the administrator is told changed.</summary>
+    private async Task<IReadOnlyList<string>> ChangesAsync(Func<ClusterConfiguration, ClusterConfiguration> edit)
+    {
+        ClusterConfiguration? before = null;
+        var after = await _database.UpdateAsync(c =>
+        {
+            before = c;
+            return edit(c);
+        });
+        return ConfigurationEdits.Describe(before!, after);
+    }
+
     private static readonly TestCaseData[] s_refusals =
     [
         new TestCaseData(Edit(c => ConfigurationEdits.CreateResource(c, App("x", "web", ("Port", "0")))), "Resource x: property Port must be between 1 and 65535, not 0")
