@@ -16,8 +16,7 @@ internal static class ApplyCommand
         };
         apply.SetHandler(async (parseResult, cancellationToken) =>
         {
-            var path = parseResult.GetValue(file)!;
-            var request = ClusterFile.Parse(await File.ReadAllTextAsync(path.FullName, cancellationToken).ConfigureAwait(false), path.Name);
+            var request = await ClusterFile.ReadAsync(parseResult.GetValue(file)!.FullName, cancellationToken).ConfigureAwait(false);
             return await DatabaseChange.SendAsync(parseResult, request, cancellationToken).ConfigureAwait(false);
         });
         return apply;

@@ -25,6 +25,13 @@ internal static class UpCommand
                     $"A cluster is running in {directory.Root} already (nodes {string.Join(", ", running)}): use it, or `cluster down` first.");
             }
 
+            // Every file is read and parsed before any node starts: a bad one changes nothing.
+            var requests = new List<Contracts.Admin.V1.ApplyRequest>();
+            foreach (var yaml in parseResult.GetValue(file) ?? [])
+            {
+                requests.Add(await ClusterFile.ReadAsync(yaml.FullName, cancellationToken).ConfigureAwait(false));
+            }
+
             var output = parseResult.InvocationConfiguration.Output;
             directory.EnsureToken(); // before the nodes, so that waiting for them finds the cluster
             var names = Enumerable.Range(1, parseResult.GetValue(nodes)).Select(i => $"n{i}").ToList();
@@ -40,9 +47,8 @@ internal static class UpCommand
                 }
 
                 await output.WriteLineAsync($"{names.Count} nodes up in {clock.Elapsed.TotalSeconds:0.00} s ({directory.Root})").ConfigureAwait(false);
-                foreach (var yaml in parseResult.GetValue(file) ?? [])
+                foreach (var request in requests)
                 {
-                    var request = ClusterFile.Parse(await File.ReadAllTextAsync(yaml.FullName, cancellationToken).ConfigureAwait(false), yaml.Name);
                     await DatabaseChange.SendAsync(parseResult, request, cancellationToken).ConfigureAwait(false);
                 }
 

@@ -31,6 +31,45 @@ namespace Cluster.Service.Database;
 internal static class ClusterFile
 {
     /// <exception cref="ClusterUserException">The file is not valid YAML or not of this shape; the message says where.</exception>
+    /// <summary>Larger than any cluster a person writes by hand, small enough that /dev/zero is refused at once.</summary>
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    /// <summary>Reads and parses a cluster file, refusing what is not one: a directory, a file over <see cref="MaxBytes"/>, nothing to apply.</summary>
+    /// <exception cref="ClusterUserException">The file cannot be applied; the message says why.</exception>
+    public static async Task<ApplyRequest> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ClusterUserException($"{path} is a directory: name a YAML file (see samples/).");
+        }
+
+        var buffer = new byte[MaxBytes + 1];
+        var length = 0;
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ClusterUserException($"{path} cannot be read: {e.Message}");
+        }
+
+        if (length > MaxBytes)
+        {
+            throw new ClusterUserException($"{path} is larger than {MaxBytes / (1024 * 1024)} MiB: a cluster file is YAML of groups and resources (see samples/).");
+        }
+
+        var request = Parse(System.Text.Encoding.UTF8.GetString(buffer, 0, length), Path.GetFileName(path));
+        return request.Groups.Count == 0
+            ? throw new ClusterUserException($"{path} declares no groups: there is nothing to apply (see samples/).")
+            : request;
+    }
+
     public static ApplyRequest Parse(string text, string path)
     {
         var stream = new YamlStream();

@@ -110,6 +110,10 @@ public sealed class CommandLineTests
     [TestCase("node", "run", "--name", "n1", "--lease-ttl-ms", "10", "--lease-ttl-ms must be at least 300, not 10")]
     [TestCase("group", "move", "g", "--wait", "-1", "--wait must be at least 0, not -1")]
     [TestCase("bench", "chaos", "--faults", "0", "--faults must be at least 1, not 0")]
+    [TestCase("apply", "-f", "/tmp", "/tmp is a directory: name a YAML file")]
+    [TestCase("apply", "-f", "/dev/zero", "/dev/zero is larger than 4 MiB")]
+    [TestCase("up", "-f", "/dev/zero", "/dev/zero is larger than 4 MiB")]
+    [TestCase("apply", "-f", "/dev/null", "/dev/null declares no groups: there is nothing to apply")]
     [TestCase("node", "run", "--name", "n1", "--health-timeout-ms", "5", "--health-timeout-ms must be at least 100, not 5")]
     public async Task Cluster_verbs_reject_bad_arguments_naming_them(params string[] argsAndMessage)
     {
