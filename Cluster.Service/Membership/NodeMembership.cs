@@ -74,6 +74,15 @@ internal sealed partial class NodeMembership : IDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="lease"/> (0: whichever the node holds) is the node's lease and certainly alive.</summary>
+    public bool IsAliveUnder(long lease)
+    {
+        lock (_lock)
+        {
+            return _window?.Alive(Now) == true && (lease == 0 || lease == Lease);
+        }
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)

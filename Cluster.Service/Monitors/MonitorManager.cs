@@ -115,8 +115,8 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Calls Online; answers the state the resource reached (Online, OnlinePending or Failed).</summary>
-    public async Task<ResourceState> OnlineAsync(string name)
+    /// <summary>Calls Online, if <paramref name="lease"/> (0: the current one) is certainly alive; answers the state the resource reached (Online, OnlinePending or Failed).</summary>
+    public async Task<ResourceState> OnlineAsync(string name, long lease = 0)
     {
         var resource = Find(name);
         await resource.Terminating.ConfigureAwait(false);
@@ -125,9 +125,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             ThrowIfFenced(name);
         }
 
-        if (!_options.MayAct())
+        if (!_options.MayAct(lease))
         {
-            throw new RpcException(StatusCode.Unavailable, $"Resource {name} cannot start: the node's lease is not certainly alive.");
+            throw new RpcException(StatusCode.Unavailable, lease == 0
+                ? $"Resource {name} cannot start: the node's lease is not certainly alive."
+                : $"Resource {name} cannot start: the node's lease {lease}, under which it was given the group, is not certainly alive.");
         }
 
         SetState(resource, ResourceState.OnlinePending, "online requested");

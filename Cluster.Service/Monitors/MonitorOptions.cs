@@ -15,10 +15,11 @@ internal sealed class MonitorOptions
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Whether the node may start anything right now (its lease is certainly alive); checked at every
-    /// Online, so that no callback ordering can let a node that just lost its lease start a resource.
+    /// Whether the node may start anything right now under the given lease (that very lease is certainly
+    /// alive; 0: any current lease). Checked at every Online, so that no callback ordering, and no decision
+    /// read before a freeze, can let a node that lost that lease start a resource.
     /// </summary>
-    public Func<bool> MayAct { get; init; } = static () => true;
+    public Func<long, bool> MayAct { get; init; } = static _ => true;
 
     /// <summary>The deadline of calls that concern no one resource (pings).</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);

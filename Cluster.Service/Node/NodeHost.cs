@@ -37,7 +37,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             {
                 DeadlockTimeout = options.DeadlockTimeout,
                 HealthTimeout = options.HealthTimeout,
-                MayAct = () => lease?.IsAlive == true,
+                MayAct = under => lease?.IsAliveUnder(under) == true,
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
                 RhsEnvironment = new Dictionary<string, string>
                 {

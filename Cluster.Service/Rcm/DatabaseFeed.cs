@@ -93,9 +93,10 @@ internal sealed partial class DatabaseFeed(
     private List<DesiredGroup> Desired(ClusterConfiguration configuration)
     {
         var desired = new List<DesiredGroup>();
+        var lease = membership.Lease;
         // Owned under this very lease: after a lapse, what the node held before is the coordinator's to place again.
         foreach (var (group, ownership) in configuration.Owners.Where(o =>
-            o.Value.Node == node && o.Value.MovingTo.Length == 0 && (o.Value.Lease == 0 || o.Value.Lease == membership.Lease)))
+            o.Value.Node == node && o.Value.MovingTo.Length == 0 && (o.Value.Lease == 0 || o.Value.Lease == lease)))
         {
             if (!configuration.Groups.ContainsKey(group))
             {
@@ -104,7 +105,7 @@ internal sealed partial class DatabaseFeed(
 
             try
             {
-                desired.Add(ConfigurationMapping.Desired(configuration, group, nodeDeadlockTimeout));
+                desired.Add(ConfigurationMapping.Desired(configuration, group, nodeDeadlockTimeout) with { Lease = lease });
             }
             catch (GroupDefinitionException e)
             {

@@ -46,7 +46,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// </summary>
     /// <exception cref="RpcException">The group, or one of its resources, is hosted here already.</exception>
     /// <returns>False when the node was fenced meanwhile (the group is not hosted).</returns>
-    public async Task<bool> HostGroupAsync(GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null)
+    public async Task<bool> HostGroupAsync(
+        GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null, long lease = 0)
     {
         await Ask(() =>
         {
@@ -68,7 +69,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 return false; // fenced while its resources opened: the next reconcile after the unfence hosts it afresh
             }
 
-            var group = new HostedGroup(new GroupController(definition, persistedOnline), specs);
+            var group = new HostedGroup(new GroupController(definition, persistedOnline), specs) { Lease = lease };
             foreach (var name in failed)
             {
                 group.PendingSpecs[name] = specs[name];
@@ -116,7 +117,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             {
                 converged &= hosted.TryGetValue(group.Definition.Name, out var opened)
                     ? await UpdateGroupAsync(group, opened).ConfigureAwait(false)
-                    : await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline).ConfigureAwait(false);
+                    : await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline, group.Lease).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -239,6 +240,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 return null;
             }
 
+            group.Lease = desired.Lease; // owned under this lease now (a rejoin's new lease, once the coordinator gave it again)
+
             var gone = group.Specs.Keys.Where(n => !desired.Specs.ContainsKey(n)).ToList();
             foreach (var name in gone)
             {
@@ -339,10 +342,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             {
                 case BringOnline online when group.PendingSpecs.Remove(online.Resource, out var spec):
                     group.Specs[online.Resource] = spec;
-                    _ = CallAsync(online.Resource, () => ReopenThenOnlineAsync(spec));
+                    var lease = group.Lease;
+                    _ = CallAsync(online.Resource, () => ReopenThenOnlineAsync(spec, lease));
                     break;
                 case BringOnline online:
-                    _ = CallAsync(online.Resource, () => _monitors.OnlineAsync(online.Resource));
+                    _ = CallAsync(online.Resource, () => _monitors.OnlineAsync(online.Resource, group.Lease));
                     break;
                 case TakeOffline offline:
                     _ = CallAsync(offline.Resource, () => _monitors.OfflineAsync(offline.Resource));
@@ -411,7 +415,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     }
 
     /// <summary>A resource whose spec changed: closed and opened again with the new one, then brought online.</summary>
-    private async Task<ResourceState> ReopenThenOnlineAsync(ResourceSpec spec)
+    private async Task<ResourceState> ReopenThenOnlineAsync(ResourceSpec spec, long lease)
     {
         if (_monitors.ListResources().Any(r => r.Name == spec.Name))
         {
@@ -419,7 +423,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         }
 
         await _monitors.OpenAsync(spec).ConfigureAwait(false);
-        return await _monitors.OnlineAsync(spec.Name).ConfigureAwait(false);
+        return await _monitors.OnlineAsync(spec.Name, lease).ConfigureAwait(false);
     }
 
     private void Post(Action input) => _inputs.Writer.TryWrite(input);
@@ -496,5 +500,8 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         public Dictionary<string, ResourceSpec> PendingSpecs { get; } = new(StringComparer.Ordinal);
 
         public ITimer? Timer { get; set; }
+
+        /// <summary>The node's lease it is hosted under: its resources start only while that lease is alive.</summary>
+        public long Lease { get; set; }
     }
 }

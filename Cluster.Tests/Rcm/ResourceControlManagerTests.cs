@@ -109,6 +109,28 @@ public sealed class ResourceControlManagerTests
         Assert.That((await harness.Rcm.ListGroupsAsync()).Select(g => g.Name), Is.EqualTo(new[] { "beta", "zeta" }));
     }
 
+    [Test]
+    public async Task A_group_given_under_a_lease_the_node_no_longer_holds_does_not_start()
+    {
+        long current = 7;
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true, mayAct: lease => lease == 0 || lease == Interlocked.Read(ref current));
+        var spec = MonitorHarness.Spec("app", "GenericApplication", new() { ["CommandLine"] = "sleep 7701" });
+        var group = GroupDefinition.Create("g", [new ResourceDefinition("app", [], Immediate)]);
+        Interlocked.Exchange(ref current, 8); // a freeze: the node rejoined under lease 8 while the decision read under 7 was in flight
+
+        await harness.Rcm!.HostGroupAsync(group, new Dictionary<string, ResourceSpec> { ["app"] = spec }, new Dictionary<string, bool> { ["app"] = true }, lease: 7);
+
+        var refused = await Eventually.Until(async () => harness.Manager.ListResources().Single().State == ResourceState.Offline
+            && (await harness.Rcm.ListGroupsAsync()).Single().State != GroupState.Online ? "refused" : null, TimeSpan.FromSeconds(5), "the Online refused");
+        Assert.That(refused, Is.Not.Null);
+        Assert.That(Processes.WithCommandLine("sleep", "7701"), Is.Empty, "nothing started under the lapsed lease");
+        Assert.That(harness.Seen.Any(e => e.Resource == "app" && e.NewState == ResourceState.Online), Is.False);
+
+        await harness.Rcm.ReconcileAsync([new DesiredGroup(group, new Dictionary<string, ResourceSpec> { ["app"] = spec }, new Dictionary<string, bool> { ["app"] = true }) { Lease = 8 }]);
+        await harness.Manager.OnlineAsync("app", 8);
+        await Eventually.Until(() => Processes.WithCommandLine("sleep", "7701").Count == 1, TimeSpan.FromSeconds(10), "it starts under the lease the node holds");
+    }
+
     private static async Task HostAsync(MonitorHarness harness, GroupDefinition group, params ResourceSpec[] specs) =>
         await harness.Rcm!.HostGroupAsync(group, specs.ToDictionary(s => s.Name));
 

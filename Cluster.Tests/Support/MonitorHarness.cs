@@ -30,10 +30,18 @@ public sealed class MonitorHarness : IAsyncDisposable
     public static ResourceTypeRef BuiltIn(string name) =>
         new() { Name = name, DllPath = Path.Combine(AppContext.BaseDirectory, "Cluster.Resources.dll") };
 
-    public static async Task<MonitorHarness> StartAsync(bool withRcm = false)
+    /// <param name="withRcm">Whether to run a resource control manager over the monitors.</param>
+    /// <param name="mayAct">Whether the node may start anything under a lease (default: always), as membership answers it.</param>
+    internal static async Task<MonitorHarness> StartAsync(bool withRcm = false, Func<long, bool>? mayAct = null)
     {
         var manager = new MonitorManager(
-            new MonitorOptions { DeadlockTimeout = DeadlockTimeout, HealthPingInterval = TimeSpan.FromMilliseconds(200), HealthTimeout = TimeSpan.FromMilliseconds(400) },
+            new MonitorOptions
+            {
+                DeadlockTimeout = DeadlockTimeout,
+                HealthPingInterval = TimeSpan.FromMilliseconds(200),
+                HealthTimeout = TimeSpan.FromMilliseconds(400),
+                MayAct = mayAct ?? (static _ => true),
+            },
             NullLoggerFactory.Instance);
         await manager.StartAsync(CancellationToken.None);
         return new MonitorHarness(manager, withRcm);
