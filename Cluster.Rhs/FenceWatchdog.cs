@@ -15,6 +15,8 @@ internal sealed class FenceWatchdog
     private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog on a pet
     private readonly Action<string> _fence;
     private long _deadline; // Stopwatch timestamp; 0: not armed
+    private long _lease; // the lease the last pet vouched for
+    private long _vouchedUntil; // Stopwatch timestamp: until when _lease is vouched for
 
     public FenceWatchdog(Action<string> fence)
     {
@@ -22,14 +24,33 @@ internal sealed class FenceWatchdog
         new Thread(Watch) { IsBackground = true, Name = "fence-watchdog", Priority = ThreadPriority.Highest }.Start();
     }
 
-    /// <summary>The node's lease is alive for <paramref name="validFor"/> more, counted from now.</summary>
-    public void Pet(TimeSpan validFor)
+    /// <summary>The node's lease <paramref name="lease"/> is alive for <paramref name="validFor"/> more, counted from now.</summary>
+    public void Pet(TimeSpan validFor, long lease)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(validFor.TotalSeconds * Stopwatch.Frequency);
+        var until = Stopwatch.GetTimestamp() + (long)(validFor.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
-            _deadline = Math.Max(_deadline, deadline);
+            _deadline = Math.Max(_deadline, until); // the watchdog's deadline never moves back
+            _vouchedUntil = lease == _lease ? Math.Max(_vouchedUntil, until) : until; // a new lease: the old one is vouched for no more
+            _lease = lease;
             Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>
+    /// Whether a start decided under <paramref name="lease"/> may happen now (a fencing token): the last pet
+    /// vouched for that very lease and has not run out. Lease 0 is a start not bound to one.
+    /// </summary>
+    public bool Vouches(long lease, out string why)
+    {
+        lock (_lock)
+        {
+            why = lease == 0 ? ""
+                : _deadline == 0 ? "this RHS has not been petted yet"
+                : _lease != lease ? $"this RHS was last petted under lease {_lease}"
+                : Stopwatch.GetTimestamp() >= _vouchedUntil ? "its last pet has run out"
+                : "";
+            return why.Length == 0;
         }
     }
 

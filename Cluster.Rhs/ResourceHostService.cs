@@ -84,6 +84,13 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
 
     public async Task<OnlineResponse> Online(OnlineRequest request, ServerCallContext context)
     {
+        if (!fence.Vouches(request.Lease, out var why))
+        {
+            // A fencing token: a start decided under a lease the node no longer holds must not happen here.
+            throw new RpcException(StatusCode.FailedPrecondition,
+                $"Online of {request.Resource} under lease {request.Lease} refused: {why}; the node may not start anything under that lease.");
+        }
+
         var (state, message) = await TransitionAsync(
             Find(request.Resource), nameof(Resource.Online), r => r.Online(), ResourceState.Online, ResourceState.OnlinePending, context);
         return new OnlineResponse { State = state, Message = message };
@@ -160,7 +167,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
 
     public Task<PetResponse> Pet(PetRequest request, ServerCallContext context)
     {
-        fence.Pet(TimeSpan.FromMilliseconds(request.ValidForMs));
+        fence.Pet(TimeSpan.FromMilliseconds(request.ValidForMs), request.Lease);
         return Task.FromResult(new PetResponse());
     }
 

@@ -50,12 +50,12 @@ internal sealed partial class NodeMembership : IDisposable
     public Action? OnFenced { get; init; }
 
     /// <summary>
-    /// Called after every successful renewal with how long the node's RHS watchdogs may wait for the
+    /// Called after every successful renewal with the lease and how long the node's RHS watchdogs may wait for the
     /// next pet: until half the fence margin after the node's own fence point (sent + TTL - margin),
     /// so that an RHS, which hears of a renewal a little after the node, does not fence a node that
     /// did not; and still half the margin before the lease can lapse anywhere (sent + TTL).
     /// </summary>
-    public Action<TimeSpan>? OnRenewed { get; init; }
+    public Action<TimeSpan, long>? OnRenewed { get; init; }
 
     /// <summary>Called when the node is alive again after a fence, or first joins.</summary>
     public Action? OnAlive { get; init; }
@@ -160,7 +160,7 @@ internal sealed partial class NodeMembership : IDisposable
             }
         }
 
-        OnRenewed?.Invoke(window.PetUntil - Now);
+        OnRenewed?.Invoke(window.PetUntil - Now, Lease);
     }
 
     /// <summary>Now on the membership's monotonic clock.</summary>

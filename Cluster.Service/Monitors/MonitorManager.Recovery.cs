@@ -19,6 +19,7 @@ internal sealed partial class MonitorManager
             monitor.Attach(rhs, _clock.GetUtcNow());
         }
 
+        await PetNewAsync(rhs).ConfigureAwait(false);
         Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.RhsStarted, monitor.Id, null, "RHS started", Pid: rhs.Pid));
         LogRhsStarted(_logger, monitor.Id, rhs.Pid, monitor.Dedicated ? "dedicated" : "shared");
         // The exit notification, not a poll: the moment it dies, recovery starts.

@@ -31,6 +31,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     private readonly long _epoch;
     private int _nextMonitorId = SharedMonitorId + 1;
     private bool _fenced; // under _lock
+    private (long Lease, long Until)? _lastPet; // under _lock; Until on _clock
 
     public MonitorManager(MonitorOptions options, ILoggerFactory loggerFactory)
     {
@@ -134,7 +135,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
         SetState(resource, ResourceState.OnlinePending, "online requested");
         var response = await CallAsync(resource, "Online", (rhs, deadline) =>
-            rhs.Client.Online(new OnlineRequest { Resource = name }, deadline)).ConfigureAwait(false);
+            rhs.Client.Online(new OnlineRequest { Resource = name, Lease = lease }, deadline)).ConfigureAwait(false);
         return ApplyTransition(resource, response.State, response.Message, ResourceState.Online, ResourceState.OnlinePending);
     }
 
@@ -292,28 +293,45 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// The watchdog pet: the node's lease is certainly alive for <paramref name="validFor"/> more. Every
-    /// RHS that serves hears it; one that does not hear the next in time fences itself (its applications die with it).
+    /// The watchdog pet: the node's lease <paramref name="lease"/> is certainly alive for
+    /// <paramref name="validFor"/> more. Every RHS that runs hears it; one that does not hear the next in
+    /// time fences itself (its applications die with it), and it starts nothing under another lease.
     /// </summary>
-    public void Pet(TimeSpan validFor)
+    public void Pet(TimeSpan validFor, long lease)
     {
         List<RhsProcess> serving;
         lock (_lock)
         {
+            _lastPet = (lease, _clock.GetTimestamp() + (long)(validFor.TotalSeconds * _clock.TimestampFrequency));
             serving = [.. _monitors.Values.Select(m => m.Current).OfType<RhsProcess>()];
         }
 
         foreach (var rhs in serving)
         {
-            _ = PetAsync(rhs, validFor);
+            _ = PetAsync(rhs, validFor, lease);
         }
     }
 
-    private static async Task PetAsync(RhsProcess rhs, TimeSpan validFor)
+    /// <summary>A new RHS hears the last pet at once, if it is still valid: it can start nothing bound to a lease before its first pet.</summary>
+    private async Task PetNewAsync(RhsProcess rhs)
+    {
+        (long Lease, long Until)? last;
+        lock (_lock)
+        {
+            last = _lastPet;
+        }
+
+        if (last is { } pet && _clock.GetTimestamp() < pet.Until)
+        {
+            await PetAsync(rhs, _clock.GetElapsedTime(_clock.GetTimestamp(), pet.Until), pet.Lease).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PetAsync(RhsProcess rhs, TimeSpan validFor, long lease)
     {
         try
         {
-            await rhs.Client.Pet(validFor).ConfigureAwait(false);
+            await rhs.Client.Pet(validFor, lease).ConfigureAwait(false);
         }
         catch (RpcException)
         {

@@ -46,8 +46,8 @@ internal sealed class RhsClient(GrpcChannel channel) : IDisposable
 
     public Task<PingResponse> Ping(TimeSpan deadline) => Call(s_ping, new PingRequest(), deadline);
 
-    public Task<PetResponse> Pet(TimeSpan validFor) =>
-        Call(s_pet, new PetRequest { ValidForMs = (uint)Math.Max(0, validFor.TotalMilliseconds) }, validFor);
+    public Task<PetResponse> Pet(TimeSpan validFor, long lease) =>
+        Call(s_pet, new PetRequest { ValidForMs = (uint)Math.Max(0, validFor.TotalMilliseconds), Lease = lease }, validFor);
 
     public Task<ShutdownResponse> Shutdown(TimeSpan deadline) => Call(s_shutdown, new ShutdownRequest(), deadline);
 

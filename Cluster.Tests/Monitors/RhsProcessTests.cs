@@ -71,6 +71,29 @@ public sealed class RhsProcessTests
         Assert.That(used, Is.LessThan(wall.Elapsed.TotalSeconds / 2), $"CPU seconds used while idle over {wall.Elapsed.TotalSeconds:0.0} s");
     }
 
+    [Test]
+    public async Task Rhs_starts_nothing_under_a_lease_its_pets_do_not_vouch_for()
+    {
+        await using var rhs = await StartBareRhsAsync();
+        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
+        var service = RhsReflection.Descriptor.Services[0];
+        var type = MonitorHarness.BuiltIn("FaultInjection");
+        await node.UnaryAsync(GrpcMethod.For<LoadTypeRequest, LoadTypeResponse>(service, "LoadType"), new LoadTypeRequest { Type = type });
+        await node.UnaryAsync(GrpcMethod.For<OpenRequest, OpenResponse>(service, "Open"), new OpenRequest { Resource = "r", Type = type });
+        var online = GrpcMethod.For<OnlineRequest, OnlineResponse>(service, "Online");
+        var pet = GrpcMethod.For<PetRequest, PetResponse>(service, "Pet");
+
+        var unpetted = Assert.ThrowsAsync<RpcException>(() => node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 4 }));
+        await node.UnaryAsync(pet, new PetRequest { ValidForMs = 60_000, Lease = 5 });
+        var stale = Assert.ThrowsAsync<RpcException>(() => node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 4 }));
+        var current = await node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 5 });
+
+        Assert.That(unpetted!.Status.Detail, Does.Contain("Online of r under lease 4 refused: this RHS has not been petted yet"));
+        Assert.That(stale!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
+        Assert.That(stale.Status.Detail, Does.Contain("under lease 4 refused: this RHS was last petted under lease 5"));
+        Assert.That(current.State, Is.EqualTo(ResourceState.Online));
+    }
+
     /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
     private static Task<PluginProcess> StartBareRhsAsync(Action<string>? onOutput = null) =>
         PluginProcess.StartAsync(new PluginStartInfo

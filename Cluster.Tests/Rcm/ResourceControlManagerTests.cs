@@ -117,6 +117,7 @@ public sealed class ResourceControlManagerTests
         var spec = MonitorHarness.Spec("app", "GenericApplication", new() { ["CommandLine"] = "sleep 7701" });
         var group = GroupDefinition.Create("g", [new ResourceDefinition("app", [], Immediate)]);
         Interlocked.Exchange(ref current, 8); // a freeze: the node rejoined under lease 8 while the decision read under 7 was in flight
+        harness.Manager.Pet(TimeSpan.FromMinutes(1), 8); // and its RHS heard so
 
         await harness.Rcm!.HostGroupAsync(group, new Dictionary<string, ResourceSpec> { ["app"] = spec }, new Dictionary<string, bool> { ["app"] = true }, lease: 7);
 
