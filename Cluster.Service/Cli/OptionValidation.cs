@@ -19,4 +19,18 @@ internal static class OptionValidation
         });
         return option;
     }
+
+    public static Option<T> Between<T>(this Option<T> option, T minimum, T maximum)
+        where T : struct, INumber<T>
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<T>();
+            if (value < minimum || value > maximum)
+            {
+                result.AddError($"{option.Name} must be from {minimum} to {maximum}, not {value}.");
+            }
+        });
+        return option;
+    }
 }

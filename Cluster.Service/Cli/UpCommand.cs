@@ -8,9 +8,12 @@ namespace Cluster.Service.Cli;
 /// <summary>`cluster up` and `cluster down`: a local cluster of real node processes sharing one directory.</summary>
 internal static class UpCommand
 {
+    public const int MaxNodes = 32;
+
     public static Command CreateUp()
     {
-        var nodes = new Option<int>("--nodes") { Description = "How many nodes: n1, n2, ...", DefaultValueFactory = _ => 3 }.AtLeast(1);
+        // Each node is a .NET process with an RHS or two (~100 MiB); past a few dozen, one machine is the limit, not the cluster.
+        var nodes = new Option<int>("--nodes") { Description = "How many nodes: n1, n2, ... (1 to 32)", DefaultValueFactory = _ => 3 }.Between(1, MaxNodes);
         var file = new Option<FileInfo[]>("--file", "-f") { Description = "YAML files to apply once the nodes are up (see samples/; repeatable)" };
         file.AcceptExistingOnly();
         var detach = new Option<bool>("--detach") { Description = "Return once every node is up, and leave them running (`cluster down` stops them)" };

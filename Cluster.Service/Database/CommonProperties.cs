@@ -12,33 +12,37 @@ namespace Cluster.Service.Database;
 /// </summary>
 internal static class CommonProperties
 {
+    private const string WholeNumber = "a whole number from 0 to 4294967295"; // uint
+    private const string Int32 = "an integer from -2147483648 to 2147483647";
+    private const string Int64 = "an integer from -9223372036854775808 to 9223372036854775807";
+
     private static readonly Dictionary<string, Action<Resource, string>> s_resource = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Description"] = (r, v) => r.Description = v,
         ["SeparateMonitor"] = (r, v) => r.SeparateMonitor = v.Length > 0 && Boolean("SeparateMonitor", v),
         ["DependsOn"] = (r, v) => Replace(r.DependsOn, List(v)),
         ["PossibleOwners"] = (r, v) => Replace(r.PossibleOwners, List(v)),
-        ["LooksAlivePollInterval"] = (r, v) => Set(v, "LooksAlivePollInterval", () => r.ClearLooksAlivePollIntervalMs(), x => r.LooksAlivePollIntervalMs = UInt(x)),
-        ["IsAlivePollInterval"] = (r, v) => Set(v, "IsAlivePollInterval", () => r.ClearIsAlivePollIntervalMs(), x => r.IsAlivePollIntervalMs = UInt(x)),
-        ["PendingTimeout"] = (r, v) => Set(v, "PendingTimeout", () => r.ClearPendingTimeoutMs(), x => r.PendingTimeoutMs = UInt(x)),
-        ["DeadlockTimeout"] = (r, v) => Set(v, "DeadlockTimeout", () => r.ClearDeadlockTimeoutMs(), x => r.DeadlockTimeoutMs = UInt(x)),
-        ["RestartAction"] = (r, v) => Set(v, "RestartAction", () => r.ClearRestartAction(), x => r.RestartAction = UInt(x)),
-        ["RestartThreshold"] = (r, v) => Set(v, "RestartThreshold", () => r.ClearRestartThreshold(), x => r.RestartThreshold = UInt(x)),
-        ["RestartPeriod"] = (r, v) => Set(v, "RestartPeriod", () => r.ClearRestartPeriodMs(), x => r.RestartPeriodMs = UInt(x)),
-        ["RestartDelay"] = (r, v) => Set(v, "RestartDelay", () => r.ClearRestartDelayMs(), x => r.RestartDelayMs = UInt(x)),
-        ["RetryPeriodOnFailure"] = (r, v) => Set(v, "RetryPeriodOnFailure", () => r.ClearRetryPeriodOnFailureMs(), x => r.RetryPeriodOnFailureMs = Integer(x)),
+        ["LooksAlivePollInterval"] = (r, v) => Set(v, "LooksAlivePollInterval", () => r.ClearLooksAlivePollIntervalMs(), x => r.LooksAlivePollIntervalMs = UInt(x), WholeNumber),
+        ["IsAlivePollInterval"] = (r, v) => Set(v, "IsAlivePollInterval", () => r.ClearIsAlivePollIntervalMs(), x => r.IsAlivePollIntervalMs = UInt(x), WholeNumber),
+        ["PendingTimeout"] = (r, v) => Set(v, "PendingTimeout", () => r.ClearPendingTimeoutMs(), x => r.PendingTimeoutMs = UInt(x), WholeNumber),
+        ["DeadlockTimeout"] = (r, v) => Set(v, "DeadlockTimeout", () => r.ClearDeadlockTimeoutMs(), x => r.DeadlockTimeoutMs = UInt(x), WholeNumber),
+        ["RestartAction"] = (r, v) => Set(v, "RestartAction", () => r.ClearRestartAction(), x => r.RestartAction = UInt(x), WholeNumber),
+        ["RestartThreshold"] = (r, v) => Set(v, "RestartThreshold", () => r.ClearRestartThreshold(), x => r.RestartThreshold = UInt(x), WholeNumber),
+        ["RestartPeriod"] = (r, v) => Set(v, "RestartPeriod", () => r.ClearRestartPeriodMs(), x => r.RestartPeriodMs = UInt(x), WholeNumber),
+        ["RestartDelay"] = (r, v) => Set(v, "RestartDelay", () => r.ClearRestartDelayMs(), x => r.RestartDelayMs = UInt(x), WholeNumber),
+        ["RetryPeriodOnFailure"] = (r, v) => Set(v, "RetryPeriodOnFailure", () => r.ClearRetryPeriodOnFailureMs(), x => r.RetryPeriodOnFailureMs = Integer(x), Int64),
     };
 
     private static readonly Dictionary<string, Action<Group, string>> s_group = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Description"] = (g, v) => g.Description = v,
         ["PreferredOwners"] = (g, v) => Replace(g.PreferredOwners, List(v)),
-        ["FailoverThreshold"] = (g, v) => Set(v, "FailoverThreshold", () => g.ClearFailoverThreshold(), x => g.FailoverThreshold = UInt(x)),
-        ["FailoverPeriod"] = (g, v) => Set(v, "FailoverPeriod", () => g.ClearFailoverPeriodHours(), x => g.FailoverPeriodHours = UInt(x)),
-        ["AutoFailbackType"] = (g, v) => Set(v, "AutoFailbackType", () => g.ClearAutoFailbackType(), x => g.AutoFailbackType = UInt(x)),
-        ["FailbackWindowStart"] = (g, v) => Set(v, "FailbackWindowStart", () => g.ClearFailbackWindowStart(), x => g.FailbackWindowStart = checked((int)Integer(x))),
-        ["FailbackWindowEnd"] = (g, v) => Set(v, "FailbackWindowEnd", () => g.ClearFailbackWindowEnd(), x => g.FailbackWindowEnd = checked((int)Integer(x))),
-        ["Priority"] = (g, v) => Set(v, "Priority", () => g.ClearPriority(), x => g.Priority = checked((int)Integer(x))),
+        ["FailoverThreshold"] = (g, v) => Set(v, "FailoverThreshold", () => g.ClearFailoverThreshold(), x => g.FailoverThreshold = UInt(x), WholeNumber),
+        ["FailoverPeriod"] = (g, v) => Set(v, "FailoverPeriod", () => g.ClearFailoverPeriodHours(), x => g.FailoverPeriodHours = UInt(x), WholeNumber),
+        ["AutoFailbackType"] = (g, v) => Set(v, "AutoFailbackType", () => g.ClearAutoFailbackType(), x => g.AutoFailbackType = UInt(x), WholeNumber),
+        ["FailbackWindowStart"] = (g, v) => Set(v, "FailbackWindowStart", () => g.ClearFailbackWindowStart(), x => g.FailbackWindowStart = checked((int)Integer(x)), Int32),
+        ["FailbackWindowEnd"] = (g, v) => Set(v, "FailbackWindowEnd", () => g.ClearFailbackWindowEnd(), x => g.FailbackWindowEnd = checked((int)Integer(x)), Int32),
+        ["Priority"] = (g, v) => Set(v, "Priority", () => g.ClearPriority(), x => g.Priority = checked((int)Integer(x)), Int32),
     };
 
     public static IEnumerable<string> ResourceNames => s_resource.Keys;
@@ -77,7 +81,8 @@ internal static class CommonProperties
         set(group, value.Trim());
     }
 
-    private static void Set(string value, string name, Action clear, Action<string> set)
+    /// <summary>Parses and sets a numeric property, or clears it when empty; <c>expected</c> says what it must be, for the error.</summary>
+    private static void Set(string value, string name, Action clear, Action<string> set, string expected)
     {
         if (value.Length == 0)
         {
@@ -91,7 +96,7 @@ internal static class CommonProperties
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"Property {name} must be a whole number, not '{value}'.");
+            throw new RpcException(StatusCode.InvalidArgument, $"Property {name} must be {expected}, not '{value}'.");
         }
     }
 

@@ -105,7 +105,8 @@ public sealed class CommandLineTests
         }
     }
 
-    [TestCase("up", "--nodes", "0", "--nodes must be at least 1, not 0")]
+    [TestCase("up", "--nodes", "0", "--nodes must be from 1 to 32, not 0")]
+    [TestCase("up", "--nodes", "33", "--nodes must be from 1 to 32, not 33")]
     [TestCase("up", "--file", "/nonexistent/cluster.yaml", "/nonexistent/cluster.yaml")]
     [TestCase("node", "run", "--name", "n1", "--lease-ttl-ms", "10", "--lease-ttl-ms must be at least 300, not 10")]
     [TestCase("group", "move", "g", "--wait", "-1", "--wait must be at least 0, not -1")]

@@ -112,7 +112,7 @@ public sealed class ClusterDatabaseTests
             .SetName("RestartAction out of range"),
         new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RetryPeriodOnFailure", "-2")))), "RetryPeriodOnFailure must be between -1")
             .SetName("RetryPeriodOnFailure below -1"),
-        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", "three")))), "Property RestartThreshold must be a whole number, not 'three'")
+        new TestCaseData(Edit(c => ConfigurationEdits.SetResource(c, "disk", Settings(("RestartThreshold", "three")))), "Property RestartThreshold must be a whole number from 0 to 4294967295, not 'three'")
             .SetName("Threshold not a number"),
         new TestCaseData(Edit(c => ConfigurationEdits.SetGroup(c, "web", Settings(("AutoFailbackType", "2")))), "Group web: AutoFailbackType must be between 0 and 1, not 2")
             .SetName("AutoFailbackType out of range"),
