@@ -227,7 +227,7 @@ internal sealed partial class MonitorManager
                 resource.Unready();
             }
 
-            plan = RecyclePlan.For(monitor.Dedicated, hosted.Keys, deadlock);
+            plan = RecyclePlan.For(monitor.Dedicated, hosted.ToDictionary(r => r.Key, r => r.Value.State, StringComparer.Ordinal), deadlock);
             if (deadlock is not null)
             {
                 _hungBefore.Add(deadlock.Resource);

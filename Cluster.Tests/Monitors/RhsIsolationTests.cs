@@ -237,4 +237,21 @@ public sealed class RhsIsolationTests
             "one failure each, for the recycle");
         Assert.That(harness.Manager.ListMonitors().Single(m => m.Resources.Contains("hangs")).Dedicated, Is.True);
     }
+
+    [Test]
+    public async Task An_offline_resource_stays_offline_when_its_rhs_is_killed_and_can_start_in_the_replacement()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("running", "FaultInjection"));
+        await harness.Manager.OpenAsync(MonitorHarness.Spec("parked", "FaultInjection")); // an administrator's Offline
+        var shared = harness.Manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId);
+
+        harness.Manager.KillMonitor(shared.Id);
+
+        await harness.WaitForAsync(e => e.Resource == "running" && e.NewState == ResourceState.Failed, "the running one failed");
+        await harness.WaitForAsync(e => e.Kind == MonitorEventKind.RhsStarted && e.Pid != shared.Pid, "a replacement");
+        Assert.That(harness.Seen.Any(e => e.Resource == "parked" && e.NewState == ResourceState.Failed), Is.False, "nothing of it ran, nothing failed");
+        Assert.That(harness.Manager.ListResources().Single(r => r.Name == "parked").State, Is.EqualTo(ResourceState.Offline));
+        Assert.That(await harness.Manager.OnlineAsync("parked"), Is.EqualTo(ResourceState.Online), "it is open in the replacement");
+    }
 }
