@@ -252,8 +252,18 @@ internal sealed class ClusterAdminService(NodeServices services)
             context.CancellationToken);
         var response = new ChangeResponse { Revision = after.Revision };
         response.Changes.AddRange(ConfigurationEdits.Describe(before!, after));
+        foreach (var line in response.Changes)
+        {
+            // Every administrator's change, once, on the node that made it: moves, pauses, drains, settings, persistent states.
+            services.ClusterLog("Admin", GroupOf(line), $"administrator: {line}");
+        }
+
         return response;
     }
+
+    /// <summary>The group a change line is about, when it names one ("group EVS1 moves from n1 to n2").</summary>
+    private static string? GroupOf(string change) =>
+        change.StartsWith("group ", StringComparison.Ordinal) ? change["group ".Length..].Split(' ', ':')[0] : null;
 
     private static RpcException Missing(string what) => new(StatusCode.InvalidArgument, $"The request carries no {what}.");
 }

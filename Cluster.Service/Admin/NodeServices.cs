@@ -22,4 +22,7 @@ internal sealed class NodeServices
 
     /// <summary>The node's way to the store, which `node isolate` cuts.</summary>
     public required IsolatableStore Store { get; init; }
+
+    /// <summary>Writes a line of the node's cluster log: component, group (if any), text.</summary>
+    public Action<string, string?, string> ClusterLog { get; init; } = static (_, _, _) => { };
 }

@@ -91,6 +91,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     Types = types,
                     Database = database,
                     Store = store,
+                    ClusterLog = (component, group, text) => clusterLog.Write(ClusterLogEntries.Note(options.Name, component, group, text, null, DateTimeOffset.UtcNow)),
                 }));
                 await using (server.ConfigureAwait(false))
                 {
@@ -122,7 +123,11 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     lease = membership;
                     var watch = new DatabaseWatch(store, loggerFactory.CreateLogger("Database"));
                     feed = new DatabaseFeed(
-                        database, watch.Subscribe(), rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"));
+                        database, watch.Subscribe(), rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"))
+                    {
+                        OnHandedOver = (group, to) => clusterLog.Write(ClusterLogEntries.Note(options.Name, "RCM", group,
+                            $"group {group} is offline here and handed over to node {to} (planned move)", null, DateTimeOffset.UtcNow)),
+                    };
                     var coordinator = new CoordinatorService(
                         database, watch.Subscribe(), membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
                     directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));

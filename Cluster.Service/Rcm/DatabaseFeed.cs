@@ -22,6 +22,9 @@ internal sealed partial class DatabaseFeed(
     private static readonly TimeSpan s_resync = TimeSpan.FromSeconds(5);
     private volatile ClusterConfiguration _last = ClusterConfiguration.Empty;
 
+    /// <summary>Called with the group and its new owner after a planned move's hand-over: for the cluster log.</summary>
+    public Action<string, string>? OnHandedOver { get; init; }
+
     /// <summary>Makes the feed look again (the membership changed, say).</summary>
     public void Wake() => changes.Wake();
 
@@ -127,6 +130,7 @@ internal sealed partial class DatabaseFeed(
                 .ConfigureAwait(false))
             {
                 LogHandedOver(logger, group, ownership.MovingTo);
+                OnHandedOver?.Invoke(group, ownership.MovingTo);
             }
         }
     }

@@ -71,6 +71,13 @@ public sealed class FailoverTests : NodeTestBase
 
         await Cli("node", "resume", "n3", "--failback");
         await WaitOnlineAsync("web", "n3");
+
+        // The cluster log has every administrator's change, and the owner's hand-over of each planned move.
+        var log = await Cli("log");
+        Assert.That(log, Does.Contain("[Admin] n").And.Contain("administrator: group web moves from n1 to n3"));
+        Assert.That(log, Does.Contain("administrator: node n3 paused").And.Contain("administrator: node n3 resumed"));
+        Assert.That(log, Does.Contain("administrator: updated resource web-app"));
+        Assert.That(log, Does.Contain("group web is offline here and handed over to node n3 (planned move)"));
     }
 
     [Test]
