@@ -52,9 +52,13 @@ internal sealed class ApplicationTree : IDisposable
             // exec: the shell becomes the application, so its PID is the application's.
             string[] shell = ["/bin/sh", "-c", "exec " + commandLine];
             ownNamespace = s_pidNamespaces.Value;
+            // A session of its own either way: a terminal's Ctrl-C (SIGINT to its foreground process group, which
+            // `cluster up` and its nodes are in) must not reach applications; their stop is their resource's.
+            // setsid does not fork here (the launcher leads no group), so the parent-death signal stays armed.
+            string[] session = File.Exists(SetSid) ? [SetSid] : [];
             string[] contained = ownNamespace
-                ? [Unshare, "--pid", "--fork", "--kill-child=KILL", "--", .. shell]
-                : File.Exists(SetSid) ? [SetSid, .. shell] : shell;
+                ? [.. session, Unshare, "--pid", "--fork", "--kill-child=KILL", "--", .. shell]
+                : [.. session, .. shell];
             string[] argv = OperatingSystem.IsLinux() && File.Exists(SetPriv) ? [SetPriv, "--pdeathsig", "KILL", "--", .. contained] : contained;
             start = new ProcessStartInfo(argv[0]);
             foreach (var argument in argv.Skip(1))

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cluster.Contracts.Processes;
 using Cluster.Contracts.Rhs.V1;
 using Cluster.Grpc;
@@ -34,6 +35,9 @@ var fence = new FenceWatchdog(reason =>
     ParentDeath.Exit(FencedExitCode);
 });
 
+// A terminal's Ctrl-C reaches every process of its foreground group, this one too: an RHS's life is its
+// node's to end (Shutdown, or the node gone), or the node would see its resources fail while it stops them.
+using var ignoreCtrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
 using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses());
 using var events = new EventFeed();
 var service = new ResourceHostService(new ResourceTypeCatalog(), events, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));

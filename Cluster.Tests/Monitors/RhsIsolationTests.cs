@@ -254,4 +254,23 @@ public sealed class RhsIsolationTests
         Assert.That(harness.Manager.ListResources().Single(r => r.Name == "parked").State, Is.EqualTo(ResourceState.Offline));
         Assert.That(await harness.Manager.OnlineAsync("parked"), Is.EqualTo(ResourceState.Online), "it is open in the replacement");
     }
+
+    [Test]
+    public async Task Applications_run_in_a_session_of_their_own_out_of_reach_of_a_terminals_ctrl_c()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        await harness.OnlineAsync(MonitorHarness.Spec("app", "GenericApplication", new() { ["CommandLine"] = "sleep 7801" }));
+        var app = await harness.WaitForApplicationPidAsync("app");
+        var rhs = harness.Manager.ListMonitors().Single(m => m.Resources.Contains("app")).Pid!.Value;
+
+        Assert.That(SessionOf(app), Is.Not.EqualTo(SessionOf(rhs)), "SIGINT to the terminal's process group stops at the RHS");
+        Assert.That(SessionOf(app), Is.Not.EqualTo(SessionOf(Environment.ProcessId)));
+    }
+
+    /// <summary>The session id of a process (/proc/PID/stat, field 6).</summary>
+    private static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -94,6 +94,20 @@ public sealed class RhsProcessTests
         Assert.That(current.State, Is.EqualTo(ResourceState.Online));
     }
 
+    [Test]
+    public async Task Rhs_ignores_a_terminals_ctrl_c_its_node_ends_it()
+    {
+        await using var rhs = await StartBareRhsAsync();
+        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
+        var ping = GrpcMethod.For<PingRequest, PingResponse>(RhsReflection.Descriptor.Services[0], "Ping");
+
+        Process.Start("kill", ["-INT", rhs.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+        // Without the handler .NET ends the process on SIGINT at once; give it a second to do so, and ask it something.
+        Assert.That(await Task.WhenAny(rhs.Exited, Task.Delay(TimeSpan.FromSeconds(1))), Is.Not.SameAs(rhs.Exited), "still running");
+        await node.UnaryAsync(ping, new PingRequest());
+    }
+
     /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
     private static Task<PluginProcess> StartBareRhsAsync(Action<string>? onOutput = null) =>
         PluginProcess.StartAsync(new PluginStartInfo
