@@ -24,7 +24,12 @@ public sealed class RoutingTests : NodeTestBase
         Assert.That(await FailingCli("resource", "fail", "nosuch"), Does.Contain("There is no resource nosuch in the cluster."));
         Assert.That(await FailingCli("monitor", "kill", "--id", "0"), Does.Contain("name one with --node"), "a monitor id is per node");
 
-        Assert.That(await Cli("monitor", "kill", "--resource", "far-fi"), Does.Contain("on n2"));
+        var killed = await Cli("monitor", "kill", "--resource", "far-fi");
+        Assert.That(killed, Does.Contain("on n2"));
+        // Back Online in a new RHS: until the node notices the kill, the old Online still shows.
+        var pid = killed.Split(' ')[3];
+        await Eventually.Until(async () => (await Cli("log")).Contains($"RHS process {pid} exited", StringComparison.Ordinal) ? "noticed" : null,
+            TimeSpan.FromSeconds(15), "the kill noticed");
         await WaitForResourceAsync("far-fi", "Online");
         await Cli("resource", "fail", "far-fi");
         await Eventually.Until(async () => (await Cli("log")).Contains("simulated a failure", StringComparison.Ordinal) ? "seen" : null,
