@@ -54,14 +54,9 @@ internal static class NodeConnections
     {
         var directory = CommonOptions.ResolveDirectory(parseResult);
         var named = parseResult.GetValue(NodeOption);
-        if (ConnectAll(parseResult) is var probe && probe.Count == 0)
+        if (directory.ReadNodeRecords().Count == 0)
         {
             throw new ClusterUserException($"No node is running in {directory.Root}.");
-        }
-
-        foreach (var client in probe)
-        {
-            client.Dispose();
         }
 
         var found = (await ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Name == resource)
