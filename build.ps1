@@ -24,7 +24,7 @@ function Invoke-Dotnet {
 switch ($Target) {
     'restore' { Invoke-Dotnet restore Cluster.sln }
     'build'   { Invoke-Dotnet build Cluster.sln -c $Configuration }
-    'test'    { Invoke-Dotnet test Cluster.sln -c $Configuration --blame-hang-timeout 120s --blame-hang-dump-type none }
+    'test'    { Invoke-Dotnet test Cluster.sln -c $Configuration --blame-hang-timeout 300s --blame-hang-dump-type none }
     'publish' { Invoke-Dotnet publish Cluster.Service -c $Configuration -o artifacts/cluster }
     'run'     { Invoke-Dotnet run --project Cluster.Service -c $Configuration -- @Rest }
 }

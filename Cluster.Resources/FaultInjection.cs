@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Types.V1;
 
 namespace Cluster.Resources;
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Types.V1;
 
 namespace Cluster.Resources;
 

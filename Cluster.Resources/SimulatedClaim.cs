@@ -1,5 +1,4 @@
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Types.V1;
 
 namespace Cluster.Resources;
 

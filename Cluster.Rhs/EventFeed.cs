@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Rhs.V1;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Cluster.Rhs;

@@ -1,6 +1,5 @@
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Rhs.V1;
 
 namespace Cluster.Rhs;
 
@@ -58,7 +57,7 @@ internal sealed class HostedResource : IResourceContext, IDisposable
         });
 
     public void ReportState(ResourceState state, uint checkpoint = 0, string message = "") =>
-        _events.Publish(ResourceName, e => e.State = new StateReport { State = state, Checkpoint = checkpoint, Message = message ?? string.Empty });
+        _events.Publish(ResourceName, e => e.State = new StateReport { State = state.ToWire(), Checkpoint = checkpoint, Message = message ?? string.Empty });
 
     public void ReportFailure(string reason) =>
         _events.Publish(ResourceName, e => e.Failure = new FailureReport { Reason = reason ?? string.Empty });

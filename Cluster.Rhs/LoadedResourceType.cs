@@ -1,6 +1,6 @@
 using System.Reflection;
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Rhs.V1;
 
 namespace Cluster.Rhs;
 

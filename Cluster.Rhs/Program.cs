@@ -1,9 +1,8 @@
 using System.Runtime.InteropServices;
 using Cluster.Contracts.Processes;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Hosting;
-using Cluster.Grpc.Server;
+using Cluster.Protocol.Plugins;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Transport;
 using Cluster.Rhs;
 
 // The Resource Hosting Subsystem. Started by a node (see docs/plugin-protocol.md), never by hand:
@@ -41,13 +40,12 @@ using var ignoreCtrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, conte
 using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses());
 using var events = new EventFeed();
 var service = new ResourceHostService(new ResourceTypeCatalog(), events, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
-var server = new GrpcServer(new GrpcServerOptions
+var server = new GrpcHost(new GrpcHostOptions
 {
     BearerToken = secret,
-    EnableDetailedErrors = true,
     Endpoints = { GrpcEndpoint.Loopback() },
 });
-server.AddService(RhsReflection.Descriptor.Services[0], service);
+server.AddService(ResourceHost.Descriptor, service);
 await using (server)
 {
     await server.StartAsync();
@@ -62,6 +60,7 @@ await using (server)
         // Shutdown, or the node is gone: stop what we started.
     }
 
+    server.SetServing(ResourceHost.Descriptor.FullName, serving: false);
     await service.StopAllAsync(TimeSpan.FromSeconds(5));
 }
 

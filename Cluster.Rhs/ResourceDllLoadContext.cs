@@ -5,14 +5,14 @@ namespace Cluster.Rhs;
 
 /// <summary>
 /// One load context per resource DLL, so that DLLs bring their own dependencies. The contracts are
-/// shared with the RHS itself, so that the DLL's <c>Resource</c> is our <c>Resource</c>.
+/// shared with the RHS itself, so that the DLL's <c>Resource</c> is our <c>Resource</c>; everything else
+/// (protobuf included, which the API does not use) is the DLL's own.
 /// </summary>
 internal sealed class ResourceDllLoadContext(string dllPath) : AssemblyLoadContext(Path.GetFileNameWithoutExtension(dllPath))
 {
     private static readonly HashSet<string> s_shared = new(StringComparer.OrdinalIgnoreCase)
     {
         "Cluster.Contracts",
-        "Google.Protobuf",
     };
 
     private readonly AssemblyDependencyResolver _resolver = new(dllPath);

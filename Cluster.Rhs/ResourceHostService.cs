@@ -1,39 +1,38 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.Resources;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Server;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
+using Grpc.Core;
 
 namespace Cluster.Rhs;
 
 /// <summary>The handlers of cluster.rhs.v1.ResourceHost: the node's calls, turned into entry-point calls.</summary>
-internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, FenceWatchdog fence, Action requestShutdown)
+internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, FenceWatchdog fence, Action requestShutdown) : ResourceHost.ResourceHostBase
 {
     private readonly ConcurrentDictionary<string, HostedResource> _resources = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<HostedResource> Resources => (IReadOnlyCollection<HostedResource>)_resources.Values;
 
-    public Task<LoadTypeResponse> LoadType(LoadTypeRequest request, ServerCallContext context) =>
+    public override Task<LoadTypeResponse> LoadType(LoadTypeRequest request, ServerCallContext context) =>
         Task.FromResult(new LoadTypeResponse { Info = catalog.Load(request.Type?.DllPath ?? "", request.Type?.Name ?? "").ToInfo() });
 
-    public async Task<OpenResponse> Open(OpenRequest request, ServerCallContext context)
+    public override async Task<OpenResponse> Open(OpenRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.Resource))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "Open needs a resource name.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, "Open needs a resource name.");
         }
 
         if (_resources.ContainsKey(request.Resource))
         {
-            throw new RpcException(StatusCode.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
+            throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
         }
 
         var type = catalog.Load(request.Type?.DllPath ?? "", request.Type?.Name ?? "");
         var values = type.ValidateProperties(request.Properties, out var error);
         if (error is not null)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"Resource {request.Resource}: {error}.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Resource {request.Resource}: {error}.");
         }
 
         HostedResource resource;
@@ -43,7 +42,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         }
         catch (Exception e) when (e is System.Reflection.TargetInvocationException or MissingMethodException)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Resource type {type.Name} could not be created: {(e.InnerException ?? e).Message}");
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Resource type {type.Name} could not be created: {(e.InnerException ?? e).Message}");
         }
 
         if (resource.Implements(nameof(Resource.Open)))
@@ -54,19 +53,19 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, $"Open of {request.Resource} failed: {e.Message}");
+                throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Open of {request.Resource} failed: {e.Message}");
             }
         }
 
         if (!_resources.TryAdd(request.Resource, resource))
         {
-            throw new RpcException(StatusCode.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
+            throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
         }
 
         return new OpenResponse();
     }
 
-    public async Task<CloseResponse> Close(CloseRequest request, ServerCallContext context)
+    public override async Task<CloseResponse> Close(CloseRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);
         if (resource.Implements(nameof(Resource.Close)))
@@ -82,28 +81,28 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         return new CloseResponse();
     }
 
-    public async Task<OnlineResponse> Online(OnlineRequest request, ServerCallContext context)
+    public override async Task<OnlineResponse> Online(OnlineRequest request, ServerCallContext context)
     {
         if (!fence.Vouches(request.Lease, out var why))
         {
             // A fencing token: a start decided under a lease the node no longer holds must not happen here.
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition,
                 $"Online of {request.Resource} under lease {request.Lease} refused: {why}; the node may not start anything under that lease.");
         }
 
         var (state, message) = await TransitionAsync(
             Find(request.Resource), nameof(Resource.Online), r => r.Online(), ResourceState.Online, ResourceState.OnlinePending, context);
-        return new OnlineResponse { State = state, Message = message };
+        return new OnlineResponse { State = state.ToWire(), Message = message };
     }
 
-    public async Task<OfflineResponse> Offline(OfflineRequest request, ServerCallContext context)
+    public override async Task<OfflineResponse> Offline(OfflineRequest request, ServerCallContext context)
     {
         var (state, message) = await TransitionAsync(
             Find(request.Resource), nameof(Resource.Offline), r => r.Offline(), ResourceState.Offline, ResourceState.OfflinePending, context);
-        return new OfflineResponse { State = state, Message = message };
+        return new OfflineResponse { State = state.ToWire(), Message = message };
     }
 
-    public async Task<TerminateResponse> Terminate(TerminateRequest request, ServerCallContext context)
+    public override async Task<TerminateResponse> Terminate(TerminateRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);
         if (resource.Implements(nameof(Resource.Terminate)))
@@ -114,24 +113,24 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         return new TerminateResponse();
     }
 
-    public async Task<LooksAliveResponse> LooksAlive(LooksAliveRequest request, ServerCallContext context)
+    public override async Task<LooksAliveResponse> LooksAlive(LooksAliveRequest request, ServerCallContext context)
     {
         var (alive, message) = await HealthAsync(Find(request.Resource), nameof(Resource.LooksAlive), r => r.LooksAlive(), context);
         return new LooksAliveResponse { Alive = alive, Message = message };
     }
 
-    public async Task<IsAliveResponse> IsAlive(IsAliveRequest request, ServerCallContext context)
+    public override async Task<IsAliveResponse> IsAlive(IsAliveRequest request, ServerCallContext context)
     {
         var (alive, message) = await HealthAsync(Find(request.Resource), nameof(Resource.IsAlive), r => r.IsAlive(), context);
         return new IsAliveResponse { Alive = alive, Message = message };
     }
 
-    public async Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, ServerCallContext context)
+    public override async Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);
         if (!resource.Implements(nameof(Resource.ResourceControl)))
         {
-            throw new RpcException(StatusCode.Unimplemented, $"Resource type {resource.Type.Name} takes no control codes.");
+            throw new ClusterException(ClusterErrorKind.Unimplemented, $"Resource type {resource.Type.Name} takes no control codes.");
         }
 
         IReadOnlyDictionary<string, string> output;
@@ -142,7 +141,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         }
         catch (Exception e) when (e is NotSupportedException or ArgumentException)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"Control code '{request.Code}' for {request.Resource}: {e.Message}");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Control code '{request.Code}' for {request.Resource}: {e.Message}");
         }
 
         var response = new ResourceControlResponse();
@@ -150,7 +149,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         return response;
     }
 
-    public async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<ResourceEvent> responses, ServerCallContext context)
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<ResourceEvent> responses, ServerCallContext context)
     {
         await foreach (var item in events.ReadAllAsync(context.CancellationToken))
         {
@@ -158,20 +157,20 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         }
     }
 
-    public Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
+    public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
     {
         var response = new PingResponse { Pid = Environment.ProcessId };
         response.Resources.AddRange(_resources.Keys.Order(StringComparer.Ordinal));
         return Task.FromResult(response);
     }
 
-    public Task<PetResponse> Pet(PetRequest request, ServerCallContext context)
+    public override Task<PetResponse> Pet(PetRequest request, ServerCallContext context)
     {
         fence.Pet(TimeSpan.FromMilliseconds(request.ValidForMs), request.Lease);
         return Task.FromResult(new PetResponse());
     }
 
-    public Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
+    public override Task<ShutdownResponse> Shutdown(ShutdownRequest request, ServerCallContext context)
     {
         requestShutdown();
         return Task.FromResult(new ShutdownResponse());
@@ -201,7 +200,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
     private HostedResource Find(string name) =>
         _resources.TryGetValue(name ?? string.Empty, out var resource)
             ? resource
-            : throw new RpcException(StatusCode.NotFound, $"Resource {name} is not open in this RHS.");
+            : throw new ClusterException(ClusterErrorKind.NotFound, $"Resource {name} is not open in this RHS.");
 
     private static async Task<(ResourceState State, string Message)> TransitionAsync(
         HostedResource resource, string entryPoint, Func<Resource, ResourceState> call,

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Cluster.Contracts.Resources;
-using Cluster.Grpc;
+using Cluster.Protocol;
 
 namespace Cluster.Rhs;
 
@@ -11,12 +11,12 @@ internal sealed class ResourceTypeCatalog
     private readonly ConcurrentDictionary<string, Assembly> _assemblies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Path, string Name), LoadedResourceType> _types = new();
 
-    /// <exception cref="RpcException">The DLL does not load, or has no such type: a message naming both.</exception>
+    /// <exception cref="ClusterException">The DLL does not load, or has no such type: a message naming both.</exception>
     public LoadedResourceType Load(string dllPath, string typeName)
     {
         if (string.IsNullOrWhiteSpace(dllPath) || string.IsNullOrWhiteSpace(typeName))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "A resource type needs a name and a resource DLL path.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, "A resource type needs a name and a resource DLL path.");
         }
 
         var path = Path.GetFullPath(dllPath);
@@ -27,7 +27,7 @@ internal sealed class ResourceTypeCatalog
     {
         if (!File.Exists(p))
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Resource DLL '{p}' does not exist.");
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Resource DLL '{p}' does not exist.");
         }
 
         try
@@ -36,7 +36,7 @@ internal sealed class ResourceTypeCatalog
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or IOException)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Resource DLL '{p}' does not load: {e.Message}");
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Resource DLL '{p}' does not load: {e.Message}");
         }
     });
 
@@ -49,8 +49,8 @@ internal sealed class ResourceTypeCatalog
         }
         catch (ReflectionTypeLoadException e)
         {
-            throw new RpcException(
-                StatusCode.FailedPrecondition,
+            throw new ClusterException(
+                ClusterErrorKind.FailedPrecondition,
                 $"Resource DLL '{path}' does not load: {e.LoaderExceptions.FirstOrDefault()?.Message ?? e.Message}");
         }
 
@@ -63,14 +63,14 @@ internal sealed class ResourceTypeCatalog
         if (match.Type is null)
         {
             var known = resourceTypes.Count == 0 ? "none" : string.Join(", ", resourceTypes.Select(t => t.Attribute!.Name));
-            throw new RpcException(
-                StatusCode.NotFound, $"Resource DLL '{path}' has no resource type '{typeName}' (it has: {known}).");
+            throw new ClusterException(
+                ClusterErrorKind.NotFound, $"Resource DLL '{path}' has no resource type '{typeName}' (it has: {known}).");
         }
 
         if (match.Type.GetConstructor(Type.EmptyTypes) is null)
         {
-            throw new RpcException(
-                StatusCode.FailedPrecondition, $"Resource type '{typeName}' in '{path}' has no public parameterless constructor.");
+            throw new ClusterException(
+                ClusterErrorKind.FailedPrecondition, $"Resource type '{typeName}' in '{path}' has no public parameterless constructor.");
         }
 
         return new LoadedResourceType(typeName, path, match.Type, match.Attribute!);

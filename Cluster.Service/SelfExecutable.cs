@@ -1,4 +1,4 @@
-using Cluster.Grpc.Hosting;
+using Cluster.Protocol.Plugins;
 
 namespace Cluster.Service;
 

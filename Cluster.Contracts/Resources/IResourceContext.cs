@@ -1,4 +1,3 @@
-using Cluster.Contracts.Types.V1;
 
 namespace Cluster.Contracts.Resources;
 

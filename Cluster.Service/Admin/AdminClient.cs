@@ -1,14 +1,15 @@
-using System.Collections.Concurrent;
-using Cluster.Contracts.Admin.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Client;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol.Transport;
 using Google.Protobuf;
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using Grpc.Core;
 
 namespace Cluster.Service.Admin;
 
-/// <summary>The CLI's client of one node's admin API.</summary>
-internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDisposable
+/// <summary>
+/// The CLI's client of one node's admin API, on the generated typed client. Every call has a deadline;
+/// a failure arrives as a ClusterException of the server's kind.
+/// </summary>
+internal sealed class AdminClient(GrpcConnection connection, string nodeName) : IDisposable
 {
     /// <summary>Long enough for calls that wait for a store transaction or a type to load in an RHS.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -19,61 +20,72 @@ internal sealed class AdminClient(GrpcChannel channel, string nodeName) : IDispo
     /// </summary>
     public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(3);
 
-    private static readonly ServiceDescriptor s_service = AdminReflection.Descriptor.Services[0];
-    private static readonly ConcurrentDictionary<Type, object> s_methods = new();
+    private readonly ClusterAdmin.ClusterAdminClient _client = new(connection.Invoker);
 
     public string NodeName { get; } = nodeName;
 
     public static AdminClient Connect(NodeRecord node, string token) =>
-        new(GrpcChannel.Create(GrpcEndpoint.Parse(node.Endpoint), new GrpcChannelOptions { BearerToken = token }), node.Name);
+        new(GrpcConnection.Open(GrpcEndpoint.Parse(node.Endpoint), new GrpcConnectionOptions { BearerToken = token }), node.Name);
 
     public Task<GetNodeResponse> GetNode(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        channel.UnaryAsync(Method<GetNodeRequest, GetNodeResponse>(), new GetNodeRequest(), new CallOptions(timeout, CancellationToken: cancellationToken));
+        _client.GetNodeAsync(new GetNodeRequest(), Deadline(timeout, cancellationToken)).ResponseAsync;
 
     public Task<ListMonitorsResponse> ListMonitors(CancellationToken cancellationToken = default) =>
-        Call<ListMonitorsRequest, ListMonitorsResponse>(new ListMonitorsRequest(), QueryTimeout, cancellationToken);
+        _client.ListMonitorsAsync(new ListMonitorsRequest(), Deadline(QueryTimeout, cancellationToken)).ResponseAsync;
 
     public Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, CancellationToken cancellationToken = default) =>
-        Call<KillMonitorRequest, KillMonitorResponse>(request, cancellationToken);
+        _client.KillMonitorAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
     public Task<ListResourcesResponse> ListResources(CancellationToken cancellationToken = default) =>
-        Call<ListResourcesRequest, ListResourcesResponse>(new ListResourcesRequest(), QueryTimeout, cancellationToken);
+        _client.ListResourcesAsync(new ListResourcesRequest(), Deadline(QueryTimeout, cancellationToken)).ResponseAsync;
 
     public Task<ListGroupsResponse> ListGroups(CancellationToken cancellationToken = default) =>
-        Call<ListGroupsRequest, ListGroupsResponse>(new ListGroupsRequest(), QueryTimeout, cancellationToken);
+        _client.ListGroupsAsync(new ListGroupsRequest(), Deadline(QueryTimeout, cancellationToken)).ResponseAsync;
+
+    public Task<ListNodesResponse> ListNodes(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _client.ListNodesAsync(new ListNodesRequest(), Deadline(timeout, cancellationToken)).ResponseAsync;
 
     public Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, CancellationToken cancellationToken = default) =>
-        Call<SetPersistentStateRequest, SetPersistentStateResponse>(request, cancellationToken);
+        _client.SetPersistentStateAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
     public Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, CancellationToken cancellationToken = default) =>
-        Call<ControlResourceRequest, ControlResourceResponse>(request, cancellationToken);
+        _client.ControlResourceAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
     public Task<FailResourceResponse> FailResource(FailResourceRequest request, CancellationToken cancellationToken = default) =>
-        Call<FailResourceRequest, FailResourceResponse>(request, cancellationToken);
+        _client.FailResourceAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
     public Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, CancellationToken cancellationToken = default) =>
-        Call<RegisterResourceTypeRequest, RegisterResourceTypeResponse>(request, cancellationToken);
+        _client.RegisterResourceTypeAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
     public Task<ListResourceTypesResponse> ListResourceTypes(CancellationToken cancellationToken = default) =>
-        Call<ListResourceTypesRequest, ListResourceTypesResponse>(new ListResourceTypesRequest(), cancellationToken);
+        _client.ListResourceTypesAsync(new ListResourceTypesRequest(), Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
-    public void Dispose() => channel.Dispose();
+    public Task<IsolateNodeResponse> IsolateNode(IsolateNodeRequest request, CancellationToken cancellationToken = default) =>
+        _client.IsolateNodeAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
-    /// <summary>Calls the admin method named after the request type (CreateGroupRequest: CreateGroup).</summary>
-    public Task<TResponse> Call<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new() =>
-        Call<TRequest, TResponse>(request, DefaultTimeout, cancellationToken);
+    /// <summary>One change of the cluster database: any of the requests the admin API answers with a ChangeResponse.</summary>
+    public Task<ChangeResponse> Change(IMessage request, CancellationToken cancellationToken = default)
+    {
+        var options = Deadline(DefaultTimeout, cancellationToken);
+        var call = request switch
+        {
+            CreateGroupRequest r => _client.CreateGroupAsync(r, options),
+            DeleteGroupRequest r => _client.DeleteGroupAsync(r, options),
+            SetGroupRequest r => _client.SetGroupAsync(r, options),
+            CreateResourceRequest r => _client.CreateResourceAsync(r, options),
+            DeleteResourceRequest r => _client.DeleteResourceAsync(r, options),
+            SetResourceRequest r => _client.SetResourceAsync(r, options),
+            ApplyRequest r => _client.ApplyAsync(r, options),
+            PauseNodeRequest r => _client.PauseNodeAsync(r, options),
+            SetNodeRequest r => _client.SetNodeAsync(r, options),
+            ResumeNodeRequest r => _client.ResumeNodeAsync(r, options),
+            MoveGroupRequest r => _client.MoveGroupAsync(r, options),
+            _ => throw new ArgumentException($"{request.Descriptor.Name} is not a change of the cluster database.", nameof(request)),
+        };
+        return call.ResponseAsync;
+    }
 
-    /// <summary>The same, with its own deadline.</summary>
-    public Task<TResponse> Call<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new() =>
-        channel.UnaryAsync(Method<TRequest, TResponse>(), request, new CallOptions(timeout, CancellationToken: cancellationToken));
+    public void Dispose() => connection.Dispose();
 
-    private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>()
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new() =>
-        (GrpcMethod<TRequest, TResponse>)s_methods.GetOrAdd(
-            typeof(TRequest), type => GrpcMethod.For<TRequest, TResponse>(s_service, type.Name[..^"Request".Length]));
+    private static CallOptions Deadline(TimeSpan timeout, CancellationToken cancellationToken) => GrpcConnection.Deadline(timeout, cancellationToken);
 }

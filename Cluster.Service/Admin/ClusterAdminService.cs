@@ -1,7 +1,7 @@
-using Cluster.Contracts.Admin.V1;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Server;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
+using Grpc.Core;
 using Cluster.Service.Catalog;
 using Cluster.Service.Database;
 using Cluster.Service.Monitors;
@@ -10,10 +10,10 @@ using Cluster.Service.Rcm;
 namespace Cluster.Service.Admin;
 
 /// <summary>The handlers of the admin API (cluster.admin.v1.ClusterAdmin) on one node.</summary>
-internal sealed class ClusterAdminService(NodeServices services)
+internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.ClusterAdminBase
 {
 
-    public Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
+    public override Task<GetNodeResponse> GetNode(GetNodeRequest request, ServerCallContext context)
     {
         var node = services.Identity();
         return Task.FromResult(new GetNodeResponse
@@ -26,12 +26,12 @@ internal sealed class ClusterAdminService(NodeServices services)
         });
     }
 
-    public Task<ListMonitorsResponse> ListMonitors(ListMonitorsRequest request, ServerCallContext context)
+    public override Task<ListMonitorsResponse> ListMonitors(ListMonitorsRequest request, ServerCallContext context)
     {
         var response = new ListMonitorsResponse { Node = services.Identity().Name };
         response.Monitors.AddRange(services.Monitors.ListMonitors().Select(m =>
         {
-            var monitor = new Contracts.Admin.V1.Monitor
+            var monitor = new Protocol.Admin.V1.Monitor
             {
                 Id = m.Id,
                 Pid = m.Pid ?? 0,
@@ -45,19 +45,19 @@ internal sealed class ClusterAdminService(NodeServices services)
         return Task.FromResult(response);
     }
 
-    public Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, ServerCallContext context)
+    public override Task<KillMonitorResponse> KillMonitor(KillMonitorRequest request, ServerCallContext context)
     {
         var id = request.TargetCase switch
         {
             KillMonitorRequest.TargetOneofCase.MonitorId => request.MonitorId,
             KillMonitorRequest.TargetOneofCase.Resource => services.Monitors.MonitorOf(request.Resource),
-            _ => throw new RpcException(StatusCode.InvalidArgument, "Name a monitor id or a resource."),
+            _ => throw new ClusterException(ClusterErrorKind.InvalidArgument, "Name a monitor id or a resource."),
         };
         var pid = services.Monitors.KillMonitor(id);
         return Task.FromResult(new KillMonitorResponse { MonitorId = id, Pid = pid });
     }
 
-    public async Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
+    public override async Task<ListResourcesResponse> ListResources(ListResourcesRequest request, ServerCallContext context)
     {
         var configuration = await services.Database.ReadAsync(context.CancellationToken);
         var policy = (await services.Rcm.ListGroupsAsync())
@@ -68,13 +68,13 @@ internal sealed class ClusterAdminService(NodeServices services)
         var response = new ListResourcesResponse { Node = node };
         foreach (var stored in configuration.Resources.Values)
         {
-            var resource = new Contracts.Admin.V1.Resource
+            var resource = new Protocol.Admin.V1.Resource
             {
                 Name = stored.Name,
                 Type = stored.Type,
                 Group = stored.Group,
-                State = Contracts.Types.V1.ResourceState.Offline,
-                PersistentState = configuration.IsPersistedOnline(stored.Name) ? Contracts.Types.V1.ResourceState.Online : Contracts.Types.V1.ResourceState.Offline,
+                State = Protocol.Types.V1.ResourceState.Offline,
+                PersistentState = configuration.IsPersistedOnline(stored.Name) ? Protocol.Types.V1.ResourceState.Online : Protocol.Types.V1.ResourceState.Offline,
                 Node = configuration.OwnerOf(stored.Group) ?? string.Empty,
             };
             if (policy.TryGetValue(stored.Name, out var known))
@@ -91,7 +91,7 @@ internal sealed class ClusterAdminService(NodeServices services)
             }
             else if (resource.Node.Length > 0 && resource.Node != node)
             {
-                resource.State = Contracts.Types.V1.ResourceState.Unknown; // its owner reports it
+                resource.State = Protocol.Types.V1.ResourceState.Unknown; // its owner reports it
             }
 
             response.Resources.Add(resource);
@@ -100,7 +100,7 @@ internal sealed class ClusterAdminService(NodeServices services)
         return response;
     }
 
-    public async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
+    public override async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
     {
         var configuration = await services.Database.ReadAsync(context.CancellationToken);
         var hosted = (await services.Rcm.ListGroupsAsync()).ToDictionary(g => g.Name, StringComparer.Ordinal);
@@ -125,40 +125,40 @@ internal sealed class ClusterAdminService(NodeServices services)
         return response;
     }
 
-    public async Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, ServerCallContext context)
+    public override async Task<SetPersistentStateResponse> SetPersistentState(SetPersistentStateRequest request, ServerCallContext context)
     {
         var (group, resource) = request.TargetCase switch
         {
             SetPersistentStateRequest.TargetOneofCase.Group => (request.Group, (string?)null),
             SetPersistentStateRequest.TargetOneofCase.Resource => (null, request.Resource),
-            _ => throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource."),
+            _ => throw new ClusterException(ClusterErrorKind.InvalidArgument, "Name a group or a resource."),
         };
         await services.Database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, group, resource, request.Online), context.CancellationToken);
         return new SetPersistentStateResponse();
     }
 
-    public Task<ChangeResponse> CreateGroup(CreateGroupRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> CreateGroup(CreateGroupRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.CreateGroup(c, request.Group ?? throw Missing("group")), context);
 
-    public Task<ChangeResponse> DeleteGroup(DeleteGroupRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> DeleteGroup(DeleteGroupRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.DeleteGroup(c, request.Name, request.RemoveResources), context);
 
-    public Task<ChangeResponse> SetGroup(SetGroupRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> SetGroup(SetGroupRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.SetGroup(c, request.Name, request.Settings), context);
 
-    public Task<ChangeResponse> CreateResource(CreateResourceRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> CreateResource(CreateResourceRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.CreateResource(c, request.Resource ?? throw Missing("resource")), context);
 
-    public Task<ChangeResponse> DeleteResource(DeleteResourceRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> DeleteResource(DeleteResourceRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.DeleteResource(c, request.Name), context);
 
-    public Task<ChangeResponse> SetResource(SetResourceRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> SetResource(SetResourceRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.SetResource(c, request.Name, request.Settings), context);
 
-    public Task<ChangeResponse> Apply(ApplyRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> Apply(ApplyRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.Apply(c, request.Groups, request.Resources, request.GroupOnline), context);
 
-    public async Task<GetConfigurationResponse> GetConfiguration(GetConfigurationRequest request, ServerCallContext context)
+    public override async Task<GetConfigurationResponse> GetConfiguration(GetConfigurationRequest request, ServerCallContext context)
     {
         var configuration = await services.Database.ReadAsync(context.CancellationToken);
         var response = new GetConfigurationResponse { Revision = configuration.Revision };
@@ -169,23 +169,23 @@ internal sealed class ClusterAdminService(NodeServices services)
         return response;
     }
 
-    public async Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, ServerCallContext context)
+    public override async Task<ControlResourceResponse> ControlResource(ControlResourceRequest request, ServerCallContext context)
     {
         var response = new ControlResourceResponse();
         response.Output.Add((await services.Monitors.ControlAsync(request.Resource, request.Code, request.Arguments)).ToDictionary());
         return response;
     }
 
-    public Task<FailResourceResponse> FailResource(FailResourceRequest request, ServerCallContext context)
+    public override Task<FailResourceResponse> FailResource(FailResourceRequest request, ServerCallContext context)
     {
         services.Monitors.SimulateFailure(request.Resource);
         return Task.FromResult(new FailResourceResponse());
     }
 
-    public async Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, ServerCallContext context) =>
+    public override async Task<RegisterResourceTypeResponse> RegisterResourceType(RegisterResourceTypeRequest request, ServerCallContext context) =>
         new() { Info = await services.Types.RegisterAsync(request.Name, request.DllPath, context.CancellationToken) };
 
-    public async Task<ListResourceTypesResponse> ListResourceTypes(ListResourceTypesRequest request, ServerCallContext context)
+    public override async Task<ListResourceTypesResponse> ListResourceTypes(ListResourceTypesRequest request, ServerCallContext context)
     {
         var response = new ListResourceTypesResponse();
         foreach (var type in await services.Types.ListAsync(context.CancellationToken))
@@ -196,7 +196,7 @@ internal sealed class ClusterAdminService(NodeServices services)
         return response;
     }
 
-    public async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
         var configuration = await services.Database.ReadAsync(context.CancellationToken);
         var response = new ListNodesResponse();
@@ -222,19 +222,19 @@ internal sealed class ClusterAdminService(NodeServices services)
         return response;
     }
 
-    public Task<ChangeResponse> PauseNode(PauseNodeRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> PauseNode(PauseNodeRequest request, ServerCallContext context) =>
         ChangeAsync(c => OwnershipEdits.Pause(c, request.Name, request.Drain), context);
 
-    public Task<ChangeResponse> SetNode(SetNodeRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> SetNode(SetNodeRequest request, ServerCallContext context) =>
         ChangeAsync(c => OwnershipEdits.SetNode(c, request.Name, request.Settings), context);
 
-    public Task<ChangeResponse> ResumeNode(ResumeNodeRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> ResumeNode(ResumeNodeRequest request, ServerCallContext context) =>
         ChangeAsync(c => OwnershipEdits.Resume(c, request.Name, request.Failback), context);
 
-    public Task<ChangeResponse> MoveGroup(MoveGroupRequest request, ServerCallContext context) =>
+    public override Task<ChangeResponse> MoveGroup(MoveGroupRequest request, ServerCallContext context) =>
         ChangeAsync(c => OwnershipEdits.Move(c, request.Group, request.To), context);
 
-    public Task<IsolateNodeResponse> IsolateNode(IsolateNodeRequest request, ServerCallContext context)
+    public override Task<IsolateNodeResponse> IsolateNode(IsolateNodeRequest request, ServerCallContext context)
     {
         services.Store.Isolated = request.Isolated;
         return Task.FromResult(new IsolateNodeResponse { Node = services.Identity().Name });
@@ -265,5 +265,5 @@ internal sealed class ClusterAdminService(NodeServices services)
     private static string? GroupOf(string change) =>
         change.StartsWith("group ", StringComparison.Ordinal) ? change["group ".Length..].Split(' ', ':')[0] : null;
 
-    private static RpcException Missing(string what) => new(StatusCode.InvalidArgument, $"The request carries no {what}.");
+    private static ClusterException Missing(string what) => new(ClusterErrorKind.InvalidArgument, $"The request carries no {what}.");
 }

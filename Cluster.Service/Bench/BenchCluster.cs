@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol;
 using Cluster.Service.Admin;
 using Cluster.Service.Cli;
 
@@ -56,7 +57,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         string group, string commandLine, uint? restartThreshold = null, string? preferredOwner = null, uint? failoverThreshold = null,
         CancellationToken cancellationToken = default)
     {
-        var resource = new Contracts.Config.V1.Resource
+        var resource = new Protocol.Config.V1.Resource
         {
             Name = group + "-app", Group = group, Type = "GenericApplication", Properties = { ["CommandLine"] = commandLine },
         };
@@ -65,7 +66,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             resource.RestartThreshold = threshold;
         }
 
-        var definition = new Contracts.Config.V1.Group { Name = group };
+        var definition = new Protocol.Config.V1.Group { Name = group };
         if (preferredOwner is not null)
         {
             definition.PreferredOwners.Add(preferredOwner);
@@ -77,7 +78,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         }
 
         using var client = Client(_nodes.Keys.First());
-        await client.Call<ApplyRequest, ChangeResponse>(
+        await client.Change(
             new ApplyRequest { Groups = { definition }, Resources = { resource }, GroupOnline = { [group] = true } },
             cancellationToken).ConfigureAwait(false);
     }
@@ -108,7 +109,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                             return client.NodeName;
                         }
                     }
-                    catch (Grpc.RpcException)
+                    catch (ClusterException)
                     {
                         // Starting or stopping: ask again.
                     }
@@ -134,7 +135,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     public async Task IsolateAsync(string node, bool isolated, CancellationToken cancellationToken)
     {
         using var client = Client(node);
-        await client.Call<IsolateNodeRequest, IsolateNodeResponse>(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
+        await client.IsolateNode(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The node that hosts the group Online, asking every live node; null when none does (or none answers in time).</summary>
@@ -151,7 +152,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                     return node;
                 }
             }
-            catch (Grpc.RpcException)
+            catch (ClusterException)
             {
                 // Frozen, starting or stopping: not the owner we can act on.
             }
@@ -169,7 +170,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             return (await client.ListMonitors(cancellationToken).ConfigureAwait(false)).Monitors
                 .Where(m => m.Resources.Contains(resource) && m.Pid > 0).Select(m => (int?)m.Pid).FirstOrDefault();
         }
-        catch (Grpc.RpcException)
+        catch (ClusterException)
         {
             return null;
         }
@@ -234,13 +235,13 @@ internal sealed class BenchCluster : IAsyncDisposable
                 try
                 {
                     using var client = AdminClient.Connect(record, _token);
-                    var nodes = await client.Call<ListNodesRequest, ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false);
+                    var nodes = await client.ListNodes(AdminClient.DefaultTimeout, cancellationToken).ConfigureAwait(false);
                     if (nodes.Nodes.Any(n => n.Name == node && n.State == "Up"))
                     {
                         return;
                     }
                 }
-                catch (Grpc.RpcException)
+                catch (ClusterException)
                 {
                     // Still starting.
                 }

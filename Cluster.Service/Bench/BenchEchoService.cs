@@ -1,11 +1,11 @@
-using Cluster.Contracts.Bench.V1;
-using Cluster.Grpc.Server;
+using Cluster.Protocol.Bench.V1;
+using Grpc.Core;
 
 namespace Cluster.Service.Bench;
 
 /// <summary>The benchmark peer's handlers (cluster.bench.v1.Bench).</summary>
-internal sealed class BenchEchoService
+internal sealed class BenchEchoService : Protocol.Bench.V1.Bench.BenchBase
 {
-    public Task<EchoResponse> Echo(EchoRequest request, ServerCallContext context) =>
+    public override Task<EchoResponse> Echo(EchoRequest request, ServerCallContext context) =>
         Task.FromResult(new EchoResponse { Payload = request.Payload });
 }

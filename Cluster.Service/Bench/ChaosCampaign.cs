@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cluster.Protocol;
 using Cluster.Service.Coordinator;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
@@ -201,7 +202,7 @@ internal static class ChaosCampaign
                     return "RHS freeze";
             }
         }
-        catch (Grpc.RpcException)
+        catch (ClusterException)
         {
             return "skipped"; // it moved or restarted meanwhile
         }

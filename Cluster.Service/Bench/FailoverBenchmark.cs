@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 using Cluster.Service.Admin;
 using Cluster.Service.Cli;
 

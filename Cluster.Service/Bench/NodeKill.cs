@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 using Cluster.Service.Admin;
 
 namespace Cluster.Service.Bench;
@@ -42,16 +42,16 @@ internal static class NodeKill
     /// <summary>Hosts the two applications; answers their PIDs.</summary>
     private static async Task<List<int>> StartApplicationsAsync(AdminClient client, CancellationToken cancellationToken)
     {
-        var request = new ApplyRequest { Groups = { new Contracts.Config.V1.Group { Name = "bench" } }, GroupOnline = { ["bench"] = true } };
+        var request = new ApplyRequest { Groups = { new Protocol.Config.V1.Group { Name = "bench" } }, GroupOnline = { ["bench"] = true } };
         foreach (var (name, separate) in new[] { ("shared-app", false), ("own-app", true) })
         {
-            request.Resources.Add(new Contracts.Config.V1.Resource
+            request.Resources.Add(new Protocol.Config.V1.Resource
             {
                 Name = name, Group = "bench", Type = "GenericApplication", SeparateMonitor = separate, Properties = { ["CommandLine"] = "sleep 3600" },
             });
         }
 
-        await client.Call<ApplyRequest, ChangeResponse>(request, cancellationToken).ConfigureAwait(false);
+        await client.Change(request, cancellationToken).ConfigureAwait(false);
 
         while (true)
         {

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using Cluster.Contracts.Bench.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Client;
-using Cluster.Grpc.Hosting;
+using Cluster.Protocol.Bench.V1;
+using Cluster.Protocol.Plugins;
+using Cluster.Protocol.Transport;
 using Google.Protobuf;
 
 namespace Cluster.Service.Bench;
@@ -14,9 +13,6 @@ namespace Cluster.Service.Bench;
 internal static class RpcBenchmark
 {
     public const string PluginKind = "bench";
-
-    private static readonly GrpcMethod<EchoRequest, EchoResponse> s_echo =
-        GrpcMethod.For<EchoRequest, EchoResponse>(BenchReflection.Descriptor.Services[0], "Echo");
 
     public static async Task<int> RunAsync(
         IReadOnlyList<string> transports, int calls, int warmup, int payloadBytes, TextWriter output, CancellationToken cancellationToken)
@@ -57,13 +53,14 @@ internal static class RpcBenchmark
     private static async Task<(LatencySummary Latency, double CallsPerSecond)> MeasureAsync(
         GrpcEndpoint endpoint, int calls, int warmup, int payloadBytes, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.Create(endpoint);
+        using var connection = GrpcConnection.Open(endpoint);
+        var client = new Protocol.Bench.V1.Bench.BenchClient(connection.Invoker);
         var request = new EchoRequest { Payload = ByteString.CopyFrom(new byte[payloadBytes]) };
-        var options = new CallOptions(TimeSpan.FromSeconds(10), CancellationToken: cancellationToken);
+        var timeout = TimeSpan.FromSeconds(10);
 
         for (var i = 0; i < warmup; i++)
         {
-            await channel.UnaryAsync(s_echo, request, options).ConfigureAwait(false);
+            await client.EchoAsync(request, GrpcConnection.Deadline(timeout, cancellationToken)).ResponseAsync.ConfigureAwait(false);
         }
 
         var samples = new TimeSpan[calls];
@@ -71,7 +68,7 @@ internal static class RpcBenchmark
         for (var i = 0; i < calls; i++)
         {
             var began = Stopwatch.GetTimestamp();
-            await channel.UnaryAsync(s_echo, request, options).ConfigureAwait(false);
+            await client.EchoAsync(request, GrpcConnection.Deadline(timeout, cancellationToken)).ResponseAsync.ConfigureAwait(false);
             samples[i] = Stopwatch.GetElapsedTime(began);
         }
 
@@ -85,8 +82,8 @@ internal static class RpcBenchmark
         var endpoint = transport == "unix"
             ? GrpcEndpoint.Unix(Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}.sock"))
             : GrpcEndpoint.Loopback();
-        var server = new Grpc.Server.GrpcServer(new Grpc.Server.GrpcServerOptions { Endpoints = { endpoint } });
-        server.AddService(BenchReflection.Descriptor.Services[0], new BenchEchoService());
+        var server = new GrpcHost(new GrpcHostOptions { Endpoints = { endpoint } });
+        server.AddService(Protocol.Bench.V1.Bench.Descriptor, new BenchEchoService());
         await using (server.ConfigureAwait(false))
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,5 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
 using Cluster.Service.Store;
 using Google.Protobuf;
 
@@ -14,17 +14,17 @@ internal sealed class ResourceTypeRegistry(IClusterStore store, Func<ResourceTyp
 {
     private const string Prefix = Database.ConfigurationKeys.Types;
 
-    /// <exception cref="RpcException">The name is empty, or the DLL does not load or lacks the type; nothing changed.</exception>
+    /// <exception cref="ClusterException">The name is empty, or the DLL does not load or lacks the type; nothing changed.</exception>
     public async Task<ResourceTypeInfo> RegisterAsync(string name, string dllPath, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Contains('/', StringComparison.Ordinal))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"'{name}' is not a resource type name.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, $"'{name}' is not a resource type name.");
         }
 
         if (string.IsNullOrWhiteSpace(dllPath))
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"Resource type {name} needs the path of its resource DLL.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Resource type {name} needs the path of its resource DLL.");
         }
 
         var type = new ResourceTypeRef { Name = name, DllPath = Path.GetFullPath(dllPath) };
@@ -43,7 +43,7 @@ internal sealed class ResourceTypeRegistry(IClusterStore store, Func<ResourceTyp
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <exception cref="RpcException">No type of that name is registered; the message lists those that are.</exception>
+    /// <exception cref="ClusterException">No type of that name is registered; the message lists those that are.</exception>
     public async Task<ResourceTypeRef> ResolveAsync(string name, CancellationToken cancellationToken = default)
     {
         if (!string.IsNullOrEmpty(name) && await store.GetAsync(Prefix + name, cancellationToken).ConfigureAwait(false) is { } found)
@@ -52,7 +52,7 @@ internal sealed class ResourceTypeRegistry(IClusterStore store, Func<ResourceTyp
         }
 
         var known = (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(t => t.Name);
-        throw new RpcException(StatusCode.NotFound,
+        throw new ClusterException(ClusterErrorKind.NotFound,
             $"Resource type '{name}' is not registered (registered: {string.Join(", ", known)}); register it with `cluster resourcetype register`.");
     }
 

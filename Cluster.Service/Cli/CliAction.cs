@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cluster.Grpc;
+using Cluster.Protocol;
 
 namespace Cluster.Service.Cli;
 
@@ -18,9 +18,9 @@ internal static class CliAction
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return 1;
             }
-            catch (RpcException e)
+            catch (ClusterException e)
             {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Status.Detail} ({e.StatusCode})").ConfigureAwait(false);
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message} ({e.Kind})").ConfigureAwait(false);
                 return 1;
             }
         });

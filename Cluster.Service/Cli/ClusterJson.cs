@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 
 namespace Cluster.Service.Cli;
 
@@ -49,7 +49,7 @@ internal static class ClusterJson
         return item;
     }
 
-    public static JsonObject Monitor(string node, Contracts.Admin.V1.Monitor monitor) => new()
+    public static JsonObject Monitor(string node, Protocol.Admin.V1.Monitor monitor) => new()
     {
         ["node"] = node,
         ["id"] = monitor.Id,

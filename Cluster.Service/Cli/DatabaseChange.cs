@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 using Google.Protobuf;
 
 namespace Cluster.Service.Cli;
@@ -11,7 +11,7 @@ internal static class DatabaseChange
         where TRequest : class, IMessage<TRequest>
     {
         using var client = await NodeConnections.ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false);
-        var response = await client.Call<TRequest, ChangeResponse>(request, cancellationToken).ConfigureAwait(false);
+        var response = await client.Change(request, cancellationToken).ConfigureAwait(false);
         var output = parseResult.InvocationConfiguration.Output;
         if (response.Changes.Count == 0)
         {

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 using Cluster.Service.Database;
-using ConfigGroup = Cluster.Contracts.Config.V1.Group;
+using ConfigGroup = Cluster.Protocol.Config.V1.Group;
 
 namespace Cluster.Service.Cli;
 

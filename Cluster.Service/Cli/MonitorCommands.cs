@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 
 namespace Cluster.Service.Cli;
 

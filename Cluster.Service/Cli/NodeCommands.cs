@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Hosting;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol;
+using Cluster.Protocol.Plugins;
 using Cluster.Service.Membership;
 using Cluster.Service.Admin;
 using Cluster.Service.Node;
@@ -78,7 +78,10 @@ internal static class NodeCommands
                     console.TimestampFormat = "HH:mm:ss.fff ";
                 })
                 .SetMinimumLevel(LogLevel.Information)
-                .AddFilter("Microsoft", LogLevel.Warning)); // Kestrel's per-request lines drown the node's own
+                // Kestrel's per-request lines drown the node's own, and grpc-dotnet logs every call that ends
+                // with a status other than OK (a refused request, a cancelled watch) as if it were news.
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("Grpc", LogLevel.Warning));
             var host = new NodeHost(
                 new NodeOptions
                 {
@@ -249,7 +252,7 @@ internal static class NodeCommands
         {
             var record = NodeConnections.Record(parseResult, parseResult.GetValue(name)!);
             using var client = AdminClient.Connect(record, CommonOptions.ResolveDirectory(parseResult).ReadToken());
-            await client.Call<IsolateNodeRequest, IsolateNodeResponse>(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
+            await client.IsolateNode(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
             await parseResult.InvocationConfiguration.Output.WriteLineAsync($"node {record.Name} {(isolated ? "isolated from" : "rejoined")} the cluster store")
                 .ConfigureAwait(false);
             return 0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cluster.Protocol;
 using Cluster.Service.Admin;
 
 namespace Cluster.Service.Cli;
@@ -90,12 +91,12 @@ internal static class NodeConnections
             {
                 try
                 {
-                    await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), AdminClient.QueryTimeout, cancellationToken)
+                    await client.ListNodes(AdminClient.QueryTimeout, cancellationToken)
                         .ConfigureAwait(false);
                     chosen = client; // it answers, and reaches the store
                     continue;
                 }
-                catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
+                catch (ClusterException e) when (e.Kind is ClusterErrorKind.Unavailable or ClusterErrorKind.DeadlineExceeded)
                 {
                     // Down, frozen, or cut off from the store: try the next one.
                 }
@@ -113,18 +114,18 @@ internal static class NodeConnections
     /// The cluster's nodes as the membership in the store has them (any node answers for all); when no
     /// node answers, the nodes with records in the directory, all Down.
     /// </summary>
-    public static async Task<IReadOnlyList<Contracts.Admin.V1.ClusterNode>> ListNodesAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Protocol.Admin.V1.ClusterNode>> ListNodesAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         CommonOptions.ResolveDirectory(parseResult).ReadToken(); // no cluster here at all: say so
         try
         {
             using var client = await ConnectAnyAsync(parseResult, cancellationToken).ConfigureAwait(false);
-            return (await client.Call<Contracts.Admin.V1.ListNodesRequest, Contracts.Admin.V1.ListNodesResponse>(new(), cancellationToken).ConfigureAwait(false)).Nodes;
+            return (await client.ListNodes(AdminClient.DefaultTimeout, cancellationToken).ConfigureAwait(false)).Nodes;
         }
         catch (ClusterUserException)
         {
             return [.. CommonOptions.ResolveDirectory(parseResult).ReadNodeRecords()
-                .Select(r => new Contracts.Admin.V1.ClusterNode { Name = r.Name, State = "Down", Endpoint = r.Endpoint })];
+                .Select(r => new Protocol.Admin.V1.ClusterNode { Name = r.Name, State = "Down", Endpoint = r.Endpoint })];
         }
     }
 
@@ -137,15 +138,15 @@ internal static class NodeConnections
     }
 
     /// <summary>Every resource of the cluster once: as its hosting node reports it, else as stored.</summary>
-    public static async Task<List<Contracts.Admin.V1.Resource>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+    public static async Task<List<Protocol.Admin.V1.Resource>> ListResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         Merge(await CollectAsync(parseResult, async (client, ct) => (await client.ListResources(ct).ConfigureAwait(false)).Resources.AsEnumerable(), cancellationToken)
             .ConfigureAwait(false), r => r.Name, r => r.Hosted);
 
-    public static Task<List<(string Node, Contracts.Admin.V1.Monitor Item)>> ListMonitorsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+    public static Task<List<(string Node, Protocol.Admin.V1.Monitor Item)>> ListMonitorsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         CollectAsync(parseResult, async (client, ct) => (await client.ListMonitors(ct).ConfigureAwait(false)).Monitors.AsEnumerable(), cancellationToken);
 
     /// <summary>Every group of the cluster once: as its hosting node reports it, else as stored.</summary>
-    public static async Task<List<Contracts.Admin.V1.Group>> ListGroupsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+    public static async Task<List<Protocol.Admin.V1.Group>> ListGroupsAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         Merge(await CollectAsync(parseResult, async (client, ct) => (await client.ListGroups(ct).ConfigureAwait(false)).Groups.AsEnumerable(), cancellationToken)
             .ConfigureAwait(false), g => g.Name, g => g.Hosted);
 
@@ -170,7 +171,7 @@ internal static class NodeConnections
                 {
                     return (await query(client, cancellationToken).ConfigureAwait(false)).Select(item => (client.NodeName, item)).ToList();
                 }
-                catch (Grpc.RpcException e) when (e.StatusCode is Grpc.StatusCode.Unavailable or Grpc.StatusCode.DeadlineExceeded)
+                catch (ClusterException e) when (e.Kind is ClusterErrorKind.Unavailable or ClusterErrorKind.DeadlineExceeded)
                 {
                     // A node that is down or frozen has nothing to list; `node list` shows it Down.
                     return [];

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Cluster.Contracts.Admin.V1;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol.Types.V1;
 
 namespace Cluster.Service.Cli;
 

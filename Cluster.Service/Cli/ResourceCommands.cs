@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
+using Cluster.Protocol.Admin.V1;
 using Cluster.Service.Database;
 
 namespace Cluster.Service.Cli;
@@ -42,7 +42,7 @@ internal static class ResourceCommands
         };
         create.SetHandler((parseResult, cancellationToken) =>
         {
-            var resource = new Contracts.Config.V1.Resource
+            var resource = new Protocol.Config.V1.Resource
             {
                 Name = parseResult.GetValue(name)!,
                 Group = parseResult.GetValue(group)!,

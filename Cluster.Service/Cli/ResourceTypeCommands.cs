@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Cluster.Contracts.Admin.V1;
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol.Rhs.V1;
 
 namespace Cluster.Service.Cli;
 

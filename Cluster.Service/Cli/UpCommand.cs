@@ -29,7 +29,7 @@ internal static class UpCommand
             }
 
             // Every file is read and parsed before any node starts: a bad one changes nothing.
-            var requests = new List<Contracts.Admin.V1.ApplyRequest>();
+            var requests = new List<Protocol.Admin.V1.ApplyRequest>();
             foreach (var yaml in parseResult.GetValue(file) ?? [])
             {
                 requests.Add(await ClusterFile.ReadAsync(yaml.FullName, cancellationToken).ConfigureAwait(false));

@@ -1,5 +1,5 @@
 using System.Text;
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Service.ClusterLog;
 using Cluster.Service.Database;
 using Cluster.Service.Membership;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
-using Cluster.Contracts.Config.V1;
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol.Rhs.V1;
 
 namespace Cluster.Service.Database;
 
@@ -27,7 +28,7 @@ internal sealed record ClusterConfiguration
     public ImmutableSortedDictionary<string, long> OwnerRevisions { get; init; } = ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal);
 
     /// <summary>Every node that ever joined, in node order (by name).</summary>
-    public ImmutableSortedDictionary<string, Contracts.Config.V1.Node> Nodes { get; init; } = StoredEquality.Dictionary<Contracts.Config.V1.Node>();
+    public ImmutableSortedDictionary<string, Protocol.Config.V1.Node> Nodes { get; init; } = StoredEquality.Dictionary<Protocol.Config.V1.Node>();
 
     /// <summary>The nodes whose lease is alive.</summary>
     public ImmutableSortedDictionary<string, Member> Members { get; init; } = StoredEquality.Dictionary<Member>();
@@ -73,10 +74,10 @@ internal sealed record ClusterConfiguration
     public Resource GetResource(string name) =>
         Resources.TryGetValue(name, out var resource) ? resource : throw NotFound("resource", name, Resources.Keys);
 
-    private static Grpc.RpcException NotFound(string noun, string name, IEnumerable<string> known)
+    private static ClusterException NotFound(string noun, string name, IEnumerable<string> known)
     {
         var list = known.ToList();
-        return new Grpc.RpcException(Grpc.StatusCode.NotFound,
+        return new ClusterException(ClusterErrorKind.NotFound,
             $"There is no {noun} '{name}' (there {(list.Count == 0 ? "are none" : "are: " + string.Join(", ", list))}).");
     }
 }

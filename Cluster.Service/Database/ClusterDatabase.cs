@@ -1,6 +1,6 @@
-using Cluster.Contracts.Config.V1;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
 using Cluster.Service.Store;
 using Google.Protobuf;
 
@@ -28,7 +28,7 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
     /// difference atomically. Nothing is written if the change or the validation throws.
     /// </summary>
     /// <returns>The configuration as written (the current one when the change made no difference).</returns>
-    /// <exception cref="RpcException">The change is refused; the message names why.</exception>
+    /// <exception cref="ClusterException">The change is refused; the message names why.</exception>
     public async Task<ClusterConfiguration> UpdateAsync(Func<ClusterConfiguration, ClusterConfiguration> change, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
@@ -59,7 +59,7 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
             }
         }
 
-        throw new RpcException(StatusCode.Aborted, $"The cluster database kept changing under this change; {Attempts} attempts failed. Try again.");
+        throw new ClusterException(ClusterErrorKind.Aborted, $"The cluster database kept changing under this change; {Attempts} attempts failed. Try again.");
     }
 
     /// <summary>Owners change outside the guard (the coordinator, handovers): a change that writes one compares it too.</summary>

@@ -1,8 +1,8 @@
-using Cluster.Contracts.Admin.V1;
-using Group = Cluster.Contracts.Config.V1.Group;
-using Resource = Cluster.Contracts.Config.V1.Resource;
-using Cluster.Contracts.Config.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Admin.V1;
+using Group = Cluster.Protocol.Config.V1.Group;
+using Resource = Cluster.Protocol.Config.V1.Resource;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -211,9 +211,9 @@ internal static class ClusterFile
         {
             parse();
         }
-        catch (RpcException e)
+        catch (ClusterException e)
         {
-            throw Error(path, node, e.Status.Detail);
+            throw Error(path, node, e.Message);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Cluster.Contracts.Config.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol;
 
 namespace Cluster.Service.Database;
 
@@ -52,7 +52,7 @@ internal static class CommonProperties
     public static bool IsResourceProperty(string name) => s_resource.ContainsKey(name);
 
     /// <summary>Sets a common property, or else a private one (an empty value removes a private property).</summary>
-    /// <exception cref="RpcException">The value does not parse; the message names the property.</exception>
+    /// <exception cref="ClusterException">The value does not parse; the message names the property.</exception>
     public static void SetOnResource(Resource resource, string name, string value)
     {
         if (s_resource.TryGetValue(name, out var set))
@@ -69,12 +69,12 @@ internal static class CommonProperties
         }
     }
 
-    /// <exception cref="RpcException">An unknown property, or a value that does not parse; the message names it.</exception>
+    /// <exception cref="ClusterException">An unknown property, or a value that does not parse; the message names it.</exception>
     public static void SetOnGroup(Group group, string name, string value)
     {
         if (!s_group.TryGetValue(name, out var set))
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw new ClusterException(ClusterErrorKind.InvalidArgument,
                 $"Groups have no property {name} (they have: {string.Join(", ", s_group.Keys)}).");
         }
 
@@ -96,7 +96,7 @@ internal static class CommonProperties
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"Property {name} must be {expected}, not '{value}'.");
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Property {name} must be {expected}, not '{value}'.");
         }
     }
 
@@ -108,7 +108,7 @@ internal static class CommonProperties
     {
         "true" or "1" or "yes" => true,
         "false" or "0" or "no" => false,
-        _ => throw new RpcException(StatusCode.InvalidArgument, $"Property {name} must be true or false, not '{text}'."),
+        _ => throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Property {name} must be true or false, not '{text}'."),
     };
 
     private static string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

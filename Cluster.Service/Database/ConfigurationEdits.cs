@@ -1,11 +1,11 @@
-using Cluster.Contracts.Config.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol;
 
 namespace Cluster.Service.Database;
 
 /// <summary>
 /// The administrator's changes to the cluster database, as pure functions from one configuration to the
-/// next. Each refuses what it cannot do with an <see cref="RpcException"/> naming the culprit; whole-file
+/// next. Each refuses what it cannot do with an <see cref="ClusterException"/> naming the culprit; whole-file
 /// checks (types, properties, cycles) are <see cref="ConfigurationValidator"/>'s.
 /// </summary>
 internal static class ConfigurationEdits
@@ -14,7 +14,7 @@ internal static class ConfigurationEdits
     {
         if (configuration.Groups.ContainsKey(group.Name))
         {
-            throw new RpcException(StatusCode.AlreadyExists, $"Group {group.Name} exists already.");
+            throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Group {group.Name} exists already.");
         }
 
         return configuration with { Groups = configuration.Groups.Add(group.Name, group) };
@@ -38,7 +38,7 @@ internal static class ConfigurationEdits
         var resources = configuration.ResourcesOf(name).Select(r => r.Name).ToList();
         if (resources.Count > 0 && !withResources)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition,
                 $"Group {name} still has resources ({string.Join(", ", resources)}): delete them first, or delete the group with --remove-resources.");
         }
 
@@ -56,7 +56,7 @@ internal static class ConfigurationEdits
     {
         if (configuration.Resources.TryGetValue(resource.Name, out var existing))
         {
-            throw new RpcException(StatusCode.AlreadyExists, $"Resource {resource.Name} exists already (in group {existing.Group}).");
+            throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Resource {resource.Name} exists already (in group {existing.Group}).");
         }
 
         configuration.GetGroup(resource.Group);
@@ -82,7 +82,7 @@ internal static class ConfigurationEdits
         var dependants = configuration.Resources.Values.Where(r => r.DependsOn.Contains(name)).Select(r => r.Name).ToList();
         if (dependants.Count > 0)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition,
                 $"Resource {name} is a dependency of {string.Join(", ", dependants)}: remove those dependencies first.");
         }
 
@@ -106,7 +106,7 @@ internal static class ConfigurationEdits
         }
         else
         {
-            groupName = group ?? throw new RpcException(StatusCode.InvalidArgument, "Name a group or a resource.");
+            groupName = group ?? throw new ClusterException(ClusterErrorKind.InvalidArgument, "Name a group or a resource.");
             configuration.GetGroup(groupName);
         }
 
@@ -202,7 +202,7 @@ internal static class ConfigurationEdits
         {
             if (!seen.Add(name))
             {
-                throw new RpcException(StatusCode.InvalidArgument, $"The {noun} {name} is declared twice.");
+                throw new ClusterException(ClusterErrorKind.InvalidArgument, $"The {noun} {name} is declared twice.");
             }
         }
     }

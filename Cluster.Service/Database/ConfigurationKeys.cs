@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using Cluster.Contracts.Config.V1;
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol.Rhs.V1;
 using Cluster.Service.Store;
 using Google.Protobuf;
 
@@ -34,7 +34,7 @@ internal static class ConfigurationKeys
         var persistent = ImmutableSortedDictionary.CreateBuilder<string, bool>(StringComparer.Ordinal);
         var owners = StoredEquality.DictionaryBuilder<Ownership>();
         var ownerRevisions = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
-        var nodes = StoredEquality.DictionaryBuilder<Contracts.Config.V1.Node>();
+        var nodes = StoredEquality.DictionaryBuilder<Protocol.Config.V1.Node>();
         var members = StoredEquality.DictionaryBuilder<Member>();
         var requests = StoredEquality.DictionaryBuilder<FailoverRequest>();
         string? coordinator = null;
@@ -65,7 +65,7 @@ internal static class ConfigurationKeys
             }
             else if (key.StartsWith(Nodes, StringComparison.Ordinal))
             {
-                nodes[key[Nodes.Length..]] = Contracts.Config.V1.Node.Parser.ParseFrom(item.Value);
+                nodes[key[Nodes.Length..]] = Protocol.Config.V1.Node.Parser.ParseFrom(item.Value);
             }
             else if (key.StartsWith(Members, StringComparison.Ordinal))
             {

@@ -1,8 +1,8 @@
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Contracts.Resources;
-using Resource = Cluster.Contracts.Config.V1.Resource;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
+using Resource = Cluster.Protocol.Config.V1.Resource;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
 using Cluster.Service.Rcm;
 
 namespace Cluster.Service.Database;
@@ -10,7 +10,7 @@ namespace Cluster.Service.Database;
 /// <summary>
 /// Checks a whole configuration before it is written: names, references, ranges, dependencies (no cycles,
 /// only within a group) and private properties against each type's schema. The first problem is an
-/// <see cref="RpcException"/> (InvalidArgument) whose message names the culprit.
+/// <see cref="ClusterException"/> (InvalidArgument) whose message names the culprit.
 /// </summary>
 internal static class ConfigurationValidator
 {
@@ -141,5 +141,5 @@ internal static class ConfigurationValidator
         }
     }
 
-    private static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
+    private static ClusterException Invalid(string message) => new(ClusterErrorKind.InvalidArgument, message);
 }

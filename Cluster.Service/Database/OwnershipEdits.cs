@@ -1,5 +1,5 @@
-using Cluster.Contracts.Config.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol;
 using Cluster.Service.Coordinator;
 
 namespace Cluster.Service.Database;
@@ -56,13 +56,13 @@ internal static class OwnershipEdits
         {
             if (!key.Equals("MaxGroups", StringComparison.OrdinalIgnoreCase))
             {
-                throw new RpcException(StatusCode.InvalidArgument, $"Nodes have no property {key} (they have: MaxGroups).");
+                throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Nodes have no property {key} (they have: MaxGroups).");
             }
 
             info.MaxGroups = value.Trim().Length == 0 ? 0 // back to the default: no limit
                 : uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max)
                 ? max
-                : throw new RpcException(StatusCode.InvalidArgument, $"Property MaxGroups must be a whole number from 0 (no limit) to {uint.MaxValue}, not '{value}'.");
+                : throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Property MaxGroups must be a whole number from 0 (no limit) to {uint.MaxValue}, not '{value}'.");
         }
 
         return configuration with { Nodes = configuration.Nodes.SetItem(node, info) };
@@ -91,7 +91,7 @@ internal static class OwnershipEdits
     }
 
     /// <summary>A planned move to <paramref name="to"/>, or (null) to the next eligible node after the owner.</summary>
-    /// <exception cref="RpcException">The group or node is unknown, or the node cannot host the group; the reason is named.</exception>
+    /// <exception cref="ClusterException">The group or node is unknown, or the node cannot host the group; the reason is named.</exception>
     public static ClusterConfiguration Move(ClusterConfiguration configuration, string group, string? to)
     {
         configuration.GetGroup(group);
@@ -100,7 +100,7 @@ internal static class OwnershipEdits
         if (string.IsNullOrEmpty(to))
         {
             target = PlacementPolicy.Next(configuration, group, owner)
-                ?? throw new RpcException(StatusCode.FailedPrecondition, $"Group {group} has no other node to move to.");
+                ?? throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Group {group} has no other node to move to.");
         }
         else
         {
@@ -112,7 +112,7 @@ internal static class OwnershipEdits
 
             if (PlacementPolicy.Ineligibility(configuration, group, to) is { } reason)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, $"Group {group} cannot move to node {to}: {reason}.");
+                throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Group {group} cannot move to node {to}: {reason}.");
             }
 
             target = to;
@@ -144,9 +144,9 @@ internal static class OwnershipEdits
         return configuration with { Owners = configuration.Owners.SetItem(group, ownership) };
     }
 
-    private static Contracts.Config.V1.Node GetNode(ClusterConfiguration configuration, string node) =>
+    private static Protocol.Config.V1.Node GetNode(ClusterConfiguration configuration, string node) =>
         configuration.Nodes.TryGetValue(node, out var info)
             ? info
-            : throw new RpcException(StatusCode.NotFound,
+            : throw new ClusterException(ClusterErrorKind.NotFound,
                 $"There is no node '{node}' (there {(configuration.Nodes.IsEmpty ? "are none" : "are: " + string.Join(", ", configuration.Nodes.Keys))}).");
 }

@@ -1,4 +1,4 @@
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
 using Google.Protobuf;
@@ -138,7 +138,7 @@ internal sealed partial class NodeMembership : IDisposable
             new Transaction
             {
                 Compares = [Compare.Absent(nodeKey)],
-                Success = [StoreOperation.Put(nodeKey, new Contracts.Config.V1.Node { Name = member.Name }.ToByteArray())],
+                Success = [StoreOperation.Put(nodeKey, new Protocol.Config.V1.Node { Name = member.Name }.ToByteArray())],
             },
             cancellationToken).ConfigureAwait(false);
         member.Lease = Lease;

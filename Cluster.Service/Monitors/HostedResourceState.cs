@@ -1,4 +1,4 @@
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Types.V1;
 
 namespace Cluster.Service.Monitors;
 

@@ -1,6 +1,6 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
 using Cluster.Service.Monitors.Policy;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -66,9 +66,9 @@ internal sealed partial class MonitorManager
             await CallAsync(resource, "Terminate", (rhs, d) => rhs.Client.Terminate(new TerminateRequest { Resource = resource.Name }, d))
                 .ConfigureAwait(false);
         }
-        catch (RpcException e)
+        catch (ClusterException e)
         {
-            LogTerminateFailed(_logger, resource.Name, e.Status.ToString());
+            LogTerminateFailed(_logger, resource.Name, e.Message);
         }
     }
 
@@ -148,7 +148,7 @@ internal sealed partial class MonitorManager
                 }
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is ClusterException or OperationCanceledException or TimeoutException)
         {
             // The RHS died or deadlocked (recovery reports it), or the node is stopping.
         }
@@ -202,7 +202,7 @@ internal sealed partial class MonitorManager
                 Dispatch(resource, item);
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (Exception e) when (e is ClusterException or OperationCanceledException)
         {
             // The stream ends with its RHS; recovery is the exit notification's job.
         }
@@ -261,13 +261,13 @@ internal sealed partial class MonitorManager
                 {
                     await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
+                catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
                 {
                     _ = RecoverAsync(monitor, rhs, $"RHS process {rhs.Pid} did not answer its health ping within {_options.HealthTimeout.TotalMilliseconds} ms",
                         deadlock: null);
                     return;
                 }
-                catch (RpcException)
+                catch (ClusterException)
                 {
                     // Unreachable because it is dying: the exit notification takes over.
                 }

@@ -1,6 +1,6 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
 using Cluster.Service.Monitors.Policy;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -104,7 +104,7 @@ internal sealed partial class MonitorManager
             await rhs.Client.Shutdown(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             await rhs.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or TimeoutException)
+        catch (Exception e) when (e is ClusterException or TimeoutException)
         {
             rhs.Kill();
         }
@@ -117,7 +117,7 @@ internal sealed partial class MonitorManager
     /// others: one that misses DeadlockTimeout is a deadlock (1230), and that RHS is replaced, so that an
     /// Open completing late can never leave the resource open where nobody knows it.
     /// </summary>
-    /// <exception cref="RpcException">Aborted when it deadlocked; otherwise the RHS's own answer.</exception>
+    /// <exception cref="ClusterException">Aborted when it deadlocked; otherwise the RHS's own answer.</exception>
     private async Task OpenInAsync(HostedResourceState resource, ResourceMonitor monitor, RhsProcess rhs)
     {
         var spec = resource.Spec;
@@ -127,7 +127,7 @@ internal sealed partial class MonitorManager
             resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs);
             resource.IsAliveInterval = spec.IsAlivePollInterval ?? TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded)
         {
             throw Deadlocked(resource, monitor, rhs, "LoadType", _options.TypeLoadTimeout);
         }
@@ -138,7 +138,7 @@ internal sealed partial class MonitorManager
         {
             await rhs.Client.Open(request, spec.DeadlockTimeout).ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded)
         {
             throw Deadlocked(resource, monitor, rhs, "Open", spec.DeadlockTimeout);
         }
@@ -165,19 +165,19 @@ internal sealed partial class MonitorManager
         }
         catch (TimeoutException)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition,
                 $"{entryPoint} of {resource.Name} could not be called: its monitor did not have it open again within {patience.TotalMilliseconds} ms (DeadlockTimeout + PendingTimeout).");
         }
         catch (OperationCanceledException)
         {
-            throw new RpcException(StatusCode.Cancelled, $"{entryPoint} of {resource.Name} was not called: the node is stopping.");
+            throw new ClusterException(ClusterErrorKind.Cancelled, $"{entryPoint} of {resource.Name} was not called: the node is stopping.");
         }
 
         try
         {
             return await call(rhs, resource.Spec.DeadlockTimeout).ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded)
         {
             ResourceMonitor? monitor;
             lock (_lock)
@@ -193,7 +193,7 @@ internal sealed partial class MonitorManager
     private static TimeSpan RecoveryPatience(ResourceSpec spec) => spec.DeadlockTimeout + spec.PendingTimeout;
 
     /// <summary>The verdict on a call that missed its deadline: that RHS is replaced (unless it is already); the caller hears Aborted.</summary>
-    private RpcException Deadlocked(HostedResourceState resource, ResourceMonitor? monitor, RhsProcess rhs, string entryPoint, TimeSpan timeout)
+    private ClusterException Deadlocked(HostedResourceState resource, ResourceMonitor? monitor, RhsProcess rhs, string entryPoint, TimeSpan timeout)
     {
         if (monitor is not null)
         {
@@ -201,7 +201,7 @@ internal sealed partial class MonitorManager
                 new Deadlock(resource.Name, entryPoint));
         }
 
-        return new RpcException(StatusCode.Aborted, $"{entryPoint} of {resource.Name} deadlocked; its RHS is being replaced.");
+        return new ClusterException(ClusterErrorKind.Aborted, $"{entryPoint} of {resource.Name} deadlocked; its RHS is being replaced.");
     }
 
     /// <summary>
@@ -261,7 +261,7 @@ internal sealed partial class MonitorManager
         {
             lock (_lock)
             {
-                hosted[abandoned].Unreachable(new RpcException(StatusCode.FailedPrecondition,
+                hosted[abandoned].Unreachable(new ClusterException(ClusterErrorKind.FailedPrecondition,
                     $"Resource {abandoned} is not opened again on this node: its Open deadlocked in its own monitor."));
             }
         }
@@ -338,14 +338,14 @@ internal sealed partial class MonitorManager
                         resource.Opened(replacement);
                     }
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.Aborted || !ReferenceEquals(monitor.Current, replacement))
+                catch (ClusterException e) when (e.Kind == ClusterErrorKind.Aborted || !ReferenceEquals(monitor.Current, replacement))
                 {
                     return; // the replacement hung in this Open, or died: its own recovery carries on from here
                 }
-                catch (RpcException e)
+                catch (ClusterException e)
                 {
                     // It does not open any more (its DLL fails to load now, say): its calls say why, the others go on.
-                    LogReopenFailed(_logger, resource.Name, monitor.Id, e.Status.Detail);
+                    LogReopenFailed(_logger, resource.Name, monitor.Id, e.Message);
                     lock (_lock)
                     {
                         resource.Unreachable(e);
@@ -370,7 +370,7 @@ internal sealed partial class MonitorManager
         {
             lock (_lock)
             {
-                resource.Unreachable(new RpcException(StatusCode.Unavailable, $"Resource {resource.Name} has no RHS: its dedicated monitor did not start ({e.Message})."));
+                resource.Unreachable(new ClusterException(ClusterErrorKind.Unavailable, $"Resource {resource.Name} has no RHS: its dedicated monitor did not start ({e.Message})."));
             }
 
             return;
@@ -406,15 +406,15 @@ internal sealed partial class MonitorManager
             Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceMoved, to.Id, resource.Name,
                 $"moved from monitor {from.Id} to dedicated monitor {to.Id} after a deadlock"));
         }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Aborted && ReferenceEquals(to.Current, rhs))
+        catch (ClusterException e) when (e.Kind != ClusterErrorKind.Aborted && ReferenceEquals(to.Current, rhs))
         {
-            LogReopenFailed(_logger, resource.Name, to.Id, e.Status.Detail);
+            LogReopenFailed(_logger, resource.Name, to.Id, e.Message);
             lock (_lock)
             {
                 resource.Unreachable(e);
             }
         }
-        catch (RpcException)
+        catch (ClusterException)
         {
             // It hung again, or its RHS died: that monitor's recovery has it now.
         }

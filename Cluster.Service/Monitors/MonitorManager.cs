@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Threading.Channels;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Monitors;
@@ -75,7 +75,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     /// Opens a resource: in its own RHS when SeparateMonitor is set (or it deadlocked on this node
     /// before), else in the shared one. It starts Offline.
     /// </summary>
-    /// <exception cref="RpcException">The name is taken, the type does not load, a property is bad, or Open deadlocked (Aborted).</exception>
+    /// <exception cref="ClusterException">The name is taken, the type does not load, a property is bad, or Open deadlocked (Aborted).</exception>
     public async Task OpenAsync(ResourceSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -85,7 +85,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             ThrowIfFenced(spec.Name);
             if (_resources.ContainsKey(spec.Name))
             {
-                throw new RpcException(StatusCode.AlreadyExists, $"Resource {spec.Name} is already hosted on this node.");
+                throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Resource {spec.Name} is already hosted on this node.");
             }
 
             dedicated = spec.SeparateMonitor || _hungBefore.Contains(spec.Name);
@@ -128,7 +128,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
         if (!_options.MayAct(lease))
         {
-            throw new RpcException(StatusCode.Unavailable, lease == 0
+            throw new ClusterException(ClusterErrorKind.Unavailable, lease == 0
                 ? $"Resource {name} cannot start: the node's lease is not certainly alive."
                 : $"Resource {name} cannot start: the node's lease {lease}, under which it was given the group, is not certainly alive.");
         }
@@ -160,7 +160,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>Terminates and closes a resource, and forgets it (a dedicated monitor goes with it), even when the calls fail.</summary>
-    /// <exception cref="RpcException">Terminate or Close failed (the resource is forgotten all the same).</exception>
+    /// <exception cref="ClusterException">Terminate or Close failed (the resource is forgotten all the same).</exception>
     public async Task CloseAsync(string name)
     {
         var resource = Find(name);
@@ -212,15 +212,15 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>SIGKILL to a monitor's RHS process (only the RHS: what it started must die with it).</summary>
-    /// <exception cref="RpcException">No such monitor, or it has no process right now.</exception>
+    /// <exception cref="ClusterException">No such monitor, or it has no process right now.</exception>
     public int KillMonitor(int id)
     {
         RhsProcess? rhs;
         lock (_lock)
         {
             rhs = _monitors.TryGetValue(id, out var monitor)
-                ? monitor.Current ?? throw new RpcException(StatusCode.FailedPrecondition, $"Monitor {id} has no RHS process right now (it is restarting).")
-                : throw new RpcException(StatusCode.NotFound, $"There is no monitor {id} on this node.");
+                ? monitor.Current ?? throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Monitor {id} has no RHS process right now (it is restarting).")
+                : throw new ClusterException(ClusterErrorKind.NotFound, $"There is no monitor {id} on this node.");
         }
 
         using var process = System.Diagnostics.Process.GetProcessById(rhs.Pid);
@@ -234,7 +234,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     {
         if (_fenced)
         {
-            throw new RpcException(StatusCode.Unavailable, $"Resource {resource} cannot start: the node is fenced (its lease may have lapsed).");
+            throw new ClusterException(ClusterErrorKind.Unavailable, $"Resource {resource} cannot start: the node is fenced (its lease may have lapsed).");
         }
     }
 
@@ -253,7 +253,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             foreach (var resource in _resources.Values)
             {
                 resource.Generation++;
-                resource.Unreachable(new RpcException(StatusCode.Unavailable, $"Resource {resource.Name} is no longer hosted: the node fenced itself."));
+                resource.Unreachable(new ClusterException(ClusterErrorKind.Unavailable, $"Resource {resource.Name} is no longer hosted: the node fenced itself."));
             }
 
             _resources.Clear();
@@ -333,7 +333,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         {
             await rhs.Client.Pet(validFor, lease).ConfigureAwait(false);
         }
-        catch (RpcException)
+        catch (ClusterException)
         {
             // A pet that does not arrive is what the RHS's watchdog is for; a dying RHS is the exit notification's.
         }
@@ -349,13 +349,13 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>WSFC's Test-ClusterResourceFailure: the resource fails as if its IsAlive had, and policies apply.</summary>
-    /// <exception cref="RpcException">It is not hosted here, or not Online (only a running resource can fail).</exception>
+    /// <exception cref="ClusterException">It is not hosted here, or not Online (only a running resource can fail).</exception>
     public void SimulateFailure(string name)
     {
         var resource = Find(name);
         if (resource.State != ResourceState.Online)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Resource {name} is {resource.State}; only an Online resource can fail.");
+            throw new ClusterException(ClusterErrorKind.FailedPrecondition, $"Resource {name} is {resource.State}; only an Online resource can fail.");
         }
 
         Fail(resource, "an administrator simulated a failure (Test-ClusterResourceFailure)", terminate: true);
@@ -400,7 +400,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
     }
 
-    private static RpcException NotHosted(string name) => new(StatusCode.NotFound, $"Resource {name} is not hosted on this node.");
+    private static ClusterException NotHosted(string name) => new(ClusterErrorKind.NotFound, $"Resource {name} is not hosted on this node.");
 
     /// <summary>Now on the manager's monotonic clock: what the pure policies count in.</summary>
     private TimeSpan Now => _clock.GetElapsedTime(_epoch);

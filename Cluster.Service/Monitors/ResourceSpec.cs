@@ -1,4 +1,4 @@
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Rhs.V1;
 
 namespace Cluster.Service.Monitors;
 

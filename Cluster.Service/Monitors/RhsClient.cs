@@ -1,68 +1,53 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Client;
-using Google.Protobuf;
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Transport;
 
 namespace Cluster.Service.Monitors;
 
-/// <summary>The node's client of one RHS (cluster.rhs.v1.ResourceHost). Every call takes a deadline.</summary>
-internal sealed class RhsClient(GrpcChannel channel) : IDisposable
+/// <summary>
+/// The node's client of one RHS (cluster.rhs.v1.ResourceHost), on the generated typed client. Every
+/// call takes a deadline, which the RHS sees too; a failure arrives as a ClusterException.
+/// </summary>
+internal sealed class RhsClient(GrpcConnection connection) : IDisposable
 {
-    private static readonly ServiceDescriptor s_service = RhsReflection.Descriptor.Services[0];
-    private static readonly GrpcMethod<LoadTypeRequest, LoadTypeResponse> s_loadType = Method<LoadTypeRequest, LoadTypeResponse>("LoadType");
-    private static readonly GrpcMethod<OpenRequest, OpenResponse> s_open = Method<OpenRequest, OpenResponse>("Open");
-    private static readonly GrpcMethod<CloseRequest, CloseResponse> s_close = Method<CloseRequest, CloseResponse>("Close");
-    private static readonly GrpcMethod<OnlineRequest, OnlineResponse> s_online = Method<OnlineRequest, OnlineResponse>("Online");
-    private static readonly GrpcMethod<OfflineRequest, OfflineResponse> s_offline = Method<OfflineRequest, OfflineResponse>("Offline");
-    private static readonly GrpcMethod<TerminateRequest, TerminateResponse> s_terminate = Method<TerminateRequest, TerminateResponse>("Terminate");
-    private static readonly GrpcMethod<LooksAliveRequest, LooksAliveResponse> s_looksAlive = Method<LooksAliveRequest, LooksAliveResponse>("LooksAlive");
-    private static readonly GrpcMethod<IsAliveRequest, IsAliveResponse> s_isAlive = Method<IsAliveRequest, IsAliveResponse>("IsAlive");
-    private static readonly GrpcMethod<ResourceControlRequest, ResourceControlResponse> s_control =
-        Method<ResourceControlRequest, ResourceControlResponse>("ResourceControl");
-    private static readonly GrpcMethod<WatchEventsRequest, ResourceEvent> s_watch = Method<WatchEventsRequest, ResourceEvent>("WatchEvents");
-    private static readonly GrpcMethod<PingRequest, PingResponse> s_ping = Method<PingRequest, PingResponse>("Ping");
-    private static readonly GrpcMethod<PetRequest, PetResponse> s_pet = Method<PetRequest, PetResponse>("Pet");
-    private static readonly GrpcMethod<ShutdownRequest, ShutdownResponse> s_shutdown = Method<ShutdownRequest, ShutdownResponse>("Shutdown");
+    private readonly ResourceHost.ResourceHostClient _client = new(connection.Invoker);
 
-    public Task<LoadTypeResponse> LoadType(LoadTypeRequest request, TimeSpan deadline) => Call(s_loadType, request, deadline);
+    public Task<LoadTypeResponse> LoadType(LoadTypeRequest request, TimeSpan deadline) => _client.LoadTypeAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<OpenResponse> Open(OpenRequest request, TimeSpan deadline) => Call(s_open, request, deadline);
+    public Task<OpenResponse> Open(OpenRequest request, TimeSpan deadline) => _client.OpenAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<CloseResponse> Close(CloseRequest request, TimeSpan deadline) => Call(s_close, request, deadline);
+    public Task<CloseResponse> Close(CloseRequest request, TimeSpan deadline) => _client.CloseAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<OnlineResponse> Online(OnlineRequest request, TimeSpan deadline) => Call(s_online, request, deadline);
+    public Task<OnlineResponse> Online(OnlineRequest request, TimeSpan deadline) => _client.OnlineAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<OfflineResponse> Offline(OfflineRequest request, TimeSpan deadline) => Call(s_offline, request, deadline);
+    public Task<OfflineResponse> Offline(OfflineRequest request, TimeSpan deadline) => _client.OfflineAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<TerminateResponse> Terminate(TerminateRequest request, TimeSpan deadline) => Call(s_terminate, request, deadline);
+    public Task<TerminateResponse> Terminate(TerminateRequest request, TimeSpan deadline) =>
+        _client.TerminateAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<LooksAliveResponse> LooksAlive(LooksAliveRequest request, TimeSpan deadline) => Call(s_looksAlive, request, deadline);
+    public Task<LooksAliveResponse> LooksAlive(LooksAliveRequest request, TimeSpan deadline) =>
+        _client.LooksAliveAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<IsAliveResponse> IsAlive(IsAliveRequest request, TimeSpan deadline) => Call(s_isAlive, request, deadline);
+    public Task<IsAliveResponse> IsAlive(IsAliveRequest request, TimeSpan deadline) => _client.IsAliveAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
     public Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, TimeSpan deadline) =>
-        Call(s_control, request, deadline);
+        _client.ResourceControlAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public Task<PingResponse> Ping(TimeSpan deadline) => Call(s_ping, new PingRequest(), deadline);
+    public Task<PingResponse> Ping(TimeSpan deadline) => _client.PingAsync(new PingRequest(), GrpcConnection.Deadline(deadline)).ResponseAsync;
 
     public Task<PetResponse> Pet(TimeSpan validFor, long lease) =>
-        Call(s_pet, new PetRequest { ValidForMs = (uint)Math.Max(0, validFor.TotalMilliseconds), Lease = lease }, validFor);
+        _client.PetAsync(new PetRequest { ValidForMs = (uint)Math.Max(0, validFor.TotalMilliseconds), Lease = lease }, GrpcConnection.Deadline(validFor)).ResponseAsync;
 
-    public Task<ShutdownResponse> Shutdown(TimeSpan deadline) => Call(s_shutdown, new ShutdownRequest(), deadline);
+    public Task<ShutdownResponse> Shutdown(TimeSpan deadline) => _client.ShutdownAsync(new ShutdownRequest(), GrpcConnection.Deadline(deadline)).ResponseAsync;
 
-    public IAsyncEnumerable<ResourceEvent> WatchEvents(CancellationToken cancellationToken) =>
-        channel.ServerStreamingAsync(s_watch, new WatchEventsRequest(), default, cancellationToken);
+    /// <summary>The RHS's event stream until it ends or <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<ResourceEvent> WatchEvents([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var call = _client.WatchEvents(new WatchEventsRequest(), cancellationToken: cancellationToken);
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            yield return call.ResponseStream.Current;
+        }
+    }
 
-    public void Dispose() => channel.Dispose();
-
-    private Task<TResponse> Call<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, TimeSpan deadline)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new() =>
-        channel.UnaryAsync(method, request, new CallOptions(deadline));
-
-    private static GrpcMethod<TRequest, TResponse> Method<TRequest, TResponse>(string name)
-        where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>, new() =>
-        GrpcMethod.For<TRequest, TResponse>(s_service, name);
+    public void Dispose() => connection.Dispose();
 }

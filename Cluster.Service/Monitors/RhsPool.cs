@@ -1,5 +1,5 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol;
 
 namespace Cluster.Service.Monitors;
 
@@ -114,7 +114,7 @@ internal sealed class RhsPool(MonitorOptions options) : IAsyncDisposable
                 await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, options.TypeLoadTimeout).ConfigureAwait(false);
             }
         }
-        catch (RpcException)
+        catch (ClusterException)
         {
             // A type that no longer loads, or a standby that died: taking it will tell.
         }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Cluster.Grpc.Client;
-using Cluster.Grpc.Hosting;
+using Cluster.Protocol.Transport;
+using Cluster.Protocol.Plugins;
 
 namespace Cluster.Service.Monitors;
 
@@ -62,8 +62,8 @@ internal sealed class RhsProcess : IAsyncDisposable
         }
 
         var plugin = await PluginProcess.StartAsync(start, cancellationToken).ConfigureAwait(false);
-        var channel = GrpcChannel.Create(plugin.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = secret });
-        return new RhsProcess(plugin, new RhsClient(channel));
+        var connection = GrpcConnection.Open(plugin.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = secret });
+        return new RhsProcess(plugin, new RhsClient(connection));
     }
 
     public void StopLoops() => _stopping.Cancel();

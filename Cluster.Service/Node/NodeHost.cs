@@ -1,9 +1,10 @@
 using System.Reflection;
-using Cluster.Contracts.Admin.V1;
-using Cluster.Grpc.Server;
+using Cluster.Protocol;
+using Cluster.Protocol.Admin.V1;
+using Cluster.Protocol.Transport;
 using Cluster.Service.Admin;
 using Cluster.Service.Catalog;
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Service.ClusterLog;
 using Cluster.Service.Coordinator;
 using Cluster.Service.Membership;
@@ -73,19 +74,18 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 // Fence and unfence reach the RCM strictly in the order membership saw them, one after the other.
                 var fencing = new SerialSteps(() => feed?.Wake(), e => LogFenceStepFailed(_logger, e));
                 NodeIdentity? identity = null;
-                var server = new GrpcServer(new GrpcServerOptions
+                var server = new GrpcHost(new GrpcHostOptions
                 {
                     BearerToken = token,
-                    EnableDetailedErrors = true,
                     LoggerFactory = loggerFactory,
                     Endpoints = { options.AdminEndpoint },
-                    ExceptionStatus = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
-                        ? new Grpc.Status(Grpc.StatusCode.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}")
+                    TranslateException = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
+                        ? new ClusterException(ClusterErrorKind.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}", e)
                         : null,
                 });
-                server.AddService(AdminReflection.Descriptor.Services[0], new ClusterAdminService(new NodeServices
+                server.AddService(ClusterAdmin.Descriptor, new ClusterAdminService(new NodeServices
                 {
-                    Identity = () => identity ?? throw new Grpc.RpcException(Grpc.StatusCode.Unavailable, "The node is starting."),
+                    Identity = () => identity ?? throw new ClusterException(ClusterErrorKind.Unavailable, "The node is starting."),
                     Monitors = monitors,
                     Rcm = rcm,
                     Types = types,
@@ -106,6 +106,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                         {
                             clusterLog.Write(ClusterLogEntries.Note(options.Name, "NM", null,
                                 "the node cannot renew its lease: it stops its groups before the lease can lapse (fenced)", 1177, DateTimeOffset.UtcNow));
+                            server.SetServing(string.Empty, serving: false); // the node, as health probes see it; its admin API still answers
                             fencing.Then(() =>
                             {
                                 monitors.Fence(); // the kill first: it waits for nothing but the step before (an unfence)
@@ -116,6 +117,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                         {
                             clusterLog.Write(ClusterLogEntries.Note(options.Name, "NM", null,
                                 "the node renews its lease again: it may host groups (unfenced)", null, DateTimeOffset.UtcNow));
+                            server.SetServing(string.Empty, serving: true);
                             fencing.Then(rcm.UnfenceAsync);
                         },
                         OnRenewed = monitors.Pet,

@@ -7,7 +7,7 @@ internal sealed class NodeOptions
     public required ClusterDirectory Directory { get; init; }
 
     /// <summary>Where the admin API listens; default TCP loopback on an ephemeral port.</summary>
-    public Grpc.GrpcEndpoint AdminEndpoint { get; init; } = Grpc.GrpcEndpoint.Loopback();
+    public Protocol.Transport.GrpcEndpoint AdminEndpoint { get; init; } = Protocol.Transport.GrpcEndpoint.Loopback();
 
     /// <summary>The node's DeadlockTimeout (WSFC: 5 minutes), for resources that set none.</summary>
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);

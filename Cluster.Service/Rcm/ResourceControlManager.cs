@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
 using Cluster.Service.Monitors;
 using Microsoft.Extensions.Logging;
 
@@ -44,7 +44,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// that does not open (its DLL fails to load, say) is tried again at its Online, which then fails with
     /// the cause, so that the policy and the cluster log see it.
     /// </summary>
-    /// <exception cref="RpcException">The group, or one of its resources, is hosted here already.</exception>
+    /// <exception cref="ClusterException">The group, or one of its resources, is hosted here already.</exception>
     /// <returns>False when the node was fenced meanwhile (the group is not hosted).</returns>
     public async Task<bool> HostGroupAsync(
         GroupDefinition definition, IReadOnlyDictionary<string, ResourceSpec> specs, IReadOnlyDictionary<string, bool>? persistedOnline = null, long lease = 0)
@@ -53,12 +53,12 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         {
             if (_fenced)
             {
-                throw new RpcException(StatusCode.Unavailable, $"Group {definition.Name} cannot be hosted: the node is fenced (its lease may have lapsed).");
+                throw new ClusterException(ClusterErrorKind.Unavailable, $"Group {definition.Name} cannot be hosted: the node is fenced (its lease may have lapsed).");
             }
 
             if (_groups.ContainsKey(definition.Name) || definition.Resources.Keys.Any(_groupOfResource.ContainsKey))
             {
-                throw new RpcException(StatusCode.AlreadyExists, $"Group {definition.Name} or one of its resources is already hosted on this node.");
+                throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Group {definition.Name} or one of its resources is already hosted on this node.");
             }
         }).ConfigureAwait(false);
         var failed = await OpenAsync(definition.OnlineOrder, specs).ConfigureAwait(false);
@@ -119,9 +119,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                     ? await UpdateGroupAsync(group, opened).ConfigureAwait(false)
                     : await HostGroupAsync(group.Definition, group.Specs, group.PersistedOnline, group.Lease).ConfigureAwait(false);
             }
-            catch (RpcException e)
+            catch (ClusterException e)
             {
-                LogHostingFailed(_logger, group.Definition.Name, e.Status.Detail);
+                LogHostingFailed(_logger, group.Definition.Name, e.Message);
                 converged = false;
             }
             catch (GroupDefinitionException e)
@@ -193,7 +193,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             [.. g.Controller.Definition.OnlineOrder.Select(r => new GroupResourceSnapshot(r, g.Controller.PersistedOnline(r), g.Controller.RestartCount(r)))]))]);
 
     public Task<GroupState> GroupStateAsync(string group) => Ask(() =>
-        _groups.TryGetValue(group, out var g) ? g.Controller.State : throw new RpcException(StatusCode.NotFound, $"Group {group} is not hosted on this node."));
+        _groups.TryGetValue(group, out var g) ? g.Controller.State : throw new ClusterException(ClusterErrorKind.NotFound, $"Group {group} is not hosted on this node."));
 
     /// <summary>Feeds one monitor event in (resource state changes; the rest is not the RCM's business).</summary>
     public void OnMonitorEvent(MonitorEvent item)
@@ -298,9 +298,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             {
                 await _monitors.OpenAsync(specs[name]).ConfigureAwait(false);
             }
-            catch (RpcException e)
+            catch (ClusterException e)
             {
-                LogOpenFailed(_logger, name, e.Status.Detail);
+                LogOpenFailed(_logger, name, e.Message);
                 failed.Add(name);
             }
         }
@@ -320,7 +320,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
             await _monitors.CloseAsync(resource).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or TimeoutException)
+        catch (Exception e) when (e is ClusterException or TimeoutException)
         {
             LogCallLost(_logger, resource, e.Message);
         }
@@ -396,11 +396,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         {
             await call().ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.StatusCode is not (StatusCode.Aborted or StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.DeadlineExceeded))
+        catch (ClusterException e) when (e.Kind is not (ClusterErrorKind.Aborted or ClusterErrorKind.Unavailable or ClusterErrorKind.Cancelled or ClusterErrorKind.DeadlineExceeded))
         {
-            Post(() => Report(resource, ResourceState.Failed, e.Status.Detail));
+            Post(() => Report(resource, ResourceState.Failed, e.Message));
         }
-        catch (Exception e) when (e is RpcException or TimeoutException)
+        catch (Exception e) when (e is ClusterException or TimeoutException)
         {
             // The RHS died or hung: the monitor reports that as a failure event of its own.
             LogCallLost(_logger, resource, e.Message);

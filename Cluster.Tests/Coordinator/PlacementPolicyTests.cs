@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Service.Coordinator;
 using Cluster.Service.Database;
 
@@ -210,9 +210,9 @@ public sealed class PlacementPolicyTests
     {
         var cluster = Cluster(up: ["n1", "n2"], paused: ["n2"]).WithGroup("web", owner: "n1");
 
-        var error = Assert.Throws<Cluster.Grpc.RpcException>(() => OwnershipEdits.Move(cluster, "web", "n2"));
+        var error = Assert.Throws<Cluster.Protocol.ClusterException>(() => OwnershipEdits.Move(cluster, "web", "n2"));
 
-        Assert.That(error.Status.Detail, Is.EqualTo("Group web cannot move to node n2: node n2 is paused."));
+        Assert.That(error.Message, Is.EqualTo("Group web cannot move to node n2: node n2 is paused."));
     }
 
     private static List<(string Group, string Node)> Decide(ClusterConfiguration cluster, DateTimeOffset? now = null) =>

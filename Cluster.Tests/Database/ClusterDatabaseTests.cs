@@ -1,5 +1,5 @@
-using Cluster.Contracts.Config.V1;
-using Cluster.Grpc;
+using Cluster.Protocol.Config.V1;
+using Cluster.Protocol;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
 
@@ -137,9 +137,9 @@ public sealed class ClusterDatabaseTests
         await CreateWebAsync();
         var revision = await _store.CurrentRevisionAsync();
 
-        var error = Assert.ThrowsAsync<RpcException>(() => _database.UpdateAsync(change));
+        var error = Assert.ThrowsAsync<ClusterException>(() => _database.UpdateAsync(change));
 
-        Assert.That(error.Status.Detail, Does.Contain(message));
+        Assert.That(error.Message, Does.Contain(message));
         Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(revision));
     }
 
@@ -156,7 +156,7 @@ public sealed class ClusterDatabaseTests
         Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(first), "the same file again writes nothing");
 
         var broken = resources.Append(App("cache", "db", ("Port", "99999"))).ToArray();
-        Assert.ThrowsAsync<RpcException>(() => _database.UpdateAsync(c => ConfigurationEdits.Apply(c, [new Group { Name = "more" }], broken, new Dictionary<string, bool>())));
+        Assert.ThrowsAsync<ClusterException>(() => _database.UpdateAsync(c => ConfigurationEdits.Apply(c, [new Group { Name = "more" }], broken, new Dictionary<string, bool>())));
         var read = await _database.ReadAsync();
         Assert.That(read.Groups.Keys, Is.EqualTo(new[] { "db", "web" }), "group 'more' of the refused file was not created");
         Assert.That(read.IsPersistedOnline("engine"), Is.True);

@@ -1,4 +1,4 @@
-using Cluster.Contracts.Rhs.V1;
+using Cluster.Protocol.Rhs.V1;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
 using Google.Protobuf;

@@ -1,4 +1,4 @@
-using Cluster.Contracts.Config.V1;
+using Cluster.Protocol.Config.V1;
 using Cluster.Service.Database;
 using Cluster.Service.Membership;
 using Cluster.Service.Store;

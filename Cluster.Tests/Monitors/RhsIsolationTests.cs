@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Types.V1;
 using Cluster.Service.Monitors;
 using Cluster.Tests.Support;
 
@@ -84,7 +84,7 @@ public sealed class RhsIsolationTests
         await harness.OnlineAsync(MonitorHarness.Spec("steady", "FaultInjection", separate: true));
         await harness.Manager.OpenAsync(MonitorHarness.Spec("crashes", "FaultInjection", new() { ["CrashIn"] = "Online" }));
 
-        Assert.ThrowsAsync<Cluster.Grpc.RpcException>(() => harness.Manager.OnlineAsync("crashes"));
+        Assert.ThrowsAsync<Cluster.Protocol.ClusterException>(() => harness.Manager.OnlineAsync("crashes"));
 
         var failed = await harness.WaitForAsync(e => e.Resource == "crashes" && e.NewState == ResourceState.Failed, "the crash reported");
         Assert.That(failed.Cause, Is.EqualTo(MonitorManager.RhsTerminatedCause));
@@ -193,10 +193,10 @@ public sealed class RhsIsolationTests
         await harness.OnlineAsync(MonitorHarness.Spec("bystander", "FaultInjection"));
         var sharedPid = harness.Manager.ListMonitors().Single(m => m.Id == MonitorManager.SharedMonitorId).Pid;
 
-        var error = Assert.ThrowsAsync<Cluster.Grpc.RpcException>(() =>
+        var error = Assert.ThrowsAsync<Cluster.Protocol.ClusterException>(() =>
             harness.Manager.OpenAsync(MonitorHarness.Spec("slow-open", "FaultInjection", new() { ["HangIn"] = "Open" })));
 
-        Assert.That(error!.StatusCode, Is.EqualTo(Cluster.Grpc.StatusCode.Aborted));
+        Assert.That(error!.Kind, Is.EqualTo(Cluster.Protocol.ClusterErrorKind.Aborted));
         var deadlock = await harness.WaitForAsync(e => e.Kind == MonitorEventKind.Deadlock, "a deadlock (1230)");
         Assert.That(deadlock.Resource, Is.EqualTo("slow-open"));
         Assert.That(deadlock.EventId, Is.EqualTo(1230));

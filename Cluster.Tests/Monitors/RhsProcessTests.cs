@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
-using Cluster.Grpc;
-using Cluster.Grpc.Client;
-using Cluster.Grpc.Hosting;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
+using Cluster.Protocol.Transport;
+using Cluster.Protocol.Plugins;
 using Cluster.Service.Monitors;
 using Cluster.Tests.Support;
 
@@ -30,17 +30,16 @@ public sealed class RhsProcessTests
     public async Task Rhs_refuses_calls_without_its_secret()
     {
         await using var rhs = await StartBareRhsAsync();
-        var ping = GrpcMethod.For<PingRequest, PingResponse>(RhsReflection.Descriptor.Services[0], "Ping");
 
         foreach (var token in new[] { null, "a-guess" })
         {
-            using var stranger = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = token });
-            var error = Assert.ThrowsAsync<RpcException>(() => stranger.UnaryAsync(ping, new PingRequest()));
-            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), token ?? "no token");
+            using var stranger = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = token }));
+            var error = Assert.ThrowsAsync<ClusterException>(() => stranger.Ping(TimeSpan.FromSeconds(30)));
+            Assert.That(error!.Kind, Is.EqualTo(ClusterErrorKind.Unauthenticated), token ?? "no token");
         }
 
-        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
-        Assert.That((await node.UnaryAsync(ping, new PingRequest())).Pid, Is.EqualTo(rhs.Pid));
+        using var node = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = "the-secret" }));
+        Assert.That((await node.Ping(TimeSpan.FromSeconds(30))).Pid, Is.EqualTo(rhs.Pid));
     }
 
     [Test]
@@ -48,10 +47,9 @@ public sealed class RhsProcessTests
     {
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var rhs = await StartBareRhsAsync(output.Enqueue);
-        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
-        var pet = GrpcMethod.For<PetRequest, PetResponse>(RhsReflection.Descriptor.Services[0], "Pet");
+        using var node = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = "the-secret" }));
 
-        await node.UnaryAsync(pet, new PetRequest { ValidForMs = 300 });
+        await node.Pet(TimeSpan.FromMilliseconds(300), 0);
 
         Assert.That(await rhs.Exited.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(RhsProcess.FencedExitCode));
         await Eventually.Until(() => output.Any(line => line.Contains("no pet from the node", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the reason on stderr");
@@ -75,22 +73,19 @@ public sealed class RhsProcessTests
     public async Task Rhs_starts_nothing_under_a_lease_its_pets_do_not_vouch_for()
     {
         await using var rhs = await StartBareRhsAsync();
-        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
-        var service = RhsReflection.Descriptor.Services[0];
+        using var node = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = "the-secret" }));
         var type = MonitorHarness.BuiltIn("FaultInjection");
-        await node.UnaryAsync(GrpcMethod.For<LoadTypeRequest, LoadTypeResponse>(service, "LoadType"), new LoadTypeRequest { Type = type });
-        await node.UnaryAsync(GrpcMethod.For<OpenRequest, OpenResponse>(service, "Open"), new OpenRequest { Resource = "r", Type = type });
-        var online = GrpcMethod.For<OnlineRequest, OnlineResponse>(service, "Online");
-        var pet = GrpcMethod.For<PetRequest, PetResponse>(service, "Pet");
+        await node.LoadType(new LoadTypeRequest { Type = type }, TimeSpan.FromSeconds(30));
+        await node.Open(new OpenRequest { Resource = "r", Type = type }, TimeSpan.FromSeconds(30));
 
-        var unpetted = Assert.ThrowsAsync<RpcException>(() => node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 4 }));
-        await node.UnaryAsync(pet, new PetRequest { ValidForMs = 60_000, Lease = 5 });
-        var stale = Assert.ThrowsAsync<RpcException>(() => node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 4 }));
-        var current = await node.UnaryAsync(online, new OnlineRequest { Resource = "r", Lease = 5 });
+        var unpetted = Assert.ThrowsAsync<ClusterException>(() => node.Online(new OnlineRequest { Resource = "r", Lease = 4 }, TimeSpan.FromSeconds(30)));
+        await node.Pet(TimeSpan.FromSeconds(60), 5);
+        var stale = Assert.ThrowsAsync<ClusterException>(() => node.Online(new OnlineRequest { Resource = "r", Lease = 4 }, TimeSpan.FromSeconds(30)));
+        var current = await node.Online(new OnlineRequest { Resource = "r", Lease = 5 }, TimeSpan.FromSeconds(30));
 
-        Assert.That(unpetted!.Status.Detail, Does.Contain("Online of r under lease 4 refused: this RHS has not been petted yet"));
-        Assert.That(stale!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
-        Assert.That(stale.Status.Detail, Does.Contain("under lease 4 refused: this RHS was last petted under lease 5"));
+        Assert.That(unpetted!.Message, Does.Contain("Online of r under lease 4 refused: this RHS has not been petted yet"));
+        Assert.That(stale!.Kind, Is.EqualTo(ClusterErrorKind.FailedPrecondition));
+        Assert.That(stale.Message, Does.Contain("under lease 4 refused: this RHS was last petted under lease 5"));
         Assert.That(current.State, Is.EqualTo(ResourceState.Online));
     }
 
@@ -98,14 +93,13 @@ public sealed class RhsProcessTests
     public async Task Rhs_ignores_a_terminals_ctrl_c_its_node_ends_it()
     {
         await using var rhs = await StartBareRhsAsync();
-        using var node = GrpcChannel.Create(rhs.Handshake.Endpoint, new GrpcChannelOptions { BearerToken = "the-secret" });
-        var ping = GrpcMethod.For<PingRequest, PingResponse>(RhsReflection.Descriptor.Services[0], "Ping");
+        using var node = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = "the-secret" }));
 
         Process.Start("kill", ["-INT", rhs.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
         // Without the handler .NET ends the process on SIGINT at once; give it a second to do so, and ask it something.
         Assert.That(await Task.WhenAny(rhs.Exited, Task.Delay(TimeSpan.FromSeconds(1))), Is.Not.SameAs(rhs.Exited), "still running");
-        await node.UnaryAsync(ping, new PingRequest());
+        await node.Ping(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
@@ -126,10 +120,10 @@ public sealed class RhsProcessTests
         return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    [TestCase("/nonexistent/Nothing.dll", "FaultInjection", StatusCode.FailedPrecondition, "does not exist")]
-    [TestCase("SELF_TEXT", "FaultInjection", StatusCode.FailedPrecondition, "does not load")]
-    [TestCase("BUILTIN", "NoSuchType", StatusCode.NotFound, "has no resource type 'NoSuchType' (it has: ")]
-    public async Task Bad_resource_type_is_a_clear_error(string dll, string type, StatusCode code, string message)
+    [TestCase("/nonexistent/Nothing.dll", "FaultInjection", ClusterErrorKind.FailedPrecondition, "does not exist")]
+    [TestCase("SELF_TEXT", "FaultInjection", ClusterErrorKind.FailedPrecondition, "does not load")]
+    [TestCase("BUILTIN", "NoSuchType", ClusterErrorKind.NotFound, "has no resource type 'NoSuchType' (it has: ")]
+    public async Task Bad_resource_type_is_a_clear_error(string dll, string type, ClusterErrorKind code, string message)
     {
         var path = dll switch
         {
@@ -139,13 +133,13 @@ public sealed class RhsProcessTests
         };
         await using var harness = await MonitorHarness.StartAsync();
 
-        var error = Assert.ThrowsAsync<RpcException>(() => harness.Manager.LoadTypeAsync(new ResourceTypeRef { Name = type, DllPath = path }));
+        var error = Assert.ThrowsAsync<ClusterException>(() => harness.Manager.LoadTypeAsync(new ResourceTypeRef { Name = type, DllPath = path }));
 
-        Assert.That(error!.StatusCode, Is.EqualTo(code));
-        Assert.That(error.Status.Detail, Does.Contain(message));
+        Assert.That(error!.Kind, Is.EqualTo(code));
+        Assert.That(error!.Message, Does.Contain(message));
         if (dll != "BUILTIN")
         {
-            Assert.That(error.Status.Detail, Does.Contain(path), "names the DLL");
+            Assert.That(error!.Message, Does.Contain(path), "names the DLL");
         }
 
         // The RHS survived it.
@@ -160,11 +154,11 @@ public sealed class RhsProcessTests
     {
         await using var harness = await MonitorHarness.StartAsync();
 
-        var error = Assert.ThrowsAsync<RpcException>(() =>
+        var error = Assert.ThrowsAsync<ClusterException>(() =>
             harness.Manager.OpenAsync(MonitorHarness.Spec("r1", "FaultInjection", new() { [name] = value })));
 
-        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
-        Assert.That(error.Status.Detail, Does.Contain(message).And.Contain("r1"));
+        Assert.That(error!.Kind, Is.EqualTo(ClusterErrorKind.InvalidArgument));
+        Assert.That(error!.Message, Does.Contain(message).And.Contain("r1"));
         Assert.That(harness.Manager.ListResources(), Is.Empty);
     }
 
@@ -173,9 +167,9 @@ public sealed class RhsProcessTests
     {
         await using var harness = await MonitorHarness.StartAsync();
 
-        var error = Assert.ThrowsAsync<RpcException>(() => harness.Manager.OpenAsync(MonitorHarness.Spec("app", "GenericApplication")));
+        var error = Assert.ThrowsAsync<ClusterException>(() => harness.Manager.OpenAsync(MonitorHarness.Spec("app", "GenericApplication")));
 
-        Assert.That(error!.Status.Detail, Does.Contain("requires property CommandLine"));
+        Assert.That(error!.Message, Does.Contain("requires property CommandLine"));
     }
 
     [Test]
@@ -184,8 +178,8 @@ public sealed class RhsProcessTests
         await using var harness = await MonitorHarness.StartAsync();
         await harness.OnlineAsync(MonitorHarness.Spec("fi", "FaultInjection"));
 
-        var bad = Assert.ThrowsAsync<RpcException>(() => harness.Manager.ControlAsync("fi", "Set", new Dictionary<string, string> { ["FailOnline"] = "sometimes" }));
-        Assert.That(bad!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        var bad = Assert.ThrowsAsync<ClusterException>(() => harness.Manager.ControlAsync("fi", "Set", new Dictionary<string, string> { ["FailOnline"] = "sometimes" }));
+        Assert.That(bad!.Kind, Is.EqualTo(ClusterErrorKind.InvalidArgument));
         var output = await harness.Manager.ControlAsync("fi", "Set", new Dictionary<string, string> { ["FailOnline"] = "true" });
         Assert.That(output["FailOnline"], Is.EqualTo("true"));
 

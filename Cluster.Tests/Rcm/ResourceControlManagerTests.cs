@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Types.V1;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 using Cluster.Tests.Support;

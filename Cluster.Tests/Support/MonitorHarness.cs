@@ -1,5 +1,5 @@
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace Cluster.Tests.Support;
 
 /// <summary>
-/// Debian's python3-grpcio, the independent gRPC implementation the interop tests run against.
+/// Debian's python3-grpcio, the independent gRPC implementation the interop tests run against, with
+/// stubs for the test service and for the standard Health and reflection services (Debian's grpc-proto).
 /// Missing, it fails the tests under CI (CI=true) and skips them elsewhere with the reason.
 /// </summary>
 public static class PythonGrpc
@@ -15,7 +16,10 @@ public static class PythonGrpc
 
     public static string InteropDirectory => Path.Combine(AppContext.BaseDirectory, "Interop");
 
-    /// <summary>The folder with interop_pb2*.py, generated once per test run.</summary>
+    /// <summary>Where Debian's grpc-proto package puts the standard protos.</summary>
+    public const string StandardProtos = "/usr/share/grpc-proto/grpc";
+
+    /// <summary>The folder with interop_pb2*.py, health_pb2*.py and reflection_pb2*.py, generated once per test run.</summary>
     public static string RequireStubs()
     {
         var (stubs, problem) = s_stubs.Value;
@@ -24,7 +28,7 @@ public static class PythonGrpc
             return stubs;
         }
 
-        var reason = $"Python gRPC is not usable: {problem}. Install it with: apt-get install -y python3-grpcio python3-grpc-tools python3-protobuf";
+        var reason = $"Python gRPC is not usable: {problem}. Install it with: apt-get install -y python3-grpcio python3-grpc-tools python3-protobuf grpc-proto";
         if (Environment.GetEnvironmentVariable("CI") == "true")
         {
             Assert.Fail(reason);
@@ -62,27 +66,38 @@ public static class PythonGrpc
 
         var output = Path.Combine(Path.GetTempPath(), $"cluster-interop-stubs-{Environment.ProcessId}");
         Directory.CreateDirectory(output);
-        var start = new ProcessStartInfo(Python)
+        // Each standard proto is compiled from inside its own folder: a generated grpc/ package in the
+        // output would hide grpcio's own.
+        foreach (var (folder, proto) in new[]
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "-m", "grpc_tools.protoc", "-I" + InteropDirectory, "--python_out=" + output, "--grpc_python_out=" + output,
-            Path.Combine(InteropDirectory, "interop.proto"),
+            (InteropDirectory, "interop.proto"),
+            (Path.Combine(StandardProtos, "health", "v1"), "health.proto"),
+            (Path.Combine(StandardProtos, "reflection", "v1alpha"), "reflection.proto"),
         })
         {
-            start.ArgumentList.Add(argument);
-        }
+            if (!File.Exists(Path.Combine(folder, proto)))
+            {
+                return (null, $"{Path.Combine(folder, proto)} does not exist");
+            }
 
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            return (null, $"grpc_tools.protoc failed: {errors.Result.Trim()}");
+            var start = new ProcessStartInfo(Python)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { "-m", "grpc_tools.protoc", "-I" + folder, "--python_out=" + output, "--grpc_python_out=" + output, Path.Combine(folder, proto) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var errors = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                return (null, $"grpc_tools.protoc failed on {proto}: {errors.Result.Trim()}");
+            }
         }
 
         using var check = Process.Start(new ProcessStartInfo(Python, ["-c", "import grpc"]) { RedirectStandardError = true })!;

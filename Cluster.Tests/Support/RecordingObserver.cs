@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Cluster.Grpc;
-using Cluster.Grpc.Observability;
+using Grpc.Core;
+using Cluster.Protocol.Transport.Observability;
 using Google.Protobuf;
 
 namespace Cluster.Tests.Support;

@@ -1,47 +1,45 @@
-using Cluster.Grpc;
-using Cluster.Grpc.Client;
-using Cluster.Grpc.Server;
+using Cluster.Protocol.Transport;
 using Cluster.Tests.Interop.V1;
 
 namespace Cluster.Tests.Support;
 
-/// <summary>Our gRPC server hosting <see cref="InteropService"/> on TCP loopback or a Unix socket.</summary>
+/// <summary>A <see cref="GrpcHost"/> serving <see cref="InteropService"/> on TCP loopback or a Unix socket.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string Token = "test-token";
 
-    private TestServer(GrpcServer server, InteropService service)
+    private TestServer(GrpcHost host, InteropService service)
     {
-        Server = server;
+        Host = host;
         Service = service;
     }
 
-    public GrpcServer Server { get; }
+    public GrpcHost Host { get; }
 
     public InteropService Service { get; }
 
-    public GrpcEndpoint Endpoint => Server.Endpoints[0];
+    public GrpcEndpoint Endpoint => Host.Endpoints[0];
 
-    public static async Task<TestServer> StartAsync(string transport = "tcp", Action<GrpcServerOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(string transport = "tcp", Action<GrpcHostOptions>? configure = null)
     {
-        var options = new GrpcServerOptions { BearerToken = Token, EnableDetailedErrors = true };
+        var options = new GrpcHostOptions { BearerToken = Token };
         options.Endpoints.Add(transport == "unix"
             ? GrpcEndpoint.Unix(Path.Combine(Path.GetTempPath(), $"cluster-test-{Guid.NewGuid():N}.sock"))
             : GrpcEndpoint.Loopback());
         configure?.Invoke(options);
-        var server = new GrpcServer(options);
+        var host = new GrpcHost(options);
         var service = new InteropService();
-        server.AddService(InteropReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("Interop"), service);
-        await server.StartAsync();
-        return new TestServer(server, service);
+        host.AddService(Interop.V1.Interop.Descriptor, service);
+        await host.StartAsync();
+        return new TestServer(host, service);
     }
 
-    public GrpcChannel Connect(Action<GrpcChannelOptions>? configure = null, string? token = Token)
+    public GrpcConnection Connect(Action<GrpcConnectionOptions>? configure = null, string? token = Token)
     {
-        var options = new GrpcChannelOptions { BearerToken = token };
+        var options = new GrpcConnectionOptions { BearerToken = token };
         configure?.Invoke(options);
-        return GrpcChannel.Create(Endpoint, options);
+        return GrpcConnection.Open(Endpoint, options);
     }
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
 }

@@ -1,4 +1,4 @@
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Types.V1;
 using Cluster.Service.Monitors.Policy;
 
 namespace Cluster.Tests.Monitors.Policy;

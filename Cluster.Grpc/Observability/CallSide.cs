@@ -1,8 +1,0 @@
-namespace Cluster.Grpc.Observability;
-
-/// <summary>Which end of a call an observer sees it from.</summary>
-public enum CallSide
-{
-    Client,
-    Server,
-}

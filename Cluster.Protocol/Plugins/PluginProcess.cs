@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using Cluster.Contracts.Processes;
+
+namespace Cluster.Protocol.Plugins;
+
+/// <summary>
+/// The parent's side of the plugin process protocol: start the child with its stdin held open (so it
+/// dies with us), wait for its handshake line, and learn of its exit through the exit notification.
+/// The child is forked on <see cref="ForkThread"/>, so a parent-death signal it asks for holds for as
+/// long as this process lives. Its exit is the process's own (the Exited event), never the end of its
+/// output: a grandchild that inherited the pipes may hold them open long after.
+/// </summary>
+public sealed class PluginProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private PluginProcess(Process process, PluginHandshake handshake, DateTimeOffset startedAt)
+    {
+        _process = process;
+        Handshake = handshake;
+        StartedAt = startedAt;
+        Pid = process.Id;
+    }
+
+    public int Pid { get; }
+
+    public PluginHandshake Handshake { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Completes with the exit code the moment the child exits, for whatever reason.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <exception cref="InvalidOperationException">The child exited, misbehaved or stayed silent before its handshake.</exception>
+    public static async Task<PluginProcess> StartAsync(PluginStartInfo info, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var startInfo = new ProcessStartInfo(info.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in info.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in info.Environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var handshake = new TaskCompletionSource<PluginHandshake>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recentErrors = new Queue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            PluginHandshake? parsed = null;
+            if (!handshake.Task.IsCompleted)
+            {
+                try
+                {
+                    parsed = PluginHandshake.TryParse(e.Data);
+                }
+                catch (FormatException error)
+                {
+                    handshake.TrySetException(new InvalidOperationException(error.Message, error));
+                    return;
+                }
+            }
+
+            if (parsed is not null)
+            {
+                handshake.TrySetResult(parsed);
+            }
+            else
+            {
+                info.OnOutput?.Invoke(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (recentErrors)
+            {
+                recentErrors.Enqueue(e.Data);
+                if (recentErrors.Count > 5)
+                {
+                    recentErrors.Dequeue();
+                }
+            }
+
+            info.OnOutput?.Invoke(e.Data);
+        };
+
+        var exitedNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.Exited += (_, _) => exitedNow.TrySetResult();
+        var startedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            ForkThread.Start(process);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            process.Dispose();
+            throw new InvalidOperationException($"Could not start {info.FileName}: {e.Message}", e);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (process.HasExited)
+        {
+            exitedNow.TrySetResult(); // exited before the handler could see it
+        }
+
+        var exited = exitedNow.Task;
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(info.HandshakeTimeout);
+            var first = await Task.WhenAny(handshake.Task, exited, Task.Delay(Timeout.Infinite, timeout.Token))
+                .ConfigureAwait(false);
+            if (first == exited)
+            {
+                // Its last words, if its pipes close soon (a grandchild may hold them open).
+                await Task.WhenAny(process.WaitForExitAsync(CancellationToken.None), Task.Delay(200, CancellationToken.None)).ConfigureAwait(false);
+                string errors;
+                lock (recentErrors)
+                {
+                    errors = string.Join(" | ", recentErrors);
+                }
+
+                throw new InvalidOperationException(
+                    $"{info.FileName} exited with code {process.ExitCode} before its handshake"
+                    + (errors.Length > 0 ? $": {errors}" : "."));
+            }
+
+            if (first != handshake.Task)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new InvalidOperationException(
+                    $"{info.FileName} printed no handshake within {info.HandshakeTimeout.TotalSeconds:0.#} s.");
+            }
+
+            var result = await handshake.Task.ConfigureAwait(false);
+            if (result.Kind != info.Kind)
+            {
+                throw new InvalidOperationException(
+                    $"{info.FileName} announced a '{result.Kind}' plugin; expected '{info.Kind}'.");
+            }
+
+            var plugin = new PluginProcess(process, result, startedAt);
+            _ = exited.ContinueWith(
+                _ => plugin._exited.TrySetResult(process.ExitCode), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return plugin;
+        }
+        catch
+        {
+            KillQuietly(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the child and everything it started, at once (SIGKILL).</summary>
+    public void Kill() => KillQuietly(_process);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_exited.Task.IsCompleted)
+        {
+            Kill();
+            await _exited.Task.ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has already exited: nothing left to kill.
+        }
+    }
+}
