@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Cluster.Contracts.Rhs.V1;
-using Cluster.Contracts.Types.V1;
+using Cluster.Protocol.Rhs.V1;
+using Cluster.Protocol.Types.V1;
+using Cluster.Protocol;
 using Cluster.Service.Admin;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
@@ -65,6 +66,9 @@ internal static class RhsBenchmark
         Report(output, "kill -9 application -> running again (delay 0)", restarted);
         Report(output, "kill -9 application -> running again (delay 500)", restartedAfterDelay);
         Report(output, $"hang in Online -> 1230, beyond DeadlockTimeout {HangDeadlock.TotalMilliseconds:0} ms", hangOvershoot);
+        var (coldHandshake, coldFirstCall) = await ColdRhs.MeasureAsync(Math.Min(trials, 10), cancellationToken).ConfigureAwait(false);
+        Report(output, $"cold RHS: exec -> handshake ({coldHandshake.Count} trials)", coldHandshake);
+        Report(output, $"cold RHS: exec -> first call served ({coldFirstCall.Count} trials)", coldFirstCall);
         var nodeKill = await NodeKill.MeasureAsync(Math.Min(trials, 5), cancellationToken).ConfigureAwait(false);
         Report(output, $"kill -9 node -> its RHS and apps gone ({nodeKill.Count} trials)", nodeKill);
         var (node, rhs) = await NodeMemory.MeasureAsync(cancellationToken).ConfigureAwait(false);
@@ -104,7 +108,7 @@ internal static class RhsBenchmark
         {
             await manager.OnlineAsync(name).ConfigureAwait(false);
         }
-        catch (Grpc.RpcException)
+        catch (ClusterException)
         {
             // Expected: the call deadlocked.
         }
