@@ -65,9 +65,20 @@ public sealed class GrpcConnection : IDisposable
             interceptors.Add(new ObservingClientInterceptor(options, endpoint.ToString()));
         }
 
+        var headers = new List<KeyValuePair<string, string>>();
         if (options.BearerToken is not null)
         {
-            interceptors.Add(new BearerTokenClientInterceptor(options.BearerToken));
+            headers.Add(new(MetadataRedaction.Authorization, "Bearer " + options.BearerToken));
+        }
+
+        if (options.CallerName is not null)
+        {
+            headers.Add(new(GrpcConnectionOptions.CallerHeader, options.CallerName));
+        }
+
+        if (headers.Count > 0)
+        {
+            interceptors.Add(new HeadersClientInterceptor(headers));
         }
 
         Invoker = _channel.Intercept([.. interceptors]);
@@ -75,7 +86,7 @@ public sealed class GrpcConnection : IDisposable
 
     public GrpcEndpoint Endpoint { get; }
 
-    /// <summary>What typed clients call through (outermost first: error mapping, observer, token).</summary>
+    /// <summary>What typed clients call through (outermost first: error mapping, observer, headers).</summary>
     public CallInvoker Invoker { get; }
 
     public static GrpcConnection Open(GrpcEndpoint endpoint, GrpcConnectionOptions? options = null)

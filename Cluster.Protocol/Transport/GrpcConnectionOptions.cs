@@ -5,8 +5,14 @@ namespace Cluster.Protocol.Transport;
 
 public sealed class GrpcConnectionOptions
 {
+    /// <summary>The header that names the caller to the server's traces ("cli", "n1").</summary>
+    public const string CallerHeader = "cluster-caller";
+
     /// <summary>Sent on every call as "authorization: Bearer &lt;token&gt;".</summary>
     public string? BearerToken { get; set; }
+
+    /// <summary>Sent on every call as "cluster-caller", so that the server's trace names its caller.</summary>
+    public string? CallerName { get; set; }
 
     public int MaxReceiveMessageSize { get; set; } = 4 * 1024 * 1024;
 

@@ -25,7 +25,7 @@ internal sealed class AdminClient(GrpcConnection connection, string nodeName) : 
     public string NodeName { get; } = nodeName;
 
     public static AdminClient Connect(NodeRecord node, string token) =>
-        new(GrpcConnection.Open(GrpcEndpoint.Parse(node.Endpoint), new GrpcConnectionOptions { BearerToken = token }), node.Name);
+        new(GrpcConnection.Open(GrpcEndpoint.Parse(node.Endpoint), new GrpcConnectionOptions { BearerToken = token, CallerName = "cli" }), node.Name);
 
     public Task<GetNodeResponse> GetNode(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         _client.GetNodeAsync(new GetNodeRequest(), Deadline(timeout, cancellationToken)).ResponseAsync;
@@ -62,6 +62,20 @@ internal sealed class AdminClient(GrpcConnection connection, string nodeName) : 
 
     public Task<IsolateNodeResponse> IsolateNode(IsolateNodeRequest request, CancellationToken cancellationToken = default) =>
         _client.IsolateNodeAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
+
+    /// <summary>
+    /// The node's recorded calls, as <paramref name="request"/> selects them. Without follow the stream
+    /// ends after the backlog and <paramref name="timeout"/> bounds it; with follow it runs until cancelled.
+    /// </summary>
+    public async IAsyncEnumerable<CallRecord> Trace(
+        TraceRequest request, TimeSpan? timeout, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = _client.Trace(request, timeout is { } t ? Deadline(t, cancellationToken) : new CallOptions(cancellationToken: cancellationToken));
+        await foreach (var record in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
 
     /// <summary>One change of the cluster database: any of the requests the admin API answers with a ChangeResponse.</summary>
     public Task<ChangeResponse> Change(IMessage request, CancellationToken cancellationToken = default)

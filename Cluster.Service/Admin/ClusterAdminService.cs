@@ -6,6 +6,7 @@ using Cluster.Service.Catalog;
 using Cluster.Service.Database;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
+using Cluster.Service.Trace;
 
 namespace Cluster.Service.Admin;
 
@@ -238,6 +239,51 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
     {
         services.Store.Isolated = request.Isolated;
         return Task.FromResult(new IsolateNodeResponse { Node = services.Identity().Name });
+    }
+
+    public override async Task Trace(TraceRequest request, IServerStreamWriter<CallRecord> responseStream, ServerCallContext context)
+    {
+        var log = services.Trace ?? throw new ClusterException(ClusterErrorKind.FailedPrecondition,
+            $"Node {services.Identity().Name} records no calls: it runs with --trace-capacity 0.");
+        if (request.SinceUnixMs < 0 || request.AfterSequence < 0)
+        {
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, "since_unix_ms and after_sequence must be 0 or more.");
+        }
+
+        var filter = TraceFilter.From(request.Filter);
+        var groups = new ResourceGroups(services.Database, TimeProvider.System);
+        using var subscription = log.Subscribe(request.AfterSequence, request.SinceUnixMs * 1000, request.Follow);
+        foreach (var record in subscription.Backlog)
+        {
+            await SendIfMatchingAsync(record).ConfigureAwait(false);
+        }
+
+        if (subscription.Live is not { } live)
+        {
+            return;
+        }
+
+        try
+        {
+            await foreach (var record in live.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                await SendIfMatchingAsync(record).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is TraceSubscriberDroppedException || e.InnerException is TraceSubscriberDroppedException)
+        {
+            throw new ClusterException(ClusterErrorKind.ResourceExhausted, (e as TraceSubscriberDroppedException ?? e.InnerException!).Message);
+        }
+
+        async Task SendIfMatchingAsync(CallRecord record)
+        {
+            var group = record.Group.Length > 0 ? null : await groups.GroupOfAsync(record.Resource, context.CancellationToken).ConfigureAwait(false);
+            if (filter.Matches(record, group))
+            {
+                await responseStream.WriteAsync(group is null ? record : new CallRecord(record) { Group = group }, context.CancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<ChangeResponse> ChangeAsync(Func<ClusterConfiguration, ClusterConfiguration> change, ServerCallContext context)

@@ -23,6 +23,7 @@ internal static class ClusterCommandLine
         root.Subcommands.Add(ApplyCommand.Create());
         root.Subcommands.Add(SimAppCommand.Create());
         root.Subcommands.Add(LogCommands.Create());
+        root.Subcommands.Add(TraceCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;
     }

@@ -57,11 +57,16 @@ internal static class NodeCommands
             Description = "How long an RHS may take to answer its health ping before it is declared frozen and replaced (default 3000)",
             DefaultValueFactory = _ => 3000,
         }.AtLeast(100u);
+        var traceCapacity = new Option<uint>("--trace-capacity")
+        {
+            Description = "How many recorded gRPC calls the node keeps for `cluster trace`, newest last (default 10000; 0: record none)",
+            DefaultValueFactory = _ => Trace.TraceLog.DefaultCapacity,
+        }.Between(0u, 1_000_000u);
         var exitWithParent = new Option<bool>("--exit-with-parent")
         {
             Description = "Stop when stdin closes, and die with the parent even while frozen: for a parent that starts nodes (cluster up, tests)",
         };
-        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, exitWithParent };
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, traceCapacity, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
             if (parseResult.GetValue(exitWithParent)
@@ -90,6 +95,7 @@ internal static class NodeCommands
                     DeadlockTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(deadlock)),
                     HealthTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(healthTimeout)),
                     Membership = MembershipFor(TimeSpan.FromMilliseconds(parseResult.GetValue(leaseTtl))),
+                    TraceCapacity = (int)parseResult.GetValue(traceCapacity),
                 },
                 loggerFactory);
             using var stopping = parseResult.GetValue(exitWithParent)

@@ -14,6 +14,7 @@ internal sealed partial class MonitorManager
     private async Task<RhsProcess> LaunchAsync(ResourceMonitor monitor, CancellationToken cancellationToken)
     {
         var rhs = await _pool.TakeAsync(cancellationToken).ConfigureAwait(false);
+        rhs.Name.Role = monitor.Dedicated ? "dedicated" : "shared";
         lock (_lock)
         {
             monitor.Attach(rhs, _clock.GetUtcNow());

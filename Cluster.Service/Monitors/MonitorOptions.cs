@@ -41,6 +41,9 @@ internal sealed class MonitorOptions
     /// <summary>Receives what an RHS prints besides its handshake (and what its applications print), with the RHS's label.</summary>
     public Action<string, string>? OnRhsOutput { get; init; }
 
+    /// <summary>Sees every call the node makes to the RHS it is given (the node's trace recorder); null: none.</summary>
+    public Func<RhsName, Protocol.Transport.Observability.GrpcCallObserver>? RhsCallObserver { get; init; }
+
     /// <summary>Variables every RHS (and so every application it starts) gets, e.g. where claims live.</summary>
     public IReadOnlyDictionary<string, string> RhsEnvironment { get; init; } = new Dictionary<string, string>();
 }

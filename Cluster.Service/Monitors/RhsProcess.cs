@@ -17,10 +17,11 @@ internal sealed class RhsProcess : IAsyncDisposable
 
     private readonly CancellationTokenSource _stopping = new();
 
-    private RhsProcess(PluginProcess plugin, RhsClient client)
+    private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name)
     {
         Plugin = plugin;
         Client = client;
+        Name = name;
     }
 
     public PluginProcess Plugin { get; }
@@ -28,6 +29,9 @@ internal sealed class RhsProcess : IAsyncDisposable
     public RhsClient Client { get; }
 
     public int Pid => Plugin.Pid;
+
+    /// <summary>Its name in traces; a monitor that takes it sets its role.</summary>
+    public RhsName Name { get; }
 
     public Task<int> Exited => Plugin.Exited;
 
@@ -51,9 +55,9 @@ internal sealed class RhsProcess : IAsyncDisposable
             },
             OnOutput = options.OnRhsOutput is { } output ? line => output(label, line) : null,
         };
-        foreach (var (name, value) in options.RhsEnvironment)
+        foreach (var (variable, value) in options.RhsEnvironment)
         {
-            start.Environment[name] = value;
+            start.Environment[variable] = value;
         }
 
         if (!File.Exists(options.RhsPath))
@@ -62,8 +66,13 @@ internal sealed class RhsProcess : IAsyncDisposable
         }
 
         var plugin = await PluginProcess.StartAsync(start, cancellationToken).ConfigureAwait(false);
-        var connection = GrpcConnection.Open(plugin.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = secret });
-        return new RhsProcess(plugin, new RhsClient(connection));
+        var name = new RhsName(label) { Pid = plugin.Pid };
+        var connection = GrpcConnection.Open(plugin.Handshake.Endpoint, new GrpcConnectionOptions
+        {
+            BearerToken = secret,
+            Observer = options.RhsCallObserver?.Invoke(name),
+        });
+        return new RhsProcess(plugin, new RhsClient(connection), name);
     }
 
     public void StopLoops() => _stopping.Cancel();

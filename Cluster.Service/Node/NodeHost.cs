@@ -12,6 +12,7 @@ using Cluster.Service.Database;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
 using Cluster.Service.Store;
+using Cluster.Service.Trace;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Service.Node;
@@ -32,6 +33,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         using var nodeLock = AcquireNodeLock(directory, options.Name);
 
         var rhsLogger = loggerFactory.CreateLogger("RHS.Output");
+        var trace = options.TraceCapacity > 0 ? new TraceLog(options.Name, options.TraceCapacity) : null;
         NodeMembership? lease = null; // set once the node has joined; until then nothing may start
         var monitors = new MonitorManager(
             new MonitorOptions
@@ -40,6 +42,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 HealthTimeout = options.HealthTimeout,
                 MayAct = under => lease?.IsAliveUnder(under) == true,
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
+                RhsCallObserver = trace is null ? null : rhs => CallRecorder.ForClient(trace, () => $"{options.Name}/{rhs}"),
                 RhsEnvironment = new Dictionary<string, string>
                 {
                     [Resources.SimulatedClaim.ClaimsVariable] = Path.Combine(directory.Root, "claims"),
@@ -78,6 +81,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 {
                     BearerToken = token,
                     LoggerFactory = loggerFactory,
+                    // A trace's own stream is not traffic worth showing: following it would record itself.
+                    Observer = trace is null ? null
+                        : CallRecorder.ForServer(trace, new HashSet<string> { $"/{ClusterAdmin.Descriptor.FullName}/{nameof(ClusterAdmin.ClusterAdminBase.Trace)}" }),
                     Endpoints = { options.AdminEndpoint },
                     TranslateException = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
                         ? new ClusterException(ClusterErrorKind.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}", e)
@@ -91,6 +97,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     Types = types,
                     Database = database,
                     Store = store,
+                    Trace = trace,
                     ClusterLog = (component, group, text) => clusterLog.Write(ClusterLogEntries.Note(options.Name, component, group, text, null, DateTimeOffset.UtcNow)),
                 }));
                 await using (server.ConfigureAwait(false))

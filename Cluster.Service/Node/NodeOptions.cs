@@ -15,6 +15,9 @@ internal sealed class NodeOptions
     /// <summary>How long an RHS may take to answer its health ping before it is declared frozen and replaced.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How many recorded gRPC calls the node keeps for `cluster trace`; 0: it records none.</summary>
+    public int TraceCapacity { get; init; } = Trace.TraceLog.DefaultCapacity;
+
     /// <summary>Its lease: TTL, renewal, fencing margin.</summary>
     public Membership.MembershipOptions Membership { get; init; } = new();
 }

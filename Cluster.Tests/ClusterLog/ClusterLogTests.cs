@@ -99,14 +99,14 @@ public sealed class ClusterLogTests
     [TestCase("1d", 86400)]
     public void Since_takes_a_duration_ago(string text, int seconds)
     {
-        Assert.That(LogCommands.TryParseSince(text, T0, out var since), Is.True);
+        Assert.That(SinceOption.TryParse(text, T0, out var since), Is.True);
         Assert.That(since, Is.EqualTo(T0.AddSeconds(-seconds)));
     }
 
     [Test]
     public void Since_takes_a_time()
     {
-        Assert.That(LogCommands.TryParseSince("2026-11-22T10:00:00Z", T0, out var since), Is.True);
+        Assert.That(SinceOption.TryParse("2026-11-22T10:00:00Z", T0, out var since), Is.True);
         Assert.That(since, Is.EqualTo(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero)));
     }
 

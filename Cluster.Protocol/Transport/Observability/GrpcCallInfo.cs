@@ -5,14 +5,18 @@ public sealed class GrpcCallInfo
 {
     private static long s_lastId;
 
-    internal GrpcCallInfo(CallSide side, string method, string peer, IReadOnlyList<KeyValuePair<string, string>> metadata, DateTimeOffset started)
+    internal GrpcCallInfo(
+        CallSide side, string method, bool serverStreaming, string peer, IReadOnlyList<KeyValuePair<string, string>> metadata,
+        DateTimeOffset started, DateTime? deadline)
     {
+        ServerStreaming = serverStreaming;
         Id = Interlocked.Increment(ref s_lastId);
         Side = side;
         Method = method;
         Peer = peer;
         Metadata = metadata;
         Started = started;
+        Deadline = deadline is { } d && d != DateTime.MaxValue ? d : null;
     }
 
     /// <summary>Unique within this process.</summary>
@@ -24,10 +28,19 @@ public sealed class GrpcCallInfo
     public string Method { get; }
 
     /// <summary>The other end: the server's endpoint for a client, the caller's address for a server ("unknown" on a Unix socket).</summary>
+    /// <summary>A server-streaming call: its responses are a stream of messages, not one answer.</summary>
+    public bool ServerStreaming { get; }
+
     public string Peer { get; }
 
     /// <summary>The call's metadata as sent (client) or received (server), secret values replaced by "&lt;redacted&gt;".</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Metadata { get; }
 
     public DateTimeOffset Started { get; }
+
+    /// <summary>The call's deadline (UTC), or null when it has none.</summary>
+    public DateTime? Deadline { get; }
+
+    /// <summary>The observer's own state for this call, from its start to its end (what it saw of the request, say).</summary>
+    public object? ObserverState { get; set; }
 }

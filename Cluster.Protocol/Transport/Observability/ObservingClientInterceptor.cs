@@ -17,7 +17,7 @@ internal sealed class ObservingClientInterceptor(GrpcConnectionOptions options, 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        var (info, started) = Start(context, request);
+        var (info, started) = Start(context, request, serverStreaming: false);
         var call = continuation(request, context);
         return new AsyncUnaryCall<TResponse>(
             Observe(call.ResponseAsync, info, started, context.Options), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
@@ -27,20 +27,21 @@ internal sealed class ObservingClientInterceptor(GrpcConnectionOptions options, 
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
         AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
     {
-        var (info, started) = Start(context, request);
+        var (info, started) = Start(context, request, serverStreaming: true);
         var call = continuation(request, context);
         return new AsyncServerStreamingCall<TResponse>(
             new ObservedReader<TResponse>(call.ResponseStream, this, info, started, context.Options),
             call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
-    private (GrpcCallInfo Info, long Started) Start<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, TRequest request)
+    private (GrpcCallInfo Info, long Started) Start<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, TRequest request, bool serverStreaming)
         where TRequest : class
         where TResponse : class
     {
         var started = options.TimeProvider.GetTimestamp();
         var info = new GrpcCallInfo(
-            CallSide.Client, context.Method.FullName, peer, MetadataRedaction.Redact(context.Options.Headers, _secrets), options.TimeProvider.GetUtcNow());
+            CallSide.Client, context.Method.FullName, serverStreaming, peer, MetadataRedaction.Redact(context.Options.Headers, _secrets), options.TimeProvider.GetUtcNow(),
+            context.Options.Deadline);
         _observer.OnCallStarted(info);
         _observer.OnRequest(info, (IMessage)request);
         return (info, started);

@@ -16,7 +16,7 @@ internal sealed class ObservingServerInterceptor(GrpcHostOptions options) : Inte
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var (call, started) = Start(context, request);
+        var (call, started) = Start(context, request, serverStreaming: false);
         try
         {
             var response = await continuation(request, context).ConfigureAwait(false);
@@ -35,7 +35,7 @@ internal sealed class ObservingServerInterceptor(GrpcHostOptions options) : Inte
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var (call, started) = Start(context, request);
+        var (call, started) = Start(context, request, serverStreaming: true);
         try
         {
             await continuation(request, new ObservedWriter<TResponse>(responseStream, _observer, call), context).ConfigureAwait(false);
@@ -48,11 +48,12 @@ internal sealed class ObservingServerInterceptor(GrpcHostOptions options) : Inte
         }
     }
 
-    private (GrpcCallInfo Call, long Started) Start(ServerCallContext context, object request)
+    private (GrpcCallInfo Call, long Started) Start(ServerCallContext context, object request, bool serverStreaming)
     {
         var started = options.TimeProvider.GetTimestamp();
         var call = new GrpcCallInfo(
-            CallSide.Server, context.Method, context.Peer, MetadataRedaction.Redact(context.RequestHeaders, _secrets), options.TimeProvider.GetUtcNow());
+            CallSide.Server, context.Method, serverStreaming, context.Peer, MetadataRedaction.Redact(context.RequestHeaders, _secrets), options.TimeProvider.GetUtcNow(),
+            context.Deadline);
         _observer.OnCallStarted(call);
         _observer.OnRequest(call, (IMessage)request);
         return (call, started);

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Cli;
+
+/// <summary>`cluster trace` against real nodes, RHS processes and applications.</summary>
+public class TraceTests : NodeTestBase
+{
+    private static List<JsonElement> Records(string jsonLines) =>
+        [.. jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+
+    private static string Text(JsonElement record, string property) =>
+        record.GetProperty(property).ValueKind == JsonValueKind.Null ? "" : record.GetProperty(property).GetString()!;
+
+    private Task HostWebAsync() => HostAsync("web", "--type", "GenericApplication", "--prop", "CommandLine=sleep 7401");
+
+    [Test]
+    public async Task After_the_fact_it_shows_the_cli_call_to_the_node_and_the_node_s_online_call_to_the_rhs_with_the_resource()
+    {
+        await HostWebAsync();
+
+        var records = Records(await Cli("trace", "--json"));
+
+        var cliCall = records.Where(r => Text(r, "caller") == "cli" && Text(r, "callee") == "n1"
+            && Text(r, "method") == "/cluster.admin.v1.ClusterAdmin/SetPersistentState").ToList();
+        var online = records.Where(r => Text(r, "method") == "/cluster.rhs.v1.ResourceHost/Online").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(cliCall, Has.Count.EqualTo(1), "`resource online web` as the node received it");
+            Assert.That(Text(cliCall[0], "resource"), Is.EqualTo("web"));
+            Assert.That(cliCall[0].GetProperty("request").GetProperty("online").GetBoolean(), Is.True);
+            Assert.That(online, Has.Count.EqualTo(1), "the node's Online call to the RHS");
+            Assert.That((Text(online[0], "caller"), Text(online[0], "resource"), Text(online[0], "group"), Text(online[0], "status")),
+                Is.EqualTo(("n1", "web", "web", "OK")));
+            Assert.That(Text(online[0], "callee"), Does.Match(@"^n1/rhs-\d+ \(pid \d+, shared\)$"));
+            Assert.That(online[0].GetProperty("request").GetProperty("resource").GetString(), Is.EqualTo("web"));
+        });
+    }
+
+    [Test]
+    public async Task Since_leaves_out_calls_made_before_it()
+    {
+        await HostWebAsync();
+        var after = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture); // after web's Online began
+
+        Assert.That(Records(await Cli("trace", "--json", "--method", "Online", "--since", "1h")), Has.Count.EqualTo(1));
+        Assert.That(await Cli("trace", "--json", "--method", "Online", "--since", after), Is.Empty);
+    }
+
+    [Test]
+    public async Task Filters_select_what_they_say()
+    {
+        await HostWebAsync();
+        await HostAsync("db", "--type", "FaultInjection", "--prop", "LooksAlivePollInterval=100", "--prop", "IsAlivePollInterval=300");
+        await Eventually.Until(
+            async () => Records(await Cli("trace", "--json", "--method", "IsAlive")).Count > 0 ? "checked" : null, TimeSpan.FromSeconds(15), "db's IsAlive");
+
+        var aboutWeb = Records(await Cli("trace", "--json", "--resource", "web"));
+        var inDb = Records(await Cli("trace", "--json", "--group", "db"));
+        var alive = Records(await Cli("trace", "--json", "--method", "*Alive"));
+        var slow = Records(await Cli("trace", "--json", "--slow", "100000"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(aboutWeb, Is.Not.Empty);
+            Assert.That(aboutWeb.Select(r => Text(r, "resource")), Is.All.EqualTo("web"));
+            Assert.That(inDb.Select(r => Text(r, "method")), Does.Contain("/cluster.rhs.v1.ResourceHost/Online"));
+            Assert.That(inDb.Select(r => Text(r, "group")), Is.All.EqualTo("db"));
+            Assert.That(alive.Select(r => Text(r, "method")).Distinct().Order(),
+                Is.EqualTo(new[] { "/cluster.rhs.v1.ResourceHost/IsAlive", "/cluster.rhs.v1.ResourceHost/LooksAlive" }));
+            Assert.That(slow, Is.Empty, "no call took 100 s");
+        });
+    }
+
+    [Test]
+    public async Task A_killed_rhs_shows_as_a_failed_call_with_its_status_and_errors_selects_it()
+    {
+        await HostWebAsync();
+        var killed = await Cli("monitor", "kill", "--resource", "web");
+        var pid = killed.Split(' ')[3]; // "killed RHS process PID (monitor ...)"
+
+        var failedJson = await Eventually.Until(
+            async () => (await Cli("trace", "--json", "--errors")).Split('\n')
+                .FirstOrDefault(line => line.Contains($"(pid {pid}, shared)", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(15), "a failed call to the killed RHS in the trace");
+        var failed = JsonDocument.Parse(failedJson).RootElement;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Text(failed, "status"), Is.Not.EqualTo("OK"));
+            Assert.That(Text(failed, "kind"), Is.EqualTo("call"));
+        });
+    }
+
+    [Test]
+    public async Task Neither_the_admin_token_nor_an_rhs_secret_appears_in_any_output()
+    {
+        await HostWebAsync();
+        var token = File.ReadAllText(Path.Combine(Dir, "admin.token")).Trim();
+        var rhsPid = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement.EnumerateArray().First().GetProperty("pid").GetInt32();
+        var secret = File.ReadAllText($"/proc/{rhsPid}/environ").Split('\0')
+            .Single(v => v.StartsWith("CLUSTER_RHS_SECRET=", StringComparison.Ordinal))["CLUSTER_RHS_SECRET=".Length..];
+        Assert.That(secret, Has.Length.GreaterThan(16));
+
+        var verbose = await Cli("trace", "-v");
+        var json = await Cli("trace", "--json");
+        Assert.Multiple(() =>
+        {
+            Assert.That(verbose, Does.Contain("authorization=<redacted>"), "the admin API's calls carry the token: masked");
+            Assert.That(verbose + json, Does.Not.Contain(token));
+            Assert.That(verbose + json, Does.Not.Contain(secret));
+        });
+    }
+
+    [Test]
+    public async Task Follow_prints_calls_as_they_happen_also_from_a_node_that_starts_later()
+    {
+        var lines = new ConcurrentQueue<string>();
+        using var follow = ClusterCli.Start(lines.Enqueue, "trace", "--follow", "--json", "--dir", Dir);
+        try
+        {
+            // Pets and pings flow all the time: the first record says the subscription is live.
+            await Eventually.Until(() => !lines.IsEmpty, TimeSpan.FromSeconds(30), "the first followed record", () => string.Join('\n', lines));
+            await HostWebAsync();
+            await Eventually.Until(
+                () => lines.Any(l => l.Contains("\"method\":\"/cluster.rhs.v1.ResourceHost/Online\"", StringComparison.Ordinal)
+                    && l.Contains("\"resource\":\"web\"", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "web's Online while following", () => string.Join('\n', lines.TakeLast(20)));
+
+            await StartNodeAsync("n2");
+            await Eventually.Until(
+                () => lines.Any(l => l.StartsWith('{') && l.Contains("\"node\":\"n2\"", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "a record from n2, started after the trace", () => string.Join('\n', lines.TakeLast(20)));
+            Assert.That(lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("method").GetString()),
+                Has.None.EqualTo("/cluster.admin.v1.ClusterAdmin/Trace"), "a trace does not record itself");
+        }
+        finally
+        {
+            follow.Kill();
+            await follow.WaitForExitAsync();
+        }
+    }
+
+    [Test]
+    public async Task An_unknown_node_is_a_clear_error()
+    {
+        var error = await FailingCli("trace", "--node", "n9");
+        Assert.That(error, Does.Contain("There is no node n9"));
+    }
+}
