@@ -16,6 +16,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateStore());
         bench.Subcommands.Add(CreateFailover());
         bench.Subcommands.Add(CreateChaos());
+        bench.Subcommands.Add(CreateTrace());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -55,6 +56,20 @@ internal static class BenchCommands
         rhs.SetHandler((parseResult, cancellationToken) =>
             RhsBenchmark.RunAsync(parseResult.GetValue(trials), parseResult.InvocationConfiguration.Output, cancellationToken));
         return rhs;
+    }
+
+    private static Command CreateTrace()
+    {
+        var calls = new Option<int>("--calls") { Description = "Measured node -> RHS calls per row", DefaultValueFactory = _ => 10_000 }.AtLeast(20);
+        var flood = new Option<int>("--flood-seconds") { Description = "How long a node is flooded with admin calls while a trace follows it", DefaultValueFactory = _ => 5 }
+            .Between(1, 600);
+        var trace = new Command("trace", "What recording calls costs a node -> RHS call (tracing on and off), and `trace --follow` under a flood of calls")
+        {
+            calls, flood,
+        };
+        trace.SetHandler((parseResult, cancellationToken) => TraceBenchmark.RunAsync(
+            parseResult.GetValue(calls), TimeSpan.FromSeconds(parseResult.GetValue(flood)), parseResult.InvocationConfiguration.Output, cancellationToken));
+        return trace;
     }
 
     private static Command CreateStore()

@@ -17,11 +17,14 @@ internal sealed class RhsProcess : IAsyncDisposable
 
     private readonly CancellationTokenSource _stopping = new();
 
-    private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name)
+    private readonly string _secret;
+
+    private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name, string secret)
     {
         Plugin = plugin;
         Client = client;
         Name = name;
+        _secret = secret;
     }
 
     public PluginProcess Plugin { get; }
@@ -72,8 +75,15 @@ internal sealed class RhsProcess : IAsyncDisposable
             BearerToken = secret,
             Observer = options.RhsCallObserver?.Invoke(name),
         });
-        return new RhsProcess(plugin, new RhsClient(connection), name);
+        return new RhsProcess(plugin, new RhsClient(connection), name, secret);
     }
+
+    /// <summary>
+    /// Another client of this RHS, on a connection of its own with <paramref name="observer"/> (or none):
+    /// for comparing the same calls to the same process with and without an observer.
+    /// </summary>
+    public RhsClient OpenClient(Protocol.Transport.Observability.GrpcCallObserver? observer) =>
+        new(GrpcConnection.Open(Plugin.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = _secret, Observer = observer }));
 
     public void StopLoops() => _stopping.Cancel();
 

@@ -36,6 +36,16 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Bench_trace_measures_tracing_off_and_on_and_a_followed_flood()
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync("bench", "trace", "--calls", "40", "--flood-seconds", "1", "--dir", ClusterCli.NewClusterDirectory());
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain("LooksAlive, tracing off").And.Contain("LooksAlive, tracing on").And.Contain("Ping: p50 on/off = "));
+        Assert.That(output, Does.Match(@"flood: \d+ admin calls .* trace --follow received \d+ records .* dropped: no"));
+    }
+
+    [Test]
     public async Task Node_list_without_a_cluster_says_so()
     {
         var directory = ClusterCli.NewClusterDirectory();
@@ -116,6 +126,13 @@ public sealed class CommandLineTests
     [TestCase("up", "-f", "/dev/zero", "/dev/zero is larger than 4 MiB")]
     [TestCase("apply", "-f", "/dev/null", "/dev/null declares no groups: there is nothing to apply")]
     [TestCase("node", "run", "--name", "n1", "--health-timeout-ms", "5", "--health-timeout-ms must be at least 100, not 5")]
+    [TestCase("node", "run", "--name", "n1", "--trace-capacity", "2000000", "--trace-capacity must be from 0 to 1000000, not 2000000")]
+    [TestCase("bench", "trace", "--calls", "5", "--calls must be at least 20, not 5")]
+    [TestCase("bench", "trace", "--flood-seconds", "0", "--flood-seconds must be from 1 to 600, not 0")]
+    [TestCase("trace", "--method", "[OW]*", "--method: The method pattern '[OW]*' may hold only")]
+    [TestCase("trace", "--since", "yesterday", "--since 'yesterday' is neither a time")]
+    [TestCase("trace", "--slow", "-1", "'-1' for option '--slow'")]
+    [TestCase("trace", "No cluster in")]
     public async Task Cluster_verbs_reject_bad_arguments_naming_them(params string[] argsAndMessage)
     {
         var (exitCode, _, error) = await ClusterCli.RunAsync([.. argsAndMessage[..^1], "--dir", ClusterCli.NewClusterDirectory()]);
