@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Cluster.Service.Bench;
 
-/// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL).</summary>
+/// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL), interrupt (SIGINT, Ctrl-C).</summary>
 internal static partial class Signals
 {
     public static void Freeze(int pid) => Send(pid, 19);
@@ -10,6 +10,8 @@ internal static partial class Signals
     public static void Thaw(int pid) => Send(pid, 18);
 
     public static void Kill(int pid) => Send(pid, 9);
+
+    public static void Interrupt(int pid) => Send(pid, 2);
 
     private static void Send(int pid, int signal)
     {

@@ -46,6 +46,7 @@ internal static class CallRecordFormat
 
         if (verbose)
         {
+            line.Append("\n    peer:     ").Append(record.Peer);
             if (record.DeadlineMs > 0)
             {
                 line.Append("\n    deadline: ").Append(record.DeadlineMs.ToString(CultureInfo.InvariantCulture)).Append(" ms");
@@ -81,6 +82,7 @@ internal static class CallRecordFormat
             json.WriteString("caller", record.Caller);
             json.WriteString("callee", record.Callee);
             json.WriteString("method", record.Method);
+            json.WriteString("peer", record.Peer);
             WriteOptional(json, "resource", record.Resource);
             WriteOptional(json, "group", record.Group);
             if (record.DeadlineMs > 0)

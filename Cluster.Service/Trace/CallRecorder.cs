@@ -101,6 +101,7 @@ internal sealed class CallRecorder : GrpcCallObserver
             Caller = _caller(call),
             Callee = _callee(),
             Method = call.Method,
+            Peer = call.Peer,
             Resource = pending.Resource ?? string.Empty,
             Group = pending.Group ?? string.Empty,
             DeadlineMs = call.Deadline is { } deadline ? (long)Math.Max(0, (deadline - call.Started.UtcDateTime).TotalMilliseconds) : 0,

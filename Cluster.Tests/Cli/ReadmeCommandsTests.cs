@@ -50,6 +50,9 @@ public sealed class ReadmeCommandsTests : NodeTestBase
             case "cluster log --follow":
                 await FollowLogAsync();
                 break;
+            case "cluster trace --follow":
+                await FollowTraceAsync();
+                break;
             case "cluster monitor kill --resource EVS1-SMTP":
                 var before = await ApplicationPidAsync("EVS1-SMTP");
                 Assert.That(await Cli(words[1..]), Does.Contain("on n1"));
@@ -109,6 +112,25 @@ public sealed class ReadmeCommandsTests : NodeTestBase
         try
         {
             await Eventually.Until(() => lines.Any(l => l.Contains("EVS1", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "log --follow to print");
+        }
+        finally
+        {
+            follow.Kill();
+            await follow.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Following, it shows a CLI call to a node and a node's calls to its RHS as they happen.</summary>
+    private async Task FollowTraceAsync()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var follow = ClusterCli.Start(lines.Enqueue, "trace", "--follow", "--dir", Dir);
+        try
+        {
+            await Eventually.Until(() => lines.Any(l => l.Contains(" -> n1/rhs-", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "a node's call to its RHS");
+            await Cli("status");
+            await Eventually.Until(() => lines.Any(l => l.Contains("cli -> n", StringComparison.Ordinal) && l.Contains("ClusterAdmin/List", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(20), "`cluster status`'s calls while following", () => string.Join('\n', lines.TakeLast(10)));
         }
         finally
         {

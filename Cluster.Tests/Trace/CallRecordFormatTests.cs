@@ -17,6 +17,7 @@ public class CallRecordFormatTests
         Caller = "n1",
         Callee = "n1/rhs-2 (pid 1234, shared)",
         Method = "/cluster.rhs.v1.ResourceHost/Online",
+        Peer = "127.0.0.1:40123",
         Resource = "web-app",
         Group = "web",
         DeadlineMs = 1000,
@@ -54,6 +55,7 @@ public class CallRecordFormatTests
     public void Verbose_adds_deadline_metadata_and_messages() =>
         Assert.That(CallRecordFormat.Line(Online(), verbose: true).Split('\n')[1..], Is.EqualTo(new[]
         {
+            "    peer:     127.0.0.1:40123",
             "    deadline: 1000 ms",
             "    metadata: authorization=<redacted>",
             "    request:  { \"resource\": \"web-app\" }",
@@ -72,6 +74,7 @@ public class CallRecordFormatTests
             Assert.That(json.GetProperty("node").GetString(), Is.EqualTo("n1"));
             Assert.That(json.GetProperty("sequence").GetInt64(), Is.EqualTo(7));
             Assert.That(json.GetProperty("method").GetString(), Is.EqualTo("/cluster.rhs.v1.ResourceHost/Online"));
+            Assert.That(json.GetProperty("peer").GetString(), Is.EqualTo("127.0.0.1:40123"));
             Assert.That(json.GetProperty("resource").GetString(), Is.EqualTo("web-app"));
             Assert.That(json.GetProperty("deadlineMs").GetInt64(), Is.EqualTo(1000));
             Assert.That(json.GetProperty("status").GetString(), Is.EqualTo("OK"));
