@@ -29,6 +29,9 @@ internal sealed class ClusterDirectory
     /// <summary>The cluster log: one file per node, logs/NODE.log.</summary>
     public string LogsPath => Path.Combine(Root, "logs");
 
+    /// <summary>Each node's recorded gRPC calls (traces/N.trace and the older N.trace.1), for `cluster trace`.</summary>
+    public string TracesPath => Path.Combine(Root, "traces");
+
     public static ClusterDirectory Resolve(string? explicitPath)
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);

@@ -73,18 +73,19 @@ internal static class TraceCommand
         }
     }
 
-    /// <summary>What every node holds, merged in time order.</summary>
+    /// <summary>
+    /// What every node holds, merged in time order: a running node answers through its admin API; one
+    /// that does not answer (killed, frozen) or no longer runs is read from the trace file it left.
+    /// </summary>
     private static async Task<int> BacklogAsync(
         ParseResult parseResult, CallFilter filter, DateTimeOffset? from, Printer printer, TextWriter error, CancellationToken cancellationToken)
     {
-        var clients = NodeConnections.ConnectAll(parseResult);
-        if (clients.Count == 0)
-        {
-            throw new ClusterUserException($"No node of the cluster in {CommonOptions.ResolveDirectory(parseResult).Root} is running.");
-        }
-
+        var directory = CommonOptions.ResolveDirectory(parseResult);
+        var named = parseResult.GetValue(NodeConnections.NodeOption);
+        var token = directory.ReadToken();
+        var clients = directory.ReadNodeRecords().Where(r => named is null || r.Name == named).Select(r => AdminClient.Connect(r, token)).ToList();
         var request = new TraceRequest { SinceUnixMs = from?.ToUnixTimeMilliseconds() ?? 0, Filter = filter };
-        var answers = await Task.WhenAll(clients.Select(async client =>
+        var answers = (await Task.WhenAll(clients.Select(async client =>
         {
             using (client)
             {
@@ -96,18 +97,43 @@ internal static class TraceCommand
                         records.Add(record);
                     }
 
-                    return (client.NodeName, Records: records, Note: (string?)null);
+                    return new NodeAnswer(client.NodeName, records, Note: null, Answered: true);
                 }
                 catch (ClusterException e) when (e.Kind is not ClusterErrorKind.InvalidArgument)
                 {
-                    return (client.NodeName, Records: records, Note: NoteOf(client.NodeName, e));
+                    return new NodeAnswer(client.NodeName, records, NoteOf(client.NodeName, e), Answered: false);
                 }
             }
-        })).ConfigureAwait(false);
+        })).ConfigureAwait(false)).ToList();
 
-        foreach (var (_, _, note) in answers.Where(a => a.Note is not null))
+        // Nodes that left a trace file but no longer run (stopped, or killed and not started again).
+        var stopped = Directory.Exists(directory.TracesPath)
+            ? Directory.GetFiles(directory.TracesPath, "*.trace").Select(f => Path.GetFileNameWithoutExtension(f))
+                .Where(n => (named is null || n == named) && answers.All(a => a.Node != n))
+            : [];
+        answers.AddRange(stopped.Select(n => new NodeAnswer(n, [], $"note: node {n} is not running", Answered: false)));
+        if (answers.Count == 0)
         {
-            await error.WriteLineAsync(note).ConfigureAwait(false);
+            throw new ClusterUserException(named is null
+                ? $"No node of the cluster in {directory.Root} is running, and none left a trace."
+                : $"There is no node {named} in {directory.Root}.");
+        }
+
+        var fromFiles = answers.Where(a => !a.Answered).ToList();
+        if (fromFiles.Count > 0)
+        {
+            var compiled = TraceFilter.From(filter);
+            var groups = compiled.NeedsGroups ? await GroupsOfResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false) : null;
+            var since = (from?.ToUnixTimeMilliseconds() ?? 0) * 1000;
+            foreach (var answer in fromFiles)
+            {
+                var path = TraceFile.PathOf(directory.TracesPath, answer.Node);
+                answer.Records.AddRange(TraceFile.Read(directory.TracesPath, answer.Node)
+                    .Where(r => r.TimeUnixUs >= since && compiled.Matches(r, groups?.GetValueOrDefault(r.Resource))));
+                await error.WriteLineAsync(File.Exists(path)
+                    ? $"{answer.Note}: showing what it wrote to {path}"
+                    : $"{answer.Note}, and it left no trace file").ConfigureAwait(false);
+            }
         }
 
         foreach (var record in answers.SelectMany(a => a.Records)
@@ -116,8 +142,24 @@ internal static class TraceCommand
             printer.Print(record);
         }
 
-        return answers.All(a => a.Note is not null) ? 1 : 0;
+        return 0;
     }
+
+    /// <summary>For a group filter over records read from files: which group each resource is in, from any node that answers.</summary>
+    private static async Task<Dictionary<string, string>?> GroupsOfResourcesAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false))
+                .ToDictionary(r => r.Name, r => r.Group, StringComparer.Ordinal);
+        }
+        catch (ClusterException)
+        {
+            return null; // no node answers: the records' own group fields are all there is
+        }
+    }
+
+    private sealed record NodeAnswer(string Node, List<CallRecord> Records, string? Note, bool Answered);
 
     /// <summary>Every node's new calls as they are recorded, also from nodes that start (again) later, until Ctrl-C.</summary>
     private static async Task<int> FollowAsync(
@@ -159,7 +201,7 @@ internal static class TraceCommand
 
     private static string NoteOf(string node, ClusterException error) => error.Kind switch
     {
-        ClusterErrorKind.Unavailable or ClusterErrorKind.DeadlineExceeded => $"note: node {node} does not answer (down or frozen): its calls are left out",
+        ClusterErrorKind.Unavailable or ClusterErrorKind.DeadlineExceeded => $"note: node {node} does not answer (down or frozen)",
         _ => $"note: node {node}: {error.Message}",
     };
 

@@ -33,7 +33,15 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         using var nodeLock = AcquireNodeLock(directory, options.Name);
 
         var rhsLogger = loggerFactory.CreateLogger("RHS.Output");
-        var trace = options.TraceCapacity > 0 ? new TraceLog(options.Name, options.TraceCapacity) : null;
+        // Calls are recorded from the first RHS on; the node's trace file keeps them past a crash, and a
+        // node started again serves what it recorded before.
+        await using var traceFile = options.TraceCapacity > 0
+            ? new TraceFile(directory.TracesPath, options.Name, options.TraceCapacity) { OnWriteFailed = e => LogTraceFileFailed(_logger, e) }
+            : null;
+        var trace = traceFile is null ? null : new TraceLog(options.Name, options.TraceCapacity, traceFile.Append);
+        trace?.Seed(TraceFile.Read(directory.TracesPath, options.Name).TakeLast(options.TraceCapacity));
+        using var traceWriterStop = new CancellationTokenSource();
+        var traceWriting = traceFile?.RunAsync(traceWriterStop.Token) ?? Task.CompletedTask;
         NodeMembership? lease = null; // set once the node has joined; until then nothing may start
         var monitors = new MonitorManager(
             new MonitorOptions
@@ -151,6 +159,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     supervisor.Watch("coordinator", loops[2]);
                     supervisor.Watch("RCM", rcm.Completion);
                     supervisor.Watch("monitor events", events);
+                    supervisor.Watch("trace file", traceWriting);
                     InjectedFault.ListenIfAsked(feed.Wake);
                     LogNodeUp(_logger, options.Name, endpoint, directory.Root);
                     try
@@ -174,6 +183,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
 
         await events.ConfigureAwait(false); // ends when the monitors' event stream completes
+        await traceWriterStop.CancelAsync().ConfigureAwait(false);
+        await traceWriting.ConfigureAwait(false);
     }
 
     /// <summary>Monitor events go to the cluster log, the RCM and the node's console log.</summary>
@@ -203,6 +214,9 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Name} is up; admin API on {Endpoint}; cluster directory {Directory}")]
     private static partial void LogNodeUp(ILogger logger, string name, string endpoint, string directory);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The trace file cannot be written: calls are recorded in memory only from now on")]
+    private static partial void LogTraceFileFailed(ILogger logger, Exception error);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "A fence or unfence step failed")]
     private static partial void LogFenceStepFailed(ILogger logger, Exception exception);

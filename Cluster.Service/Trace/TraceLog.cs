@@ -18,27 +18,51 @@ internal sealed class TraceLog
     private readonly Lock _lock = new();
     private readonly CallRecord?[] _ring;
     private readonly List<Channel<CallRecord>> _subscribers = [];
+    private readonly Action<CallRecord>? _onAdded;
     private long _sequence;
 
-    public TraceLog(string node, int capacity)
+    /// <param name="node">The recording node's name, stamped on every record.</param>
+    /// <param name="capacity">How many records the ring keeps.</param>
+    /// <param name="onAdded">Sees every record added (the node's <see cref="TraceFile"/>), in order; it must not wait.</param>
+    public TraceLog(string node, int capacity, Action<CallRecord>? onAdded = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Node = node;
         _ring = new CallRecord?[capacity];
+        _onAdded = onAdded;
     }
 
     public string Node { get; }
 
     public int Capacity => _ring.Length;
 
+    /// <summary>
+    /// Puts what this node recorded before it last stopped or crashed (its <see cref="TraceFile"/>) back
+    /// into the ring, renumbered from 1 in their order, ahead of anything recorded now.
+    /// </summary>
+    public void Seed(IEnumerable<CallRecord> previous)
+    {
+        lock (_lock)
+        {
+            if (_sequence != 0)
+            {
+                throw new InvalidOperationException("A trace is seeded before anything is recorded.");
+            }
+
+            foreach (var record in previous)
+            {
+                Keep(record);
+            }
+        }
+    }
+
     /// <summary>Numbers <paramref name="record"/>, keeps it, and hands it to every live subscriber.</summary>
     public void Add(CallRecord record)
     {
         lock (_lock)
         {
-            record.Sequence = ++_sequence;
-            record.Node = Node;
-            _ring[(record.Sequence - 1) % _ring.Length] = record;
+            Keep(record);
+            _onAdded?.Invoke(record);
             for (var i = _subscribers.Count - 1; i >= 0; i--)
             {
                 if (!_subscribers[i].Writer.TryWrite(record))
@@ -49,6 +73,13 @@ internal sealed class TraceLog
                 }
             }
         }
+    }
+
+    private void Keep(CallRecord record)
+    {
+        record.Sequence = ++_sequence;
+        record.Node = Node;
+        _ring[(record.Sequence - 1) % _ring.Length] = record;
     }
 
     /// <summary>

@@ -143,6 +143,27 @@ public class TraceTests : NodeTestBase
     }
 
     [Test]
+    public async Task A_killed_node_s_calls_are_read_from_its_trace_file_and_served_again_once_it_runs_again()
+    {
+        await HostWebAsync();
+        await Eventually.Until(() => File.Exists(Path.Combine(Dir, "traces", "n1.trace")) && new FileInfo(Path.Combine(Dir, "traces", "n1.trace")).Length > 0,
+            TimeSpan.FromSeconds(10), "n1 writing its trace file");
+        await KillNodeAsync("n1");
+
+        // The node record is left behind by the kill: the node does not answer, so its file speaks for it.
+        var (exitCode, output, error) = await ClusterCli.RunAsync("trace", "--json", "--method", "Online", "--dir", Dir);
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(error, Does.Contain("note: node n1 does not answer (down or frozen): showing what it wrote to"));
+        Assert.That(Records(output).Select(r => Text(r, "resource")), Is.EqualTo(new[] { "web" }), "web's Online, recorded before the kill");
+
+        await StartNodeAsync("n1");
+        await WaitForResourceAsync("web", "Online");
+        var again = Records(await Cli("trace", "--json", "--method", "Online", "--resource", "web"));
+        Assert.That(again, Has.Count.EqualTo(2), "the Online before the kill, served by the node started again, and the one after it");
+        Assert.That(again.Select(r => Text(r, "callee")).Distinct().Count(), Is.EqualTo(2), "two RHS processes, one per run of the node");
+    }
+
+    [Test]
     public async Task An_unknown_node_is_a_clear_error()
     {
         var error = await FailingCli("trace", "--node", "n9");

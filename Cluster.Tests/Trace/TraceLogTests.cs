@@ -117,6 +117,24 @@ public class TraceLogTests
     }
 
     [Test]
+    public void A_node_started_again_serves_what_it_recorded_before_then_numbers_on()
+    {
+        var written = new List<long>();
+        var log = new TraceLog("n1", capacity: 3, onAdded: r => written.Add(r.Sequence));
+        log.Seed([At(1), At(2)]);
+        log.Add(At(3));
+        log.Add(At(4));
+
+        using var all = log.Subscribe(0, 0, follow: false);
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Backlog.Select(r => (r.Sequence, r.TimeUnixUs)), Is.EqualTo(new[] { (2L, 2L), (3L, 3L), (4L, 4L) }));
+            Assert.That(written, Is.EqualTo(new long[] { 3, 4 }), "what was seeded is on disk already");
+            Assert.Throws<InvalidOperationException>(() => log.Seed([At(9)]));
+        });
+    }
+
+    [Test]
     public void Capacity_must_be_positive() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new TraceLog("n1", 0));
 }
