@@ -32,13 +32,24 @@ internal static class TraceCommand
                 result.AddError($"--method: {error}");
             }
         });
+        var exclude = new Option<string[]>("--exclude") { Description = "Leave out methods matching this glob (repeatable): --exclude Pet --exclude Ping" };
+        exclude.Validators.Add(result =>
+        {
+            foreach (var pattern in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (Validate(new CallFilter { ExcludeMethods = { pattern } }) is { } error)
+                {
+                    result.AddError($"--exclude: {error}");
+                }
+            }
+        });
         var errors = new Option<bool>("--errors") { Description = "Only calls that ended with a status other than OK" };
         var slow = new Option<uint>("--slow") { Description = "Only calls that took at least this many milliseconds" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each call's deadline, metadata (secrets masked) and messages as JSON" };
         var json = new Option<bool>("--json") { Description = "One JSON object a line (grpc-dump's shape), for jq" };
         var trace = new Command("trace", "Show the gRPC calls between the cluster's processes (CLI -> node, node -> RHS), recorded by every node")
         {
-            follow, since, NodeConnections.NodeOption, resource, group, method, errors, slow, verbose, json,
+            follow, since, NodeConnections.NodeOption, resource, group, method, exclude, errors, slow, verbose, json,
         };
         trace.SetHandler(async (parseResult, cancellationToken) =>
         {
@@ -49,6 +60,7 @@ internal static class TraceCommand
                 Method = parseResult.GetValue(method) ?? string.Empty,
                 ErrorsOnly = parseResult.GetValue(errors),
                 SlowerThanMs = parseResult.GetValue(slow),
+                ExcludeMethods = { parseResult.GetValue(exclude) ?? [] },
             };
             var from = SinceOption.ValueOf(parseResult, since, DateTimeOffset.UtcNow);
             var printer = new Printer(parseResult.InvocationConfiguration.Output, parseResult.GetValue(json), parseResult.GetValue(verbose));
@@ -58,6 +70,40 @@ internal static class TraceCommand
                 : await BacklogAsync(parseResult, filter, from, printer, error, cancellationToken).ConfigureAwait(false);
         });
         return trace;
+    }
+
+    /// <summary>
+    /// What the live view of `cluster up` shows: the latest calls of every node that answers, without
+    /// heartbeats, health checks and queries (the view's own among them), one readable line each.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> LatestCallsAsync(ParseResult parseResult, int count, CancellationToken cancellationToken)
+    {
+        var request = new TraceRequest
+        {
+            SinceUnixMs = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(),
+            Filter = new CallFilter { ExcludeMethods = { "Pet", "Ping", "*Alive", "List*", "Get*", "ResourceHost/WatchEvents" } },
+        };
+        var answers = await Task.WhenAll(NodeConnections.ConnectAll(parseResult).Select(async client =>
+        {
+            using (client)
+            {
+                var records = new List<CallRecord>();
+                try
+                {
+                    await foreach (var record in client.Trace(request, AdminClient.QueryTimeout, cancellationToken).ConfigureAwait(false))
+                    {
+                        records.Add(record);
+                    }
+                }
+                catch (ClusterException)
+                {
+                    // Down or frozen: the view shows that elsewhere.
+                }
+
+                return records;
+            }
+        })).ConfigureAwait(false);
+        return [.. answers.SelectMany(a => a).OrderBy(r => r.TimeUnixUs).TakeLast(count).Select(r => CallRecordFormat.Line(r, verbose: false))];
     }
 
     private static string? Validate(CallFilter filter)

@@ -110,7 +110,7 @@ internal static class UpCommand
         return down;
     }
 
-    /// <summary>Nodes, groups, resources, monitors and the latest events, redrawn every second until Ctrl-C.</summary>
+    /// <summary>Nodes, groups, resources, monitors, the latest events and calls, redrawn every second until Ctrl-C.</summary>
     private static async Task ShowLiveAsync(ParseResult parseResult, ClusterDirectory directory, CancellationToken cancellationToken)
     {
         var output = parseResult.InvocationConfiguration.Output;
@@ -125,8 +125,14 @@ internal static class UpCommand
                 await text.WriteLineAsync("  " + entry.Format()).ConfigureAwait(false);
             }
 
+            await text.WriteLineAsync("CALLS (latest; cluster trace -f shows them all)").ConfigureAwait(false);
+            foreach (var call in await TraceCommand.LatestCallsAsync(parseResult, 5, cancellationToken).ConfigureAwait(false))
+            {
+                await text.WriteLineAsync("  " + call).ConfigureAwait(false);
+            }
+
             await output.WriteAsync("\u001b[H\u001b[2J" + text
-                + "From another terminal: cluster monitor kill --resource R | cluster node kill N | cluster group move G | cluster log -f\n"
+                + "From another terminal: cluster monitor kill --resource R | cluster node kill N | cluster group move G | cluster log -f | cluster trace -f\n"
                 + "(Ctrl-C stops the cluster)\n").ConfigureAwait(false);
             try
             {

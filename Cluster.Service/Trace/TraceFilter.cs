@@ -9,14 +9,14 @@ internal sealed class TraceFilter
 {
     private readonly CallFilter _filter;
     private readonly Regex? _method;
+    private readonly Regex[] _excluded;
 
-    private TraceFilter(CallFilter filter, Regex? method)
+    private TraceFilter(CallFilter filter, Regex? method, Regex[] excluded)
     {
         _filter = filter;
         _method = method;
+        _excluded = excluded;
     }
-
-    public static TraceFilter Everything { get; } = new(new CallFilter(), null);
 
     /// <exception cref="ClusterException">InvalidArgument: a negative --slow, or a method pattern with characters no method has.</exception>
     public static TraceFilter From(CallFilter? filter)
@@ -27,21 +27,22 @@ internal sealed class TraceFilter
             throw new ClusterException(ClusterErrorKind.InvalidArgument, $"slower_than_ms must be 0 or more, not {filter.SlowerThanMs}.");
         }
 
-        Regex? method = null;
-        if (filter.Method.Length > 0)
-        {
-            if (!filter.Method.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or '?' or '/' or '.' or '_'))
-            {
-                throw new ClusterException(ClusterErrorKind.InvalidArgument,
-                    $"The method pattern '{filter.Method}' may hold only letters, digits, '.', '/', '_' and the wildcards '*' and '?'.");
-            }
+        var method = filter.Method.Length > 0 ? Glob(filter.Method) : null;
+        return new TraceFilter(filter, method, [.. filter.ExcludeMethods.Select(Glob)]);
+    }
 
-            method = new Regex(
-                "^" + Regex.Escape(filter.Method).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+    /// <exception cref="ClusterException">InvalidArgument: characters no method has.</exception>
+    private static Regex Glob(string pattern)
+    {
+        if (pattern.Length == 0 || !pattern.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or '?' or '/' or '.' or '_'))
+        {
+            throw new ClusterException(ClusterErrorKind.InvalidArgument,
+                $"The method pattern '{pattern}' may hold only letters, digits, '.', '/', '_' and the wildcards '*' and '?'.");
         }
 
-        return new TraceFilter(filter, method);
+        return new Regex(
+            "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 
     /// <summary>A group filter needs to know which group a resource is in; other filters do not.</summary>
@@ -68,6 +69,11 @@ internal sealed class TraceFilter
         }
 
         if (_filter.SlowerThanMs > 0 && (record.Kind != "call" || record.DurationMs < _filter.SlowerThanMs))
+        {
+            return false;
+        }
+
+        if (_excluded.Length > 0 && MethodForms(record.Method).Any(form => _excluded.Any(e => e.IsMatch(form))))
         {
             return false;
         }

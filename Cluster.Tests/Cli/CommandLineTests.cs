@@ -131,6 +131,7 @@ public sealed class CommandLineTests
     [TestCase("bench", "trace", "--flood-seconds", "0", "--flood-seconds must be from 1 to 600, not 0")]
     [TestCase("trace", "--method", "[OW]*", "--method: The method pattern '[OW]*' may hold only")]
     [TestCase("trace", "--since", "yesterday", "--since 'yesterday' is neither a time")]
+    [TestCase("trace", "--exclude", "Ping", "--exclude", "a;b", "--exclude: The method pattern 'a;b' may hold only")]
     [TestCase("trace", "--slow", "-1", "'-1' for option '--slow'")]
     [TestCase("trace", "No cluster in")]
     public async Task Cluster_verbs_reject_bad_arguments_naming_them(params string[] argsAndMessage)

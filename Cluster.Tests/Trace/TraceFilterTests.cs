@@ -48,6 +48,17 @@ public class TraceFilterTests
         Assert.That(Selected(new CallFilter { Method = "ResourceHost/*" }), Is.EqualTo(new[] { Online, FailedIsAlive, StreamMessage }));
 
     [Test]
+    public void Exclude_leaves_out_every_method_matching_any_of_its_globs() =>
+        Assert.That(Selected(new CallFilter { ExcludeMethods = { "*Alive", "ClusterAdmin/*" } }), Is.EqualTo(new[] { Online, StreamMessage }));
+
+    [Test]
+    public void Bad_exclude_pattern_is_refused_naming_it()
+    {
+        var error = Assert.Throws<ClusterException>(() => TraceFilter.From(new CallFilter { ExcludeMethods = { "Ping", "P|et" } }));
+        Assert.That(error!.Message, Does.Contain("'P|et'"));
+    }
+
+    [Test]
     public void Empty_filter_selects_everything() =>
         Assert.That(Selected(new CallFilter()), Is.EqualTo(All));
 

@@ -1,0 +1,54 @@
+using Cluster.Service.Bench;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Cli;
+
+/// <summary>The live view of an attached `cluster up`, as a person at the terminal sees it.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class LiveViewTests
+{
+    [Test]
+    public async Task Live_view_shows_the_latest_calls_without_heartbeats_and_ctrl_c_stops_the_cluster()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var up = ClusterCli.Start(output.Enqueue, "up", "--nodes", "1", "--dir", dir);
+        try
+        {
+            await Eventually.Until(() => output.Any(l => l.Contains("1 nodes up", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), "cluster up to start its node", () => string.Join('\n', output));
+            foreach (var args in new[]
+            {
+                new[] { "group", "create", "calls" },
+                ["resource", "create", "calls-app", "--group", "calls", "--type", "GenericApplication", "--prop", "CommandLine=sleep 7601"],
+                ["group", "online", "calls", "--wait", "30"],
+            })
+            {
+                var (exitCode, _, error) = await ClusterCli.RunAsync([.. args, "--dir", dir]);
+                Assert.That(exitCode, Is.Zero, error);
+            }
+
+            await Eventually.Until(
+                () => output.Any(l => l.Contains("ResourceHost/Online  resource=calls-app  group=calls  OK", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "the Online call in the view's CALLS pane", () => string.Join('\n', output.TakeLast(30)));
+            Assert.That(output, Has.Some.Contains("CALLS (latest; cluster trace -f shows them all)"));
+            Assert.That(output.Where(l => l.Contains("ResourceHost/Pet", StringComparison.Ordinal) || l.Contains("ResourceHost/Ping", StringComparison.Ordinal)),
+                Is.Empty, "heartbeats would drown the pane");
+
+            Signals.Interrupt(up.Id);
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await Eventually.Until(() => Processes.WithCommandLine("sleep", "7601").Count == 0, TimeSpan.FromSeconds(10), "the application stopped with the cluster");
+        }
+        finally
+        {
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
