@@ -29,12 +29,12 @@ internal static class PlacementPolicy
         {
             if (DecideOne(configuration, group, now, load) is { } decision)
             {
-                if (configuration.OwnerOf(group.Name) is { } old)
+                if (MeantToRun(configuration, group.Name) && configuration.OwnerOf(group.Name) is { } old)
                 {
                     load[old]--;
                 }
 
-                if (decision.Ownership.Node.Length > 0)
+                if (MeantToRun(configuration, group.Name) && decision.Ownership.Node.Length > 0)
                 {
                     load[decision.Ownership.Node] = load.GetValueOrDefault(decision.Ownership.Node) + 1;
                 }
@@ -221,6 +221,16 @@ internal static class PlacementPolicy
     private static int Rank(Group group, string node) =>
         group.PreferredOwners.IndexOf(node) is >= 0 and var index ? index : int.MaxValue;
 
+    /// <summary>
+    /// How many groups each node runs, for MaxGroups: groups it owns that are meant to run (an
+    /// administrator's Offline group takes no place). A group left Failed on its owner still counts:
+    /// its ownership does not say Failed apart from its reason text.
+    /// </summary>
     private static Dictionary<string, int> Load(ClusterConfiguration configuration) =>
-        configuration.Owners.Values.Where(o => o.Node.Length > 0).GroupBy(o => o.Node).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        configuration.Owners.Where(o => o.Value.Node.Length > 0 && MeantToRun(configuration, o.Key))
+            .GroupBy(o => o.Value.Node).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    /// <summary>A group is meant to run when any of its resources is persisted Online.</summary>
+    private static bool MeantToRun(ClusterConfiguration configuration, string group) =>
+        configuration.ResourcesOf(group).Any(r => configuration.IsPersistedOnline(r.Name));
 }

@@ -87,6 +87,27 @@ public sealed class PlacementPolicyTests
     }
 
     [Test]
+    public void Capacity_counts_the_groups_a_node_runs_not_those_an_administrator_took_offline()
+    {
+        var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
+            .WithGroup("parked", owner: "n1", online: false)
+            .WithGroup("web", preferred: ["n1"]);
+
+        Assert.That(Decide(cluster), Is.EqualTo(new[] { ("web", "n1") }));
+        Assert.That(PlacementPolicy.Ineligibility(cluster.WithGroup("db", preferred: ["n1"]), "db", "n1"), Is.Null, "parked takes no place");
+    }
+
+    [Test]
+    public void Capacity_still_holds_against_groups_that_run()
+    {
+        var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
+            .WithGroup("running", owner: "n1")
+            .WithGroup("web", preferred: ["n1"]);
+
+        Assert.That(Decide(cluster), Is.EqualTo(new[] { ("web", "n2") }));
+    }
+
+    [Test]
     public void Failover_threshold_exhausted_leaves_the_group_failed_with_event_1254()
     {
         var owned = new Ownership { Node = "n1", Epoch = 4, FailoversUnixMs = { (T0 - TimeSpan.FromHours(1)).ToUnixTimeMilliseconds() } };
@@ -237,7 +258,7 @@ internal static class ClusterConfigurationBuilder
 {
     public static ClusterConfiguration WithGroup(
         this ClusterConfiguration cluster, string name, string? owner = null, string[]? preferred = null, string[]? possibleOwners = null,
-        int? priority = null, uint? failoverThreshold = null, (int Start, int End)? failback = null)
+        int? priority = null, uint? failoverThreshold = null, (int Start, int End)? failback = null, bool online = true)
     {
         var group = new Group { Name = name };
         group.PreferredOwners.AddRange(preferred ?? []);
@@ -264,6 +285,7 @@ internal static class ClusterConfigurationBuilder
         {
             Groups = cluster.Groups.Add(name, group),
             Resources = cluster.Resources.Add(resource.Name, resource),
+            PersistentOnline = cluster.PersistentOnline.SetItem(resource.Name, online),
         };
         return owner is null ? next : next with { Owners = next.Owners.Add(name, new Ownership { Node = owner, Epoch = 1 }) };
     }
