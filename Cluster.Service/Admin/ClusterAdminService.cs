@@ -156,8 +156,19 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
     public override Task<ChangeResponse> SetResource(SetResourceRequest request, ServerCallContext context) =>
         ChangeAsync(c => ConfigurationEdits.SetResource(c, request.Name, request.Settings), context);
 
-    public override Task<ChangeResponse> Apply(ApplyRequest request, ServerCallContext context) =>
-        ChangeAsync(c => ConfigurationEdits.Apply(c, request.Groups, request.Resources, request.GroupOnline), context);
+    public override async Task<ChangeResponse> Apply(ApplyRequest request, ServerCallContext context)
+    {
+        ClusterConfiguration Change(ClusterConfiguration c) => ConfigurationEdits.Apply(c, request.Groups, request.Resources, request.GroupOnline, request.Prune);
+        if (!request.DryRun)
+        {
+            return await ChangeAsync(Change, context);
+        }
+
+        var (before, after) = await services.Database.PreviewAsync(Change, context.CancellationToken);
+        var response = new ChangeResponse { Revision = before.Revision };
+        response.Changes.AddRange(ConfigurationEdits.Describe(before, after));
+        return response;
+    }
 
     public override async Task<GetConfigurationResponse> GetConfiguration(GetConfigurationRequest request, ServerCallContext context)
     {

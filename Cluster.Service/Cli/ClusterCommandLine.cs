@@ -21,6 +21,7 @@ internal static class ClusterCommandLine
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ResourceCommands.Create());
         root.Subcommands.Add(ApplyCommand.Create());
+        root.Subcommands.Add(ConfigCommands.Create());
         root.Subcommands.Add(SimAppCommand.Create());
         root.Subcommands.Add(LogCommands.Create());
         root.Subcommands.Add(TraceCommand.Create());

@@ -62,6 +62,19 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
         throw new ClusterException(ClusterErrorKind.Aborted, $"The cluster database kept changing under this change; {Attempts} attempts failed. Try again.");
     }
 
+    /// <summary>
+    /// What <paramref name="change"/> would make of the database now, validated exactly as
+    /// <see cref="UpdateAsync"/> validates it, and written nowhere (a dry run).
+    /// </summary>
+    public async Task<(ClusterConfiguration Before, ClusterConfiguration After)> PreviewAsync(
+        Func<ClusterConfiguration, ClusterConfiguration> change, CancellationToken cancellationToken = default)
+    {
+        var current = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var next = change(current);
+        ConfigurationValidator.Validate(next, await LoadTypesAsync(next).ConfigureAwait(false));
+        return (current, next);
+    }
+
     /// <summary>Owners change outside the guard (the coordinator, handovers): a change that writes one compares it too.</summary>
     private static IEnumerable<Compare> OwnerCompares(ClusterConfiguration current, IReadOnlyList<StoreOperation> operations) =>
         operations.Where(o => o.Key.StartsWith(ConfigurationKeys.Owners, StringComparison.Ordinal)).Select(o =>

@@ -125,14 +125,30 @@ internal static class ConfigurationEdits
     }
 
     /// <summary>
-    /// Declares groups and resources, creating or replacing each as given (what a file does not mention is
-    /// left as it is). A group's persistent state, when given, applies to all its resources.
+    /// Declares groups and resources, creating or replacing each as given. What the request does not
+    /// mention is left as it is, or with <paramref name="prune"/> deleted (a group with its owner, a resource
+    /// with its persistent state; a kept resource that depends on a deleted one is refused by validation).
+    /// A group's persistent state, when given, applies to all its resources.
     /// </summary>
     public static ClusterConfiguration Apply(
-        ClusterConfiguration configuration, IReadOnlyList<Group> groups, IReadOnlyList<Resource> resources, IReadOnlyDictionary<string, bool> groupOnline)
+        ClusterConfiguration configuration, IReadOnlyList<Group> groups, IReadOnlyList<Resource> resources, IReadOnlyDictionary<string, bool> groupOnline,
+        bool prune = false)
     {
         Unique("group", groups.Select(g => g.Name));
         Unique("resource", resources.Select(r => r.Name));
+        if (prune)
+        {
+            var leftOutGroups = configuration.Groups.Keys.Except(groups.Select(g => g.Name)).ToList();
+            var leftOutResources = configuration.Resources.Keys.Except(resources.Select(r => r.Name)).ToList();
+            configuration = configuration with
+            {
+                Groups = configuration.Groups.RemoveRange(leftOutGroups),
+                Owners = configuration.Owners.RemoveRange(leftOutGroups),
+                Resources = configuration.Resources.RemoveRange(leftOutResources),
+                PersistentOnline = configuration.PersistentOnline.RemoveRange(leftOutResources),
+            };
+        }
+
         var next = configuration with
         {
             Groups = configuration.Groups.SetItems(groups.Select(g => KeyValuePair.Create(g.Name, g))),

@@ -163,6 +163,55 @@ public sealed class ClusterDatabaseTests
     }
 
     [Test]
+    public async Task Apply_with_prune_deletes_what_the_file_leaves_out_and_without_it_deletes_nothing()
+    {
+        await CreateWebAsync();
+        await _database.UpdateAsync(c => ConfigurationEdits.SetPersistentState(c, "web", null, online: true));
+        var groups = new[] { new Group { Name = "db" } };
+        var resources = new[] { App("engine", "db", ("Command", "sleep 1")) };
+
+        await _database.UpdateAsync(c => ConfigurationEdits.Apply(c, groups, resources, new Dictionary<string, bool>()));
+        Assert.That((await _database.ReadAsync()).Groups.Keys, Is.EqualTo(new[] { "db", "web" }), "apply alone never deletes");
+
+        var after = await _database.UpdateAsync(c => ConfigurationEdits.Apply(c, groups, resources, new Dictionary<string, bool>(), prune: true));
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Groups.Keys, Is.EqualTo(new[] { "db" }));
+            Assert.That(after.Resources.Keys, Is.EqualTo(new[] { "engine" }));
+            Assert.That(after.PersistentOnline.Keys, Has.None.EqualTo("server"));
+            Assert.That(after.Owners.Keys, Has.None.EqualTo("web"));
+        });
+    }
+
+    [Test]
+    public async Task Prune_that_would_leave_a_kept_resource_depending_on_a_deleted_one_is_refused_and_changes_nothing()
+    {
+        await CreateWebAsync();
+        var revision = await _store.CurrentRevisionAsync();
+        var server = App("server", "web", ("Command", "sleep 600"));
+        server.DependsOn.Add("disk");
+
+        var error = Assert.ThrowsAsync<ClusterException>(() => _database.UpdateAsync(
+            c => ConfigurationEdits.Apply(c, [new Group { Name = "web" }], [server], new Dictionary<string, bool>(), prune: true)));
+
+        Assert.That(error!.Message, Does.Contain("server").And.Contain("disk"));
+        Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(revision));
+    }
+
+    [Test]
+    public async Task Preview_says_what_a_change_would_do_validated_and_writes_nothing()
+    {
+        await CreateWebAsync();
+        var revision = await _store.CurrentRevisionAsync();
+
+        var (before, after) = await _database.PreviewAsync(c => ConfigurationEdits.CreateGroup(c, new Group { Name = "db" }));
+
+        Assert.That(ConfigurationEdits.Describe(before, after), Is.EqualTo(new[] { "created group db" }));
+        Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(revision));
+        Assert.ThrowsAsync<ClusterException>(() => _database.PreviewAsync(c => ConfigurationEdits.CreateGroup(c, new Group { Name = "bad name!" })));
+    }
+
+    [Test]
     public async Task Concurrent_changes_from_two_nodes_both_apply()
     {
         await CreateWebAsync();

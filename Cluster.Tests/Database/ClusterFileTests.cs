@@ -65,6 +65,69 @@ public sealed class ClusterFileTests
     }
 
     [Test]
+    public void Export_reads_back_to_the_same_groups_and_resources_with_every_property_that_is_set()
+    {
+        var declared = ClusterFile.Parse("""
+            groups:
+              - name: web
+                description: "the web tier: \"quoted\", with a colon"
+                preferredOwners: [n2, n1]
+                failoverThreshold: 0
+                failoverPeriod: 2
+                autoFailbackType: 1
+                failbackWindowStart: -1
+                failbackWindowEnd: 5
+                priority: 3000
+                resources:
+                  - name: web-ip
+                    type: IPAddress
+                    possibleOwners: [n1]
+                    restartAction: 0
+                    retryPeriodOnFailure: -1
+                    properties: { Address: 10.0.0.5 }
+                  - name: web-server
+                    type: GenericApplication
+                    dependsOn: [web-ip]
+                    separateMonitor: true
+                    looksAlivePollInterval: 1000
+                    isAlivePollInterval: 5000
+                    pendingTimeout: 3000
+                    deadlockTimeout: 2000
+                    restartThreshold: 0
+                    restartPeriod: 60000
+                    restartDelay: 0
+                    properties:
+                      CommandLine: "$CLUSTER_EXE sim-app --banner '* OK: ready'"
+                      Empty: ""
+              - name: empty
+            """, "declared.yaml");
+        var online = new Dictionary<string, bool> { ["web-ip"] = true, ["web-server"] = true };
+
+        var text = ClusterFileWriter.Write(declared.Groups, declared.Resources, online);
+        var read = ClusterFile.Parse(text, "exported.yaml");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Groups.OrderBy(g => g.Name).Zip(declared.Groups.OrderBy(g => g.Name)).All(p => StoredEquality.Same(p.First, p.Second)), Is.True, text);
+            Assert.That(read.Resources.OrderBy(r => r.Name).Zip(declared.Resources.OrderBy(r => r.Name)).All(p => StoredEquality.Same(p.First, p.Second)), Is.True, text);
+            Assert.That(read.Resources, Has.Count.EqualTo(2));
+            Assert.That(read.GroupOnline, Is.EquivalentTo(new Dictionary<string, bool> { ["web"] = true }));
+            Assert.That(text, Does.Not.Contain("looksAlivePollInterval: null").And.Not.Contain("..."));
+        });
+    }
+
+    [Test]
+    public void Export_leaves_out_a_group_s_persistent_state_when_its_resources_differ_and_says_so()
+    {
+        var declared = ClusterFile.Parse(Web, "web.yaml");
+
+        var text = ClusterFileWriter.Write(declared.Groups, declared.Resources, new Dictionary<string, bool> { ["web-ip"] = true });
+
+        Assert.That(ClusterFile.Parse(text, "exported.yaml").GroupOnline, Is.Empty);
+        Assert.That(text, Does.Contain("# No persistentState for web: their resources' persistent states differ"));
+    }
+
+    [Test]
     public void Every_sample_parses()
     {
         var samples = Path.Combine(TestContext.CurrentContext.TestDirectory, "samples");
