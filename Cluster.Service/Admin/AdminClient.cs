@@ -60,6 +60,9 @@ internal sealed class AdminClient(GrpcConnection connection, string nodeName) : 
     public Task<ListResourceTypesResponse> ListResourceTypes(CancellationToken cancellationToken = default) =>
         _client.ListResourceTypesAsync(new ListResourceTypesRequest(), Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 
+    public Task<ShowResponse> Show(ShowRequest request, CancellationToken cancellationToken = default) =>
+        _client.ShowAsync(request, Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
+
     public Task<GetConfigurationResponse> GetConfiguration(CancellationToken cancellationToken = default) =>
         _client.GetConfigurationAsync(new GetConfigurationRequest(), Deadline(DefaultTimeout, cancellationToken)).ResponseAsync;
 

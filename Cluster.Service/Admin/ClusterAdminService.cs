@@ -252,6 +252,52 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
         return Task.FromResult(new IsolateNodeResponse { Node = services.Identity().Name });
     }
 
+    public override async Task<ShowResponse> Show(ShowRequest request, ServerCallContext context)
+    {
+        var configuration = await services.Database.ReadAsync(context.CancellationToken);
+        var response = new ShowResponse { AnsweredBy = services.Identity().Name };
+        switch (request.TargetCase)
+        {
+            case ShowRequest.TargetOneofCase.Resource:
+                var resource = configuration.GetResource(request.Resource);
+                ResourceTypeInfo? type = null;
+                try
+                {
+                    type = await services.Monitors.LoadTypeAsync(await services.Types.ResolveAsync(resource.Type, context.CancellationToken));
+                }
+                catch (ClusterException)
+                {
+                    // The type does not load here: its poll intervals are shown as the type's, unknown.
+                }
+
+                response.Kind = "resource";
+                response.Name = resource.Name;
+                response.Type = resource.Type;
+                response.Group = resource.Group;
+                response.PrivateProperties.Add(resource.Properties);
+                response.Properties.AddRange(PropertySheet.Of(resource, type, services.Monitors.DefaultDeadlockTimeout));
+                break;
+            case ShowRequest.TargetOneofCase.Group:
+                var group = configuration.GetGroup(request.Group);
+                response.Kind = "group";
+                response.Name = group.Name;
+                response.Resources.AddRange(configuration.ResourcesOf(group.Name).Select(r => r.Name));
+                response.Properties.AddRange(PropertySheet.Of(group, configuration.Nodes.Count));
+                break;
+            case ShowRequest.TargetOneofCase.Node:
+                var node = configuration.Nodes.GetValueOrDefault(request.Node)
+                    ?? throw new ClusterException(ClusterErrorKind.NotFound, $"There is no node {request.Node} in the cluster.");
+                response.Kind = "node";
+                response.Name = node.Name;
+                response.Properties.AddRange(PropertySheet.Of(node));
+                break;
+            default:
+                throw new ClusterException(ClusterErrorKind.InvalidArgument, "Name a resource, a group or a node to show.");
+        }
+
+        return response;
+    }
+
     public override async Task Trace(TraceRequest request, IServerStreamWriter<CallRecord> responseStream, ServerCallContext context)
     {
         var log = services.Trace ?? throw new ClusterException(ClusterErrorKind.FailedPrecondition,

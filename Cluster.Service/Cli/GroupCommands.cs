@@ -16,6 +16,7 @@ internal static class GroupCommands
         group.Subcommands.Add(CreateDelete());
         group.Subcommands.Add(CreateSet());
         group.Subcommands.Add(CreateList());
+        group.Subcommands.Add(ShowCommand.Create("group", name => new Protocol.Admin.V1.ShowRequest { Group = name }));
         group.Subcommands.Add(CreateMove());
         group.Subcommands.Add(PersistentStateCommand.Create(
             "online", "Bring a group online in dependency order; clears its past failures", "group", online: true));

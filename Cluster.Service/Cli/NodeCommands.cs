@@ -19,6 +19,7 @@ internal static class NodeCommands
         var node = new Command("node", "Run and inspect cluster nodes");
         node.Subcommands.Add(CreateRun());
         node.Subcommands.Add(CreateList());
+        node.Subcommands.Add(ShowCommand.Create("node", name => new Protocol.Admin.V1.ShowRequest { Node = name }));
         node.Subcommands.Add(CreatePause());
         node.Subcommands.Add(CreateResume());
         node.Subcommands.Add(CreateSet());

@@ -15,6 +15,7 @@ internal static class ResourceCommands
         resource.Subcommands.Add(CreateDelete());
         resource.Subcommands.Add(CreateSet());
         resource.Subcommands.Add(CreateList());
+        resource.Subcommands.Add(ShowCommand.Create("resource", name => new Protocol.Admin.V1.ShowRequest { Resource = name }));
         resource.Subcommands.Add(PersistentStateCommand.Create(
             "online", "Bring a resource online (with what it depends on); its persistent state becomes Online", "resource", online: true));
         resource.Subcommands.Add(PersistentStateCommand.Create(

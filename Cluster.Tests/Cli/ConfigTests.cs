@@ -42,6 +42,31 @@ public class ConfigTests : NodeTestBase
     }
 
     [Test]
+    public async Task Show_gives_every_property_with_its_value_in_force_and_whether_it_is_the_default()
+    {
+        await HostAsync("web", "--type", "GenericApplication", "--prop", "CommandLine=sleep 7703", "--prop", "RestartDelay=0");
+        await Cli("group", "set", "web", "Priority=3000");
+        await Cli("node", "set", "n1", "MaxGroups=4");
+
+        var resource = JsonDocument.Parse(await Cli("resource", "show", "web", "--json")).RootElement;
+        var properties = resource.GetProperty("properties").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => (p.GetProperty("value").GetString(), p.GetProperty("default").GetBoolean()));
+        Assert.Multiple(() =>
+        {
+            Assert.That((resource.GetProperty("type").GetString(), resource.GetProperty("group").GetString()), Is.EqualTo(("GenericApplication", "web")));
+            Assert.That(resource.GetProperty("privateProperties").GetProperty("CommandLine").GetString(), Is.EqualTo("sleep 7703"));
+            Assert.That(properties["RestartDelay"], Is.EqualTo(("0 ms", false)));
+            Assert.That(properties["DeadlockTimeout"], Is.EqualTo(("1000 ms (the node's)", true)), "the test nodes run with --deadlock-timeout-ms 1000");
+            Assert.That(properties["LooksAlivePollInterval"], Is.EqualTo(("5000 ms (the type's)", true)));
+        });
+
+        Assert.That(await Cli("group", "show", "web"), Does.Match(@"Priority\s+3000\s+set").And.Match(@"FailoverThreshold\s+1 \(nodes - 1\)\s+default"));
+        Assert.That(await Cli("node", "show", "n1"), Does.Match(@"MaxGroups\s+4\s+set"));
+        Assert.That(await FailingCli("resource", "show", "nope"), Does.Contain("There is no resource 'nope'"));
+        Assert.That(await FailingCli("node", "show", "n9"), Does.Contain("There is no node n9 in the cluster"));
+    }
+
+    [Test]
     public async Task Export_to_a_place_that_cannot_be_written_is_a_clear_error()
     {
         var error = await FailingCli("config", "export", "-o", "/nonexistent-folder/cluster.yaml");
