@@ -47,7 +47,7 @@ public sealed class FreezeAndForkTests : NodeTestBase
         Assert.That(await Cli("log"), Does.Contain("fenced").And.Contain("unfenced"));
         // Thawed, it is a healthy node again: a group moved to it comes online there.
         Assert.That(await Cli("group", "move", "web", "--to", "n1"), Does.Contain("web: Online on n1"));
-        Assert.That(Processes.WithCommandLine("sleep", "7201"), Has.Count.EqualTo(1));
+        await WaitApplicationsAsync(1, "sleep", "7201");
     }
 
     [Test]
@@ -65,8 +65,8 @@ public sealed class FreezeAndForkTests : NodeTestBase
         await Eventually.Until(() => !Processes.IsRunning(rhs) && !Processes.IsRunning(app), TimeSpan.FromSeconds(10),
             "the frozen RHS and its application gone with their node");
         await WaitGroupOnlineAsync("db", "n2");
+        await WaitApplicationsAsync(1, "sleep", "7202");
         Assert.That(sampler.Violations, Is.Empty);
-        Assert.That(Processes.WithCommandLine("sleep", "7202"), Has.Count.EqualTo(1));
     }
 
     [Test]

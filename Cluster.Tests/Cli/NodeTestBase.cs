@@ -146,6 +146,15 @@ public abstract class NodeTestBase
                 && g.GetProperty("state").GetString() == "Online" && g.GetProperty("node").GetString() == node ? "online" : null,
             TimeSpan.FromSeconds(30), $"group {group} online on {node}", () => string.Join('\n', Output.TakeLast(40)));
 
+    /// <summary>
+    /// Until exactly <paramref name="count"/> processes run with these words in their command line. A
+    /// resource reports Online before its application's exec (through setpriv, unshare and sh) is done,
+    /// so a count taken at that report can still see the shell.
+    /// </summary>
+    protected static Task WaitApplicationsAsync(int count, params string[] words) =>
+        Eventually.Until(() => Processes.WithCommandLine(words).Count == count, TimeSpan.FromSeconds(10),
+            $"{count} process(es) running `{string.Join(' ', words)}` (now {Processes.WithCommandLine(words).Count})");
+
     protected async Task<string> Cli(params string[] args)
     {
         var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", Dir]);
