@@ -58,7 +58,8 @@ public static class Tshark
     public static async Task<Capture> StartCaptureAsync(string pcap)
     {
         var start = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-i", "lo", "-f", "tcp", "-w", pcap, "-q" })
+        // -P -l: also print each packet at once, which is how the capture proves it is live (see Capture).
+        foreach (var argument in new[] { "-i", "lo", "-f", "tcp", "-w", pcap, "-P", "-l" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -68,11 +69,18 @@ public static class Tshark
         return capture;
     }
 
-    /// <summary>A running tshark; <see cref="StopAsync"/> interrupts it (Ctrl-C) so that it writes out what it has.</summary>
+    /// <summary>
+    /// A running tshark. It prints "Capturing on" before its capture child is live (seen: 1.2 s before),
+    /// and packets still in the kernel when it is interrupted are lost; a capture that misses a
+    /// connection's start cannot decode its HTTP/2 headers. So both ends are marked with a probe: a
+    /// connection to a port of our own, made until tshark prints it. Packets arrive in order, so once the
+    /// probe is seen, everything before it is captured.
+    /// </summary>
     public sealed class Capture(Process process) : IDisposable
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _said = new();
-        private readonly TaskCompletionSource _capturing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _packets = new();
+        private readonly System.Net.Sockets.TcpListener _probe = new(System.Net.IPAddress.Loopback, 0);
 
         internal async Task StartAsync()
         {
@@ -81,21 +89,26 @@ public static class Tshark
                 if (e.Data is { } line)
                 {
                     _said.Enqueue(line);
-                    if (line.Contains("Capturing on", StringComparison.Ordinal))
-                    {
-                        _capturing.TrySetResult();
-                    }
+                }
+            };
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line)
+                {
+                    _packets.Enqueue(line);
                 }
             };
             process.Start();
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
-            await _capturing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            _probe.Start();
+            await ProbeAsync("tshark capturing");
         }
 
+        /// <summary>Once everything sent so far is in the capture, interrupts tshark (Ctrl-C) so that it writes it out.</summary>
         public async Task StopAsync()
         {
-            Assert.That(process.HasExited, Is.False, () => $"tshark ended early (exit code {process.ExitCode}):\n{string.Join('\n', _said)}");
+            await ProbeAsync("tshark caught up");
             Service.Bench.Signals.Interrupt(process.Id);
             await process.WaitForExitAsync();
         }
@@ -107,7 +120,32 @@ public static class Tshark
                 process.Kill();
             }
 
+            _probe.Dispose();
             process.Dispose();
+        }
+
+        /// <summary>Connects to the probe port until tshark prints a packet of the latest connection.</summary>
+        /// <summary>Connects to the probe port until tshark prints a packet of any of this call's connections.</summary>
+        private async Task ProbeAsync(string what)
+        {
+            var watch = Stopwatch.StartNew();
+            var ports = new List<string>();
+            await Eventually.Until(
+                async () =>
+                {
+                    Assert.That(process.HasExited, Is.False, () => $"tshark ended early:\n{string.Join('\n', _said)}");
+                    using (var connection = new System.Net.Sockets.TcpClient())
+                    {
+                        await connection.ConnectAsync(System.Net.IPAddress.Loopback, ((System.Net.IPEndPoint)_probe.LocalEndpoint).Port);
+                        ports.Add($" {((System.Net.IPEndPoint)connection.Client.LocalEndPoint!).Port} ");
+                        using var accepted = await _probe.AcceptTcpClientAsync();
+                    }
+
+                    await Task.Delay(50);
+                    return _packets.Any(l => ports.Any(p => l.Contains(p, StringComparison.Ordinal))) ? "seen" : null;
+                },
+                TimeSpan.FromSeconds(30), what, () => string.Join('\n', _said));
+            TestContext.Out.WriteLine($"{what} after {watch.ElapsedMilliseconds} ms ({ports.Count} probe connections)");
         }
     }
 
