@@ -33,15 +33,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         using var nodeLock = AcquireNodeLock(directory, options.Name);
 
         var rhsLogger = loggerFactory.CreateLogger("RHS.Output");
-        // Calls are recorded from the first RHS on; the node's trace file keeps them past a crash, and a
-        // node started again serves what it recorded before.
-        await using var traceFile = options.TraceCapacity > 0
-            ? new TraceFile(directory.TracesPath, options.Name, options.TraceCapacity) { OnWriteFailed = e => LogTraceFileFailed(_logger, e) }
-            : null;
-        var trace = traceFile is null ? null : new TraceLog(options.Name, options.TraceCapacity, traceFile.Append);
-        trace?.Seed(TraceFile.Read(directory.TracesPath, options.Name).TakeLast(options.TraceCapacity));
-        using var traceWriterStop = new CancellationTokenSource();
-        var traceWriting = traceFile?.RunAsync(traceWriterStop.Token) ?? Task.CompletedTask;
+        // Calls are recorded from the first RHS on, and kept past a crash.
+        await using var trace = NodeTrace.Start(directory.TracesPath, options.Name, options.TraceCapacity, e => LogTraceFileFailed(_logger, e));
         NodeMembership? lease = null; // set once the node has joined; until then nothing may start
         var monitors = new MonitorManager(
             new MonitorOptions
@@ -50,7 +43,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 HealthTimeout = options.HealthTimeout,
                 MayAct = under => lease?.IsAliveUnder(under) == true,
                 OnRhsOutput = (rhs, line) => LogRhsOutput(rhsLogger, rhs, line),
-                RhsCallObserver = trace is null ? null : rhs => CallRecorder.ForClient(trace, () => $"{options.Name}/{rhs}"),
+                RhsCallObserver = trace is null ? null : trace.ForRhs,
                 RhsEnvironment = new Dictionary<string, string>
                 {
                     [Resources.SimulatedClaim.ClaimsVariable] = Path.Combine(directory.Root, "claims"),
@@ -89,9 +82,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 {
                     BearerToken = token,
                     LoggerFactory = loggerFactory,
-                    // A trace's own stream is not traffic worth showing: following it would record itself.
-                    Observer = trace is null ? null
-                        : CallRecorder.ForServer(trace, new HashSet<string> { $"/{ClusterAdmin.Descriptor.FullName}/{nameof(ClusterAdmin.ClusterAdminBase.Trace)}" }),
+                    Observer = trace?.ForAdminApi(),
                     Endpoints = { options.AdminEndpoint },
                     TranslateException = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
                         ? new ClusterException(ClusterErrorKind.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}", e)
@@ -105,7 +96,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     Types = types,
                     Database = database,
                     Store = store,
-                    Trace = trace,
+                    Trace = trace?.Log,
                     ClusterLog = (component, group, text) => clusterLog.Write(ClusterLogEntries.Note(options.Name, component, group, text, null, DateTimeOffset.UtcNow)),
                 }));
                 await using (server.ConfigureAwait(false))
@@ -159,7 +150,10 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     supervisor.Watch("coordinator", loops[2]);
                     supervisor.Watch("RCM", rcm.Completion);
                     supervisor.Watch("monitor events", events);
-                    supervisor.Watch("trace file", traceWriting);
+                    if (trace is not null)
+                    {
+                        supervisor.Watch("trace file", trace.Writing);
+                    }
                     InjectedFault.ListenIfAsked(feed.Wake);
                     LogNodeUp(_logger, options.Name, endpoint, directory.Root);
                     try
@@ -183,8 +177,6 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
 
         await events.ConfigureAwait(false); // ends when the monitors' event stream completes
-        await traceWriterStop.CancelAsync().ConfigureAwait(false);
-        await traceWriting.ConfigureAwait(false);
     }
 
     /// <summary>Monitor events go to the cluster log, the RCM and the node's console log.</summary>

@@ -74,6 +74,9 @@ public abstract class NodeTestBase
     /// <summary>Environment variables a node starts with, besides ours (a fault to inject, say).</summary>
     protected virtual IReadOnlyDictionary<string, string> EnvironmentOf(string node) => new Dictionary<string, string>();
 
+    /// <summary>Options a node runs with, besides ours (`--trace-capacity 0`, say).</summary>
+    protected virtual IReadOnlyList<string> ArgumentsOf(string node) => [];
+
     /// <summary>What the nodes printed so far, each line prefixed with its node's name.</summary>
     protected IReadOnlyList<string> Output => [.. _output];
 
@@ -98,7 +101,8 @@ public abstract class NodeTestBase
     /// <summary>The nodes' own output goes to a buffer, shown when a node does not come up.</summary>
     private void StartNodeProcess(string name) =>
         _nodes[name] = ClusterCli.Start(
-            line => _output.Enqueue($"{name}: {line}"), EnvironmentOf(name), "node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent");
+            line => _output.Enqueue($"{name}: {line}"), EnvironmentOf(name),
+            ["node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent", .. ArgumentsOf(name)]);
 
     /// <summary>Until the membership lists this very process Up (after a kill, the old one's lease may still be alive for a moment).</summary>
     private async Task WaitUpAsync(string name)
