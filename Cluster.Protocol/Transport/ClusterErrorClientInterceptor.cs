@@ -44,8 +44,13 @@ internal sealed class ClusterErrorClientInterceptor : Interceptor
         }
     }
 
-    private static Exception Translate(RpcException error, CancellationToken cancelled) =>
-        error.StatusCode == StatusCode.Cancelled && cancelled.IsCancellationRequested
+    /// <summary>
+    /// A call whose caller cancelled it ends in <see cref="OperationCanceledException"/> whatever status
+    /// grpc-dotnet gives it: cancelling a stream sometimes surfaces as UNAVAILABLE ("The request was
+    /// aborted"), not CANCELLED, when the reset wins the race (seen on a busy machine).
+    /// </summary>
+    internal static Exception Translate(RpcException error, CancellationToken cancelled) =>
+        cancelled.IsCancellationRequested && error.StatusCode != StatusCode.DeadlineExceeded
             ? new OperationCanceledException(error.Status.Detail, error, cancelled)
             : StatusMapping.ToClusterException(error);
 

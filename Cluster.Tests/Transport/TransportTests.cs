@@ -83,6 +83,20 @@ public sealed class TransportTests
         await server.Service.SleepCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [TestCase(StatusCode.Cancelled)]
+    [TestCase(StatusCode.Unavailable)] // grpc-dotnet's "The request was aborted" when the stream's reset wins the race
+    public void A_call_its_caller_cancelled_ends_in_operation_cancelled_whatever_status_won(StatusCode status)
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var error = new RpcException(new Status(status, "Error reading next message. IOException: The request was aborted."));
+
+        Assert.That(ClusterErrorClientInterceptor.Translate(error, cancelled.Token), Is.InstanceOf<OperationCanceledException>());
+        Assert.That(ClusterErrorClientInterceptor.Translate(error, CancellationToken.None), Is.InstanceOf<ClusterException>(), "not cancelled by its caller");
+        Assert.That(ClusterErrorClientInterceptor.Translate(new RpcException(new Status(StatusCode.DeadlineExceeded, "")), cancelled.Token),
+            Is.InstanceOf<ClusterException>().With.Property("Kind").EqualTo(ClusterErrorKind.DeadlineExceeded), "a passed deadline stays a deadline");
+    }
+
     private static IEnumerable<ClusterErrorKind> ErrorKinds() => Enum.GetValues<ClusterErrorKind>();
 
     [TestCaseSource(nameof(ErrorKinds))]
