@@ -83,27 +83,33 @@ internal static class TraceCommand
             SinceUnixMs = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(),
             Filter = new CallFilter { ExcludeMethods = { "Pet", "Ping", "*Alive", "List*", "Get*", "ResourceHost/WatchEvents" } },
         };
-        var answers = await Task.WhenAll(NodeConnections.ConnectAll(parseResult).Select(async client =>
+        // A node that is down or frozen shows nothing here: the view shows its state elsewhere.
+        var answers = await Task.WhenAll(NodeConnections.ConnectAll(parseResult)
+            .Select(client => ReadBacklogAsync(client, request, AdminClient.QueryTimeout, cancellationToken))).ConfigureAwait(false);
+        return [.. answers.SelectMany(a => a.Records).OrderBy(r => r.TimeUnixUs).TakeLast(count).Select(r => CallRecordFormat.Line(r, verbose: false))];
+    }
+
+    /// <summary>One node's recorded calls as <paramref name="request"/> selects them; disposes the client. A node that fails says why.</summary>
+    private static async Task<(string Node, List<CallRecord> Records, ClusterException? Error)> ReadBacklogAsync(
+        AdminClient client, TraceRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using (client)
         {
-            using (client)
+            var records = new List<CallRecord>();
+            try
             {
-                var records = new List<CallRecord>();
-                try
+                await foreach (var record in client.Trace(request, timeout, cancellationToken).ConfigureAwait(false))
                 {
-                    await foreach (var record in client.Trace(request, AdminClient.QueryTimeout, cancellationToken).ConfigureAwait(false))
-                    {
-                        records.Add(record);
-                    }
-                }
-                catch (ClusterException)
-                {
-                    // Down or frozen: the view shows that elsewhere.
+                    records.Add(record);
                 }
 
-                return records;
+                return (client.NodeName, records, null);
             }
-        })).ConfigureAwait(false);
-        return [.. answers.SelectMany(a => a).OrderBy(r => r.TimeUnixUs).TakeLast(count).Select(r => CallRecordFormat.Line(r, verbose: false))];
+            catch (ClusterException e)
+            {
+                return (client.NodeName, records, e);
+            }
+        }
     }
 
     private static string? Validate(CallFilter filter)
@@ -131,26 +137,16 @@ internal static class TraceCommand
         var token = directory.ReadToken();
         var clients = directory.ReadNodeRecords().Where(r => named is null || r.Name == named).Select(r => AdminClient.Connect(r, token)).ToList();
         var request = new TraceRequest { SinceUnixMs = from?.ToUnixTimeMilliseconds() ?? 0, Filter = filter };
-        var answers = (await Task.WhenAll(clients.Select(async client =>
+        var answers = new List<NodeAnswer>();
+        foreach (var (node, records, failure) in await Task.WhenAll(clients.Select(c => ReadBacklogAsync(c, request, s_backlogTimeout, cancellationToken))).ConfigureAwait(false))
         {
-            using (client)
+            if (failure is { Kind: ClusterErrorKind.InvalidArgument })
             {
-                var records = new List<CallRecord>();
-                try
-                {
-                    await foreach (var record in client.Trace(request, s_backlogTimeout, cancellationToken).ConfigureAwait(false))
-                    {
-                        records.Add(record);
-                    }
-
-                    return new NodeAnswer(client.NodeName, records, Note: null, Answered: true);
-                }
-                catch (ClusterException e) when (e.Kind is not ClusterErrorKind.InvalidArgument)
-                {
-                    return new NodeAnswer(client.NodeName, records, NoteOf(client.NodeName, e), Answered: false);
-                }
+                throw failure; // the request itself is wrong: every node would say so
             }
-        })).ConfigureAwait(false)).ToList();
+
+            answers.Add(new NodeAnswer(node, records, failure is null ? null : NoteOf(node, failure), Answered: failure is null));
+        }
 
         // Nodes that left a trace file but no longer run (stopped, or killed and not started again).
         var stopped = Directory.Exists(directory.TracesPath)
