@@ -14,6 +14,9 @@ public sealed class InteropService : Interop.V1.Interop.InteropBase
     /// <summary>Completes when a Sleep handler starts.</summary>
     public TaskCompletionSource SleepStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Completes when a Count handler's call is cancelled (its token fires).</summary>
+    public TaskCompletionSource CountCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>How many Echo calls reached the handler.</summary>
     public int Echoes => _echoes;
 
@@ -35,6 +38,7 @@ public sealed class InteropService : Interop.V1.Interop.InteropBase
 
     public override async Task Count(CountRequest request, IServerStreamWriter<CountReply> responseStream, ServerCallContext context)
     {
+        using var _ = context.CancellationToken.Register(() => CountCancelled.TrySetResult());
         for (var n = 1; n <= request.Count; n++)
         {
             await responseStream.WriteAsync(new CountReply { N = n }, context.CancellationToken);

@@ -286,8 +286,7 @@ public sealed class TransportTests
     [Test]
     public async Task Breaking_out_of_a_stream_cancels_it_on_the_server()
     {
-        var observer = new RecordingObserver();
-        await using var server = await TestServer.StartAsync(configure: o => o.Observer = observer);
+        await using var server = await TestServer.StartAsync();
         using var connection = server.Connect();
 
         using (var call = Client(connection).Count(new CountRequest { Count = 1_000_000 }, Within(TimeSpan.FromSeconds(60))))
@@ -297,7 +296,10 @@ public sealed class TransportTests
             }
         }
 
-        var (_, status, _) = await observer.FirstCompletion.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.That(status.StatusCode, Is.EqualTo(StatusCode.Cancelled));
+        // The handler's token fires. Its final status is not asserted: once the client reset the stream, Kestrel
+        // discards writes without waiting, so on a busy machine the loop can run out (OK) before the token's callback
+        // runs (seen in CI).
+        Assert.That(
+            async () => await server.Service.CountCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30)), Throws.Nothing);
     }
 }
