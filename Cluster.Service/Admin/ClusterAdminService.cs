@@ -2,6 +2,7 @@ using Cluster.Protocol.Admin.V1;
 using Cluster.Protocol.Rhs.V1;
 using Cluster.Protocol;
 using Grpc.Core;
+using Cluster.Service.Feeds;
 using Cluster.Service.Catalog;
 using Cluster.Service.Database;
 using Cluster.Service.Monitors;
@@ -327,9 +328,9 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
                 await SendIfMatchingAsync(record).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is TraceSubscriberDroppedException || e.InnerException is TraceSubscriberDroppedException)
+        catch (Exception e) when (e is FeedSubscriberDroppedException || e.InnerException is FeedSubscriberDroppedException)
         {
-            throw new ClusterException(ClusterErrorKind.ResourceExhausted, (e as TraceSubscriberDroppedException ?? e.InnerException!).Message);
+            throw new ClusterException(ClusterErrorKind.ResourceExhausted, (e as FeedSubscriberDroppedException ?? e.InnerException!).Message);
         }
 
         async Task SendIfMatchingAsync(CallRecord record)

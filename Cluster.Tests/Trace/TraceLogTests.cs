@@ -1,4 +1,5 @@
 using Cluster.Protocol.Admin.V1;
+using Cluster.Service.Feeds;
 using Cluster.Service.Trace;
 
 namespace Cluster.Tests.Trace;
@@ -88,7 +89,7 @@ public class TraceLogTests
         }
 
         var delivered = 0;
-        var error = Assert.ThrowsAsync<TraceSubscriberDroppedException>(async () =>
+        var error = Assert.ThrowsAsync<FeedSubscriberDroppedException>(async () =>
         {
             await foreach (var _ in slow.Live!.ReadAllAsync())
             {
