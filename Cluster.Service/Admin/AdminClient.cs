@@ -83,6 +83,19 @@ internal sealed class AdminClient(GrpcConnection connection, string nodeName) : 
         }
     }
 
+    /// <summary>The node's cluster events after <paramref name="afterSequence"/>; with follow, then live until cancelled.</summary>
+    public async IAsyncEnumerable<ClusterEvent> WatchEvents(
+        long afterSequence, bool follow, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = _client.WatchEvents(
+            new WatchClusterEventsRequest { AfterSequence = afterSequence, Follow = follow },
+            follow ? new CallOptions(cancellationToken: cancellationToken) : Deadline(DefaultTimeout, cancellationToken));
+        await foreach (var record in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return record;
+        }
+    }
+
     /// <summary>One change of the cluster database: any of the requests the admin API answers with a ChangeResponse.</summary>
     public Task<ChangeResponse> Change(IMessage request, CancellationToken cancellationToken = default)
     {

@@ -311,27 +311,7 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
         var filter = TraceFilter.From(request.Filter);
         var groups = new ResourceGroups(services.Database, TimeProvider.System);
         using var subscription = log.Subscribe(request.AfterSequence, request.SinceUnixMs * 1000, request.Follow);
-        foreach (var record in subscription.Backlog)
-        {
-            await SendIfMatchingAsync(record).ConfigureAwait(false);
-        }
-
-        if (subscription.Live is not { } live)
-        {
-            return;
-        }
-
-        try
-        {
-            await foreach (var record in live.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
-            {
-                await SendIfMatchingAsync(record).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is FeedSubscriberDroppedException || e.InnerException is FeedSubscriberDroppedException)
-        {
-            throw new ClusterException(ClusterErrorKind.ResourceExhausted, (e as FeedSubscriberDroppedException ?? e.InnerException!).Message);
-        }
+        await StreamAsync(subscription, SendIfMatchingAsync, context.CancellationToken).ConfigureAwait(false);
 
         async Task SendIfMatchingAsync(CallRecord record)
         {
@@ -341,6 +321,43 @@ internal sealed class ClusterAdminService(NodeServices services) : ClusterAdmin.
                 await responseStream.WriteAsync(group is null ? record : new CallRecord(record) { Group = group }, context.CancellationToken)
                     .ConfigureAwait(false);
             }
+        }
+    }
+
+    public override async Task WatchEvents(WatchClusterEventsRequest request, IServerStreamWriter<ClusterEvent> responseStream, ServerCallContext context)
+    {
+        if (request.AfterSequence < 0)
+        {
+            throw new ClusterException(ClusterErrorKind.InvalidArgument, "after_sequence must be 0 or more.");
+        }
+
+        using var subscription = services.Events.Subscribe(request.AfterSequence, 0, request.Follow);
+        await StreamAsync(subscription, e => responseStream.WriteAsync(e, context.CancellationToken), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A feed's backlog, then its live records until the caller leaves; a subscriber the node dropped ends RESOURCE_EXHAUSTED.</summary>
+    private static async Task StreamAsync<T>(FeedSubscription<T> subscription, Func<T, Task> send, CancellationToken cancellationToken)
+    {
+        foreach (var record in subscription.Backlog)
+        {
+            await send(record).ConfigureAwait(false);
+        }
+
+        if (subscription.Live is not { } live)
+        {
+            return;
+        }
+
+        try
+        {
+            await foreach (var record in live.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await send(record).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is FeedSubscriberDroppedException || e.InnerException is FeedSubscriberDroppedException)
+        {
+            throw new ClusterException(ClusterErrorKind.ResourceExhausted, (e as FeedSubscriberDroppedException ?? e.InnerException!).Message);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class NodeServices
     /// <summary>The node's recorded gRPC calls; null when it records none (--trace-capacity 0).</summary>
     public Trace.TraceLog? Trace { get; init; }
 
+    /// <summary>The node's cluster log as a live feed of events.</summary>
+    public required ClusterLog.ClusterEventFeed Events { get; init; }
+
     /// <summary>Writes a line of the node's cluster log: component, group (if any), text.</summary>
     public Action<string, string?, string> ClusterLog { get; init; } = static (_, _, _) => { };
 }

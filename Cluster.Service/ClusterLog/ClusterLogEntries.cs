@@ -1,3 +1,4 @@
+using Cluster.Protocol.Admin.V1;
 using Cluster.Protocol.Types.V1;
 using Cluster.Service.Monitors;
 using Cluster.Service.Rcm;
@@ -35,6 +36,36 @@ internal static class ClusterLogEntries
         Resource = note.Resource,
         Text = note.Text,
         EventId = note.EventId,
+        RestartCount = note.RestartCount,
+    };
+
+    /// <summary>A group's state on this node changed, as the policy derives it from its resources.</summary>
+    public static ClusterLogEntry GroupState(string node, string group, GroupState old, GroupState now, DateTimeOffset time) => new()
+    {
+        Time = time,
+        Node = node,
+        Level = now == Rcm.GroupState.Failed ? "ERR" : "INFO",
+        Component = "RCM",
+        Group = group,
+        OldState = old.ToString(),
+        NewState = now.ToString(),
+        Text = "the group's state on this node",
+    };
+
+    /// <summary>The entry as the admin API's WatchEvents streams it (unnumbered: the feed numbers it).</summary>
+    public static ClusterEvent ToEvent(ClusterLogEntry entry) => new()
+    {
+        Node = entry.Node,
+        TimeUnixUs = UnixMicroseconds.From(entry.Time),
+        Level = entry.Level,
+        Component = entry.Component,
+        Group = entry.Group ?? string.Empty,
+        Resource = entry.Resource ?? string.Empty,
+        OldState = entry.OldState ?? string.Empty,
+        NewState = entry.NewState ?? string.Empty,
+        Text = entry.Text,
+        EventId = entry.EventId ?? 0,
+        RestartCount = entry.RestartCount ?? 0,
     };
 
     /// <summary>A note of the coordinator (FM) or the membership (NM).</summary>

@@ -29,6 +29,9 @@ internal sealed record ClusterLogEntry
 
     public int? EventId { get; init; }
 
+    /// <summary>On the policy's restart decision: the resource's restarts within its RestartPeriod.</summary>
+    public int? RestartCount { get; init; }
+
     /// <summary>cluster.log's shape: <c>time LEVEL [COMPONENT] text</c>.</summary>
     public string Format()
     {

@@ -12,9 +12,13 @@ internal sealed class ClusterLogWriter : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly FileStream _file;
+    private readonly Action<ClusterLogEntry>? _onWritten;
 
-    public ClusterLogWriter(string path)
+    /// <param name="path">The log file, appended to.</param>
+    /// <param name="onWritten">Sees every entry once it is on disk, in order (the node's <see cref="ClusterEventFeed"/>); it must not wait.</param>
+    public ClusterLogWriter(string path, Action<ClusterLogEntry>? onWritten = null)
     {
+        _onWritten = onWritten;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         // A torn line from a crash must not glue itself to our first one.
@@ -31,6 +35,7 @@ internal sealed class ClusterLogWriter : IDisposable
         {
             _file.Write(line);
             _file.Flush();
+            _onWritten?.Invoke(entry);
         }
     }
 

@@ -52,7 +52,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                 },
             },
             loggerFactory);
-        using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"));
+        var clusterEvents = new ClusterEventFeed(options.Name);
+        using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"), clusterEvents.Add);
         var store = new IsolatableStore(SqliteClusterStore.Open(directory.StorePath));
         await using var storeLifetime = store.ConfigureAwait(false);
         var types = new ResourceTypeRegistry(store, monitors.LoadTypeAsync);
@@ -61,6 +62,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
         {
             OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
+            OnGroupStateChanged = (group, old, now, time) => clusterLog.Write(ClusterLogEntries.GroupState(options.Name, group, old, now, time)),
             OnFailoverRequested = (group, failover) => _ = feed?.RequestFailoverAsync(group, $"resource {failover.Resource}: {failover.Cause}"),
         };
         var events = ForwardEventsAsync(monitors, rcm, item => clusterLog.Write(ClusterLogEntries.From(options.Name, item)), loggerFactory.CreateLogger("Monitor"));
@@ -97,6 +99,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     Database = database,
                     Store = store,
                     Trace = trace?.Log,
+                    Events = clusterEvents,
                     ClusterLog = (component, group, text) => clusterLog.Write(ClusterLogEntries.Note(options.Name, component, group, text, null, DateTimeOffset.UtcNow)),
                 }));
                 await using (server.ConfigureAwait(false))

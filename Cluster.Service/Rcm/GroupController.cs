@@ -182,7 +182,10 @@ internal sealed class GroupController
             runtime.Restarts.Enqueue(now);
             runtime.RestartAt = policy.Delay > TimeSpan.Zero ? now + policy.Delay : null;
             actions.Add(new RcmNote(name,
-                $"restart {runtime.Restarts.Count} of {policy.Threshold} within {policy.Period.TotalMilliseconds} ms, after {policy.Delay.TotalMilliseconds} ms"));
+                $"restart {runtime.Restarts.Count} of {policy.Threshold} within {policy.Period.TotalMilliseconds} ms, after {policy.Delay.TotalMilliseconds} ms")
+            {
+                RestartCount = runtime.Restarts.Count,
+            });
             return;
         }
 

@@ -13,4 +13,8 @@ internal sealed record TakeOffline(string Resource) : RcmAction;
 internal sealed record RequestFailover(string Resource, string Cause) : RcmAction;
 
 /// <summary>A decision worth a line in the cluster log, with WSFC's event id where one exists.</summary>
-internal sealed record RcmNote(string? Resource, string Text, int? EventId = null) : RcmAction;
+internal sealed record RcmNote(string? Resource, string Text, int? EventId = null) : RcmAction
+{
+    /// <summary>On a restart decision: the resource's restarts within its RestartPeriod, this one counted.</summary>
+    public int? RestartCount { get; init; }
+}

@@ -40,6 +40,12 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     public Action<string, RcmNote, DateTimeOffset>? OnNote { get; init; }
 
     /// <summary>
+    /// Receives each change of a hosted group's state on this node (group, old, new, time), as the policy
+    /// derives it from its resources; a group this node stops hosting ends Offline once its resources are down.
+    /// </summary>
+    public Action<string, GroupState, GroupState, DateTimeOffset>? OnGroupStateChanged { get; init; }
+
+    /// <summary>
     /// Opens the group's resources on this node and starts bringing it to its persistent state. A resource
     /// that does not open (its DLL fails to load, say) is tried again at its Online, which then fails with
     /// the cause, so that the policy and the cluster log see it.
@@ -137,11 +143,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
     /// <summary>Stops hosting a group: its resources go offline in reverse dependency order and are closed.</summary>
     public async Task UnhostGroupAsync(string name)
     {
-        var order = await Ask(() =>
+        var (last, order) = await Ask(() =>
         {
             if (!_groups.Remove(name, out var group))
             {
-                return (IReadOnlyList<string>)[];
+                return (GroupState.Offline, (IReadOnlyList<string>)[]);
             }
 
             group.Timer?.Dispose();
@@ -150,11 +156,16 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                 _groupOfResource.Remove(resource);
             }
 
-            return [.. group.Controller.Definition.OnlineOrder.Reverse().Where(group.Specs.ContainsKey)];
+            return (group.ReportedState, (IReadOnlyList<string>)[.. group.Controller.Definition.OnlineOrder.Reverse().Where(group.Specs.ContainsKey)]);
         }).ConfigureAwait(false);
         foreach (var resource in order)
         {
             await TakeDownAsync(resource).ConfigureAwait(false);
+        }
+
+        if (last is not GroupState.Offline)
+        {
+            OnGroupStateChanged?.Invoke(name, last, GroupState.Offline, _clock.GetUtcNow());
         }
     }
 
@@ -172,6 +183,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             foreach (var group in _groups.Values)
             {
                 group.Timer?.Dispose();
+                if (group.ReportedState is not GroupState.Offline)
+                {
+                    // The monitors killed everything of it before this step: nothing of the group runs here.
+                    OnGroupStateChanged?.Invoke(group.Controller.Definition.Name, group.ReportedState, GroupState.Offline, _clock.GetUtcNow());
+                }
             }
 
             _groups.Clear();
@@ -362,6 +378,12 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             }
         }
 
+        if (group.Controller.State is var state && state != group.ReportedState)
+        {
+            OnGroupStateChanged?.Invoke(group.Controller.Definition.Name, group.ReportedState, state, _clock.GetUtcNow());
+            group.ReportedState = state;
+        }
+
         // The coordinator hears of a failover only once every resource is down here: a group is online on one node at most.
         if (group.PendingFailover is { } pending && group.Controller.AllDown)
         {
@@ -500,6 +522,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         public Dictionary<string, ResourceSpec> PendingSpecs { get; } = new(StringComparer.Ordinal);
 
         public ITimer? Timer { get; set; }
+
+        /// <summary>The state last reported through <see cref="OnGroupStateChanged"/>.</summary>
+        public GroupState ReportedState { get; set; } = GroupState.Offline;
 
         /// <summary>The node's lease it is hosted under: its resources start only while that lease is alive.</summary>
         public long Lease { get; set; }

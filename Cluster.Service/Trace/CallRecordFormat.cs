@@ -10,7 +10,7 @@ namespace Cluster.Service.Trace;
 internal static class CallRecordFormat
 {
     public static DateTimeOffset TimeOf(CallRecord record) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(record.TimeUnixUs / 1000).AddTicks(record.TimeUnixUs % 1000 * 10);
+        UnixMicroseconds.ToTime(record.TimeUnixUs);
 
     /// <summary>"01:02:03.456  cli -> n1  ClusterAdmin/SetPersistentState  group=web  OK  4.2 ms".</summary>
     public static string Line(CallRecord record, bool verbose)

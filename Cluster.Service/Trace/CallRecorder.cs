@@ -97,7 +97,7 @@ internal sealed class CallRecorder : GrpcCallObserver
         var record = new CallRecord
         {
             Kind = kind,
-            TimeUnixUs = time.ToUnixTimeMilliseconds() * 1000 + (time.Ticks / 10 % 1000),
+            TimeUnixUs = UnixMicroseconds.From(time),
             Caller = _caller(call),
             Callee = _callee(),
             Method = call.Method,
