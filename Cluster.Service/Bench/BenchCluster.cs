@@ -17,27 +17,48 @@ internal sealed class BenchCluster : IAsyncDisposable
     private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
     private readonly string _token;
 
-    private BenchCluster(ClusterDirectory directory)
+    private readonly IReadOnlyList<string> _nodeOptions;
+
+    private BenchCluster(ClusterDirectory directory, IReadOnlyList<string> nodeOptions)
     {
         _directory = directory;
         _token = directory.EnsureToken();
+        _nodeOptions = nodeOptions;
     }
 
-    public static async Task<BenchCluster> StartAsync(int nodes, CancellationToken cancellationToken)
+    /// <param name="nodes">How many nodes: n1..nN.</param>
+    /// <param name="cancellationToken">Gives up waiting for the nodes (they are stopped).</param>
+    /// <param name="nodeOptions">Options of `cluster node run` for every node.</param>
+    /// <param name="root">The cluster directory; null: a fresh one under the temporary directory.</param>
+    public static async Task<BenchCluster> StartAsync(
+        int nodes, CancellationToken cancellationToken, IReadOnlyList<string>? nodeOptions = null, string? root = null)
     {
-        var cluster = new BenchCluster(new ClusterDirectory(Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")));
-        foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
+        var cluster = new BenchCluster(
+            new ClusterDirectory(root ?? Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")), nodeOptions ?? []);
+        try
         {
-            cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, detached: false);
-        }
+            foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
+            {
+                cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, detached: false, cluster._nodeOptions);
+            }
 
-        foreach (var name in cluster._nodes.Keys)
+            foreach (var name in cluster._nodes.Keys)
+            {
+                await cluster.WaitUpAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
+            return cluster;
+        }
+        catch
         {
-            await cluster.WaitUpAsync(name, cancellationToken).ConfigureAwait(false);
+            cluster.KeepDirectory = root is not null;
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
-
-        return cluster;
     }
+
+    /// <summary>Completes when the node's current process exits (its exit notification).</summary>
+    public Task ExitedAsync(string node) => _nodes[node].WaitForExitAsync();
 
     public string Root => _directory.Root;
 
@@ -188,7 +209,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         await _nodes[node].WaitForExitAsync(cancellationToken).ConfigureAwait(false); // the exit notification, never a PID poll
         _nodes[node].Dispose();
-        _nodes[node] = NodeLauncher.Start(_directory, node, detached: false);
+        _nodes[node] = NodeLauncher.Start(_directory, node, detached: false, _nodeOptions);
         await WaitUpAsync(node, cancellationToken).ConfigureAwait(false);
     }
 

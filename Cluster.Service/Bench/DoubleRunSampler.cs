@@ -13,11 +13,14 @@ internal sealed class DoubleRunSampler : IAsyncDisposable
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly TimeSpan _interval;
 
     /// <param name="applications">A name for each application, and the command line its process has.</param>
-    public DoubleRunSampler(Dictionary<string, string[]> applications)
+    /// <param name="interval">The pause between two samples (default 2 ms): each sample reads all of /proc.</param>
+    public DoubleRunSampler(Dictionary<string, string[]> applications, TimeSpan? interval = null)
     {
         _applications = applications;
+        _interval = interval ?? TimeSpan.FromMilliseconds(2);
         _loop = Task.Run(SampleAsync);
     }
 
@@ -52,7 +55,7 @@ internal sealed class DoubleRunSampler : IAsyncDisposable
             Samples++;
             try
             {
-                await Task.Delay(2, _stop.Token);
+                await Task.Delay(_interval, _stop.Token);
             }
             catch (OperationCanceledException)
             {

@@ -25,6 +25,7 @@ internal static class ClusterCommandLine
         root.Subcommands.Add(SimAppCommand.Create());
         root.Subcommands.Add(LogCommands.Create());
         root.Subcommands.Add(TraceCommand.Create());
+        root.Subcommands.Add(ScenarioCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         return root;
     }

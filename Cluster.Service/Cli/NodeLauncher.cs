@@ -14,10 +14,15 @@ internal static class NodeLauncher
     /// <summary>Set for an attached node: the PID its parent-death signal is armed against (the node checks it is still its parent).</summary>
     public const string ParentPidVariable = "CLUSTER_NODE_PARENT_PID";
 
-    public static Process Start(ClusterDirectory directory, string name, bool detached)
+    /// <param name="directory">The cluster's directory.</param>
+    /// <param name="name">The node's name.</param>
+    /// <param name="detached">Whether it outlives this process.</param>
+    /// <param name="options">More options of `cluster node run` (--deadlock-timeout-ms 1000...).</param>
+    public static Process Start(ClusterDirectory directory, string name, bool detached, IReadOnlyList<string>? options = null)
     {
         Directory.CreateDirectory(directory.LogsPath);
-        var self = SelfExecutable.StartInfo("node", ["node", "run", "--name", name, "--dir", directory.Root, .. detached ? Array.Empty<string>() : ["--exit-with-parent"]]);
+        var self = SelfExecutable.StartInfo(
+            "node", ["node", "run", "--name", name, "--dir", directory.Root, .. options ?? [], .. detached ? Array.Empty<string>() : ["--exit-with-parent"]]);
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = !detached };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(detached ? "exec setsid \"$0\" \"$@\" >> \"$LOG\" 2>&1 < /dev/null" : "exec \"$0\" \"$@\" >> \"$LOG\" 2>&1");

@@ -15,11 +15,11 @@ internal static class ClusterLogEntries
         Level = item.EventId is not null || item.NewState == ResourceState.Failed ? "ERR" : "INFO",
         Component = "RHS",
         Resource = item.Resource,
-        OldState = item.Kind == MonitorEventKind.StateChanged ? item.OldState.ToString() : null,
-        NewState = item.Kind == MonitorEventKind.StateChanged ? item.NewState.ToString() : null,
+        OldState = item.Kind is MonitorEventKind.StateChanged or MonitorEventKind.Released ? item.OldState.ToString() : null,
+        NewState = item.Kind is MonitorEventKind.StateChanged or MonitorEventKind.Released ? item.NewState.ToString() : null,
         Text = item.Kind switch
         {
-            MonitorEventKind.StateChanged => item.Cause,
+            MonitorEventKind.StateChanged or MonitorEventKind.Released => item.Cause,
             MonitorEventKind.ResourceLog => $"DLL: {item.Cause}",
             _ => $"monitor {item.MonitorId}{(item.Pid is { } pid ? $", RHS process {pid}" : string.Empty)}: {item.Cause}",
         },

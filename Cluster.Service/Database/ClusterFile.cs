@@ -82,18 +82,20 @@ internal static class ClusterFile
             throw new ClusterUserException($"{path}:{e.Start.Line}:{e.Start.Column}: {e.Message}");
         }
 
-        var request = new ApplyRequest();
-        if (stream.Documents.Count == 0)
-        {
-            return request;
-        }
+        return stream.Documents.Count == 0
+            ? new ApplyRequest()
+            : Parse(YamlNodes.Mapping(path, stream.Documents[0].RootNode, "the file"), path);
+    }
 
-        var root = Mapping(path, stream.Documents[0].RootNode, "the file");
-        foreach (var (key, value) in Entries(path, root, "the file", ["groups"]))
+    /// <summary>A cluster file's mapping (<c>groups:</c>), also when it sits inside another file (a scenario's <c>apply:</c>).</summary>
+    public static ApplyRequest Parse(YamlMappingNode root, string path)
+    {
+        var request = new ApplyRequest();
+        foreach (var (key, value) in YamlNodes.Entries(path, root, "the file", ["groups"]))
         {
-            foreach (var item in Sequence(path, value, key))
+            foreach (var item in YamlNodes.Sequence(path, value, key))
             {
-                ParseGroup(path, Mapping(path, item, "a group"), request);
+                ParseGroup(path, YamlNodes.Mapping(path, item, "a group"), request);
             }
         }
 
@@ -102,31 +104,31 @@ internal static class ClusterFile
 
     private static void ParseGroup(string path, YamlMappingNode node, ApplyRequest request)
     {
-        var group = new Group { Name = Required(path, node, "name", "a group") };
+        var group = new Group { Name = YamlNodes.Required(path, node, "name", "a group") };
         var what = $"group {group.Name}";
-        foreach (var (key, value) in Entries(path, node, what, ["name", "resources", "persistentState", .. CommonProperties.GroupNames]))
+        foreach (var (key, value) in YamlNodes.Entries(path, node, what, ["name", "resources", "persistentState", .. CommonProperties.GroupNames]))
         {
             switch (key)
             {
                 case "name":
                     break;
                 case "resources":
-                    foreach (var item in Sequence(path, value, $"resources of {what}"))
+                    foreach (var item in YamlNodes.Sequence(path, value, $"resources of {what}"))
                     {
-                        request.Resources.Add(ParseResource(path, Mapping(path, item, $"a resource of {what}"), group.Name));
+                        request.Resources.Add(ParseResource(path, YamlNodes.Mapping(path, item, $"a resource of {what}"), group.Name));
                     }
 
                     break;
                 case "persistentState":
-                    request.GroupOnline[group.Name] = Text(path, value, key) switch
+                    request.GroupOnline[group.Name] = YamlNodes.Text(path, value, key) switch
                     {
                         "Online" => true,
                         "Offline" => false,
-                        var other => throw Error(path, value, $"persistentState of {what} must be Online or Offline, not '{other}'"),
+                        var other => throw YamlNodes.Error(path, value, $"persistentState of {what} must be Online or Offline, not '{other}'"),
                     };
                     break;
                 default:
-                    At(path, value, () => CommonProperties.SetOnGroup(group, key, Text(path, value, key)));
+                    At(path, value, () => CommonProperties.SetOnGroup(group, key, YamlNodes.Text(path, value, key)));
                     break;
             }
         }
@@ -136,74 +138,37 @@ internal static class ClusterFile
 
     private static Resource ParseResource(string path, YamlMappingNode node, string group)
     {
-        var resource = new Resource { Name = Required(path, node, "name", $"a resource of group {group}"), Group = group };
+        var resource = new Resource { Name = YamlNodes.Required(path, node, "name", $"a resource of group {group}"), Group = group };
         var what = $"resource {resource.Name}";
-        foreach (var (key, value) in Entries(path, node, what, ["name", "type", "properties", .. CommonProperties.ResourceNames]))
+        foreach (var (key, value) in YamlNodes.Entries(path, node, what, ["name", "type", "properties", .. CommonProperties.ResourceNames]))
         {
             switch (key)
             {
                 case "name":
                     break;
                 case "type":
-                    resource.Type = Text(path, value, key);
+                    resource.Type = YamlNodes.Text(path, value, key);
                     break;
                 case "properties":
-                    foreach (var (name, property) in Entries(path, Mapping(path, value, $"properties of {what}"), what, null))
+                    foreach (var (name, property) in YamlNodes.Entries(path, YamlNodes.Mapping(path, value, $"properties of {what}"), what, null))
                     {
-                        resource.Properties[name] = Text(path, property, name);
+                        resource.Properties[name] = YamlNodes.Text(path, property, name);
                     }
 
                     break;
                 default:
-                    At(path, value, () => CommonProperties.SetOnResource(resource, key, Text(path, value, key)));
+                    At(path, value, () => CommonProperties.SetOnResource(resource, key, YamlNodes.Text(path, value, key)));
                     break;
             }
         }
 
         if (resource.Type.Length == 0)
         {
-            throw Error(path, node, $"{what} needs a type");
+            throw YamlNodes.Error(path, node, $"{what} needs a type");
         }
 
         return resource;
     }
-
-    /// <summary>The mapping's entries, each key checked against <paramref name="known"/> (any case; null: any key).</summary>
-    private static IEnumerable<(string Key, YamlNode Value)> Entries(string path, YamlMappingNode node, string what, string[]? known)
-    {
-        foreach (var (keyNode, value) in node.Children)
-        {
-            var key = Text(path, keyNode, "a key");
-            if (known is null)
-            {
-                yield return (key, value);
-                continue;
-            }
-
-            var match = known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
-                ?? throw Error(path, keyNode, $"unknown key '{key}' in {what} (known: {string.Join(", ", known)})");
-            yield return (match, value);
-        }
-    }
-
-    private static string Required(string path, YamlMappingNode node, string key, string what) =>
-        node.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: var k } && k == key).Value is { } value
-            ? Text(path, value, key)
-            : throw Error(path, node, $"{what} needs a {key}");
-
-    private static YamlMappingNode Mapping(string path, YamlNode node, string what) =>
-        node as YamlMappingNode ?? throw Error(path, node, $"{what} must be a mapping (key: value)");
-
-    private static IEnumerable<YamlNode> Sequence(string path, YamlNode node, string what) =>
-        node as YamlSequenceNode ?? throw Error(path, node, $"{what} must be a list");
-
-    /// <summary>A scalar as text; a list of scalars as a comma-separated list (DependsOn, PreferredOwners...).</summary>
-    private static string Text(string path, YamlNode node, string what) => node switch
-    {
-        YamlScalarNode scalar => scalar.Value ?? string.Empty,
-        YamlSequenceNode list => string.Join(",", list.Children.Select(item => item is YamlScalarNode s ? s.Value : throw Error(path, item, $"{what} must be a list of names"))),
-        _ => throw Error(path, node, $"{what} must be a value or a list, not a mapping"),
-    };
 
     private static void At(string path, YamlNode node, Action parse)
     {
@@ -213,10 +178,7 @@ internal static class ClusterFile
         }
         catch (ClusterException e)
         {
-            throw Error(path, node, e.Message);
+            throw YamlNodes.Error(path, node, e.Message);
         }
     }
-
-    private static ClusterUserException Error(string path, YamlNode node, string message) =>
-        new($"{path}:{node.Start.Line}:{node.Start.Column}: {message.TrimEnd('.')}.");
 }

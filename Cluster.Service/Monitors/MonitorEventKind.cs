@@ -19,4 +19,10 @@ internal enum MonitorEventKind
 
     /// <summary>A line the resource DLL logged.</summary>
     ResourceLog,
+
+    /// <summary>
+    /// The node stopped hosting a resource (closed, or dropped by a fence): its state here ends Offline
+    /// (OldState, NewState). Not a report of the resource's own, so the policy does not act on it.
+    /// </summary>
+    Released,
 }

@@ -72,6 +72,25 @@ internal sealed partial class MonitorManager
         }
     }
 
+    /// <summary>
+    /// A resource this node stopped hosting (closed, or dropped by a fence) ends Offline here, so that the
+    /// node's events never leave it Failed or Online on a node that no longer has it.
+    /// </summary>
+    private void PublishGone(HostedResourceState resource, string cause)
+    {
+        ResourceState old;
+        lock (_lock)
+        {
+            old = resource.State;
+            resource.State = ResourceState.Offline;
+        }
+
+        if (old is not (ResourceState.Offline or ResourceState.Unspecified))
+        {
+            Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.Released, resource.Monitor.Id, resource.Name, cause, old, ResourceState.Offline));
+        }
+    }
+
     /// <summary>Sets a state and publishes the change; false when it was already so.</summary>
     private bool SetState(HostedResourceState resource, ResourceState state, string cause, int? eventId = null)
     {

@@ -185,6 +185,8 @@ internal sealed partial class MonitorManager : IAsyncDisposable
                 resource.Unreachable(NotHosted(name));
             }
 
+            PublishGone(resource, "closed: no longer hosted on this node");
+
             if (monitor.Dedicated)
             {
                 await RetireAsync(monitor).ConfigureAwait(false);
@@ -247,9 +249,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     public void Fence()
     {
         var doomed = new List<(RhsProcess Rhs, bool Dedicated)>();
+        List<HostedResourceState> gone;
         lock (_lock)
         {
             _fenced = true; // at once, so that nothing opens between the kill and the RCM's fence step (the unfence step clears it, in order)
+            gone = [.. _resources.Values];
             foreach (var resource in _resources.Values)
             {
                 resource.Generation++;
@@ -271,6 +275,11 @@ internal sealed partial class MonitorManager : IAsyncDisposable
                     _monitors.Remove(monitor.Id);
                 }
             }
+        }
+
+        foreach (var resource in gone)
+        {
+            PublishGone(resource, "the node fenced itself: no longer hosted on this node");
         }
 
         foreach (var (rhs, dedicated) in doomed)
