@@ -70,3 +70,29 @@ internal sealed record DoubleRunPredicate(int Line, int Column, string Group) : 
 {
     public override string Describe() => $"group {Group}'s application running twice";
 }
+
+/// <summary>
+/// Resources reach a state in this order (dependencies first: Online in dependency order, Offline in
+/// reverse), each first reaching it after the window opened; on <see cref="Node"/>, or on any node.
+/// </summary>
+internal sealed record OrderPredicate(int Line, int Column, IReadOnlyList<string> Resources, string State, string? Node)
+    : Predicate(Line, Column)
+{
+    public override string Describe() => $"{string.Join(", ", Resources)} {State} in this order{(Node is null ? string.Empty : $" on {Node}")}";
+
+    /// <summary>The resources in the order their first events into the state came, from <paramref name="events"/> (window-bounded).</summary>
+    public IReadOnlyList<(string Resource, ClusterEvent By)> Reached(IEnumerable<ClusterEvent> events)
+    {
+        var reached = new List<(string, ClusterEvent)>();
+        foreach (var e in events)
+        {
+            if (e.Component == "RHS" && string.Equals(e.NewState, State, StringComparison.OrdinalIgnoreCase)
+                && (Node is null || e.Node == Node) && Resources.Contains(e.Resource) && !reached.Any(r => r.Item1 == e.Resource))
+            {
+                reached.Add((e.Resource, e));
+            }
+        }
+
+        return reached;
+    }
+}

@@ -171,20 +171,24 @@ internal sealed class ScenarioDriver(BenchCluster cluster, ScenarioHistory histo
         }
 
         ActedAt = DateTimeOffset.UtcNow;
-        switch (step.Signal)
+        var sent = step.Signal switch
         {
-            case SignalKind.Kill:
-                Signals.Thaw(found);
-                Signals.Kill(found);
-                _frozen.Remove(target);
-                break;
-            case SignalKind.Freeze:
-                Signals.Freeze(found);
-                _frozen[target] = found;
-                break;
-            default:
-                Signals.Thaw(found);
-                break;
+            SignalKind.Kill => Signals.TrySend(found, Signals.Continue) && Signals.TrySend(found, Signals.KillSignal),
+            SignalKind.Freeze => Signals.TrySend(found, Signals.Stop),
+            _ => Signals.TrySend(found, Signals.Continue),
+        };
+        if (!sent)
+        {
+            throw new ScenarioStepException($"process {found} has exited");
+        }
+
+        if (step.Signal == SignalKind.Freeze)
+        {
+            _frozen[target] = found;
+        }
+        else
+        {
+            _frozen.Remove(target);
         }
 
         return $"process {found.ToString(CultureInfo.InvariantCulture)}{where}";
@@ -239,14 +243,14 @@ internal sealed class ScenarioDriver(BenchCluster cluster, ScenarioHistory histo
     {
         foreach (var pid in _frozen.Values)
         {
-            Signals.Thaw(pid); // nothing is left stopped behind the run
+            Signals.TrySend(pid, Signals.Continue); // nothing is left stopped behind the run (gone already: the cluster replaced it)
         }
 
         foreach (var process in _execs.Values)
         {
             if (!process.HasExited)
             {
-                Signals.Thaw(process.Id);
+                Signals.TrySend(process.Id, Signals.Continue);
                 process.Kill();
             }
 

@@ -14,6 +14,14 @@ internal static class ScenarioEvaluation
     /// <summary>The first moment in [<paramref name="fromUs"/>, <paramref name="toUs"/>] at which the predicate held; null: none.</summary>
     public static Evidence? FirstHolding(IReadOnlyList<ClusterEvent> events, Predicate predicate, long fromUs, long toUs)
     {
+        if (predicate is OrderPredicate order)
+        {
+            var reached = order.Reached(events.Where(e => e.TimeUnixUs >= fromUs && e.TimeUnixUs <= toUs));
+            return reached.Count == order.Resources.Count && reached.Select(r => r.Resource).SequenceEqual(order.Resources)
+                ? new Evidence(reached[^1].By.TimeUnixUs, reached[^1].By)
+                : null;
+        }
+
         var model = new ClusterModel();
         var i = 0;
         for (; i < events.Count && events[i].TimeUnixUs < fromUs; i++)
@@ -57,6 +65,9 @@ internal static class ScenarioEvaluation
         {
             case StatePredicate s:
                 return model.Describe(s.Kind, s.Name);
+            case OrderPredicate o:
+                var reached = o.Reached(events.Where(x => x.TimeUnixUs >= fromUs && x.TimeUnixUs <= toUs));
+                return reached.Count == 0 ? $"none of them {o.State}" : $"{string.Join(", ", reached.Select(r => r.Resource))} in that order";
             case EventPredicate e:
                 var near = events
                     .Where(x => x.TimeUnixUs >= fromUs && x.TimeUnixUs <= toUs && x.EventId != 0

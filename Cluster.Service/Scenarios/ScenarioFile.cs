@@ -149,8 +149,8 @@ internal static class ScenarioFile
     private static ScenarioStep ParseStep(string path, YamlNode node, Names names)
     {
         var mapping = YamlNodes.Mapping(path, node, "a step");
-        var entries = YamlNodes.Entries(path, mapping, "a step", [.. s_actions, "within"]).ToList();
-        var actions = entries.Where(e => e.Key != "within").ToList();
+        var entries = YamlNodes.Entries(path, mapping, "a step", [.. s_actions, "within", "refused"]).ToList();
+        var actions = entries.Where(e => e.Key is not ("within" or "refused")).ToList();
         if (actions.Count != 1)
         {
             throw YamlNodes.Error(path, mapping, $"a step has exactly one action (one of {string.Join(", ", s_actions)}), not {actions.Count}");
@@ -164,6 +164,18 @@ internal static class ScenarioFile
             throw YamlNodes.Error(path, within, "within belongs to an expect step");
         }
 
+        var refused = entries.FirstOrDefault(e => e.Key == "refused").Value;
+        if (refused is not null && action is "expect" or "wait" or "exec")
+        {
+            throw YamlNodes.Error(path, refused, "refused belongs to an action the cluster may refuse");
+        }
+
+        var step = ParseAction(path, action, value, line, within, names);
+        return refused is null ? step : step with { Refused = YamlNodes.Text(path, refused, "refused") };
+    }
+
+    private static ScenarioStep ParseAction(string path, string action, YamlNode value, int line, YamlNode? within, Names names)
+    {
         switch (action)
         {
             case "kill":
@@ -261,7 +273,7 @@ internal static class ScenarioFile
     {
         var mapping = YamlNodes.Mapping(path, node, invariant ? "an invariant" : "an expectation");
         var args = Arguments(path, mapping, invariant ? "an invariant" : "an expectation",
-            ["group", "resource", "state", "node", "restarts", "event", "text", "doubleRun"]);
+            ["group", "resource", "state", "node", "restarts", "event", "text", "doubleRun", "order"]);
         var (line, column) = ((int)mapping.Start.Line, (int)mapping.Start.Column);
         var at = args.TryGetValue("node", out var n) ? names.Node(n, "node") : null;
         if (args.TryGetValue("doubleRun", out var doubleRun))
@@ -271,6 +283,17 @@ internal static class ScenarioFile
                 : args.Count != 1
                     ? throw YamlNodes.Error(path, mapping, "doubleRun stands alone ({ doubleRun: GROUP })")
                     : new DoubleRunPredicate(line, column, names.Group(doubleRun));
+        }
+
+        if (args.TryGetValue("order", out var order))
+        {
+            var resources = YamlNodes.Sequence(path, order, "order").Select(names.Resource).ToList();
+            return resources.Count < 2
+                ? throw YamlNodes.Error(path, order, "order lists two resources or more")
+                : args.Keys.Except(["order", "state", "node"]).FirstOrDefault() is { } extra
+                    ? throw YamlNodes.Error(path, mapping, $"an order expectation takes state and node, not {extra}")
+                    : new OrderPredicate(line, column, resources,
+                        State(path, args.TryGetValue("state", out var st) ? st : throw YamlNodes.Error(path, mapping, "order needs a state"), s_resourceStates, "resource"), at);
         }
 
         if (args.ContainsKey("event") || args.ContainsKey("text"))

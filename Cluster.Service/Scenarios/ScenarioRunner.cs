@@ -81,11 +81,18 @@ internal sealed class ScenarioRunner(ScenarioRunOptions options, TextWriter outp
                     {
                         detail = await driver.RunAsync(step, cancellationToken).ConfigureAwait(false);
                         lastActionUs = UnixMicroseconds.From(driver.ActedAt);
+                        if (step.Refused is { } expected)
+                        {
+                            failure = $"line {step.Line}: {step.Describe()} was expected to be refused ('{expected}'), and the cluster did it";
+                        }
                     }
                     catch (ScenarioStepException e)
                     {
-                        failure = $"line {step.Line}: {step.Describe()} failed: {e.Message}";
                         detail = e.Message;
+                        if (step.Refused is not { } expected || !e.Message.Contains(expected, StringComparison.OrdinalIgnoreCase))
+                        {
+                            failure = $"line {step.Line}: {step.Describe()} failed: {e.Message}";
+                        }
                     }
 
                     var duration = (UnixMicroseconds.From(DateTimeOffset.UtcNow) - stepUs) / 1000.0;

@@ -3,6 +3,9 @@ namespace Cluster.Service.Scenarios;
 /// <summary>One step of a scenario, with where it stands in its file.</summary>
 internal abstract record ScenarioStep(int Line)
 {
+    /// <summary>For an action: the step passes only if the cluster refuses it with a message containing this.</summary>
+    public string? Refused { get; init; }
+
     /// <summary>What the step does, as the runner prints it ("kill application web-app").</summary>
     public abstract string Describe();
 }
