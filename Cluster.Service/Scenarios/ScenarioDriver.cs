@@ -86,7 +86,12 @@ internal sealed class ScenarioDriver(BenchCluster cluster, ScenarioHistory histo
                     var output = await client.ControlResource(
                         new ControlResourceRequest { Resource = control.Resource, Code = control.Code, Arguments = { control.Arguments.ToDictionary() } },
                         cancellationToken).ConfigureAwait(false);
-                    return output.Output.Count == 0 ? null : string.Join(", ", output.Output.Select(o => $"{o.Key}={o.Value}"));
+                    return output.Output.Count switch
+                    {
+                        0 => null,
+                        <= 3 => string.Join(", ", output.Output.Select(o => $"{o.Key}={o.Value}")),
+                        var n => $"{n} values in its answer",
+                    };
                 }
 
             case PersistentStateStep state:

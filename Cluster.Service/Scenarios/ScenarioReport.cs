@@ -97,6 +97,12 @@ internal static class ScenarioReport
     private static void Timeline(StringBuilder html, ScenarioResult result)
     {
         var lanes = Lanes(result);
+        var marked = result.Events.Where(e => e.EventId is not null && e.AtMs >= 0).ToList();
+        foreach (var node in marked.Where(e => LaneOf(e, lanes) < 0).Select(e => e.Node).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            lanes.Add(($"node {node} (events)", []));
+        }
+
         var end = Math.Max(1, Math.Max(
             result.Steps.Select(s => s.AtMs + s.DurationMs).DefaultIfEmpty(0).Max(),
             result.Events.Where(e => e.AtMs >= 0).Select(e => e.AtMs).DefaultIfEmpty(0).Max()) * 1.02);
@@ -115,6 +121,18 @@ internal static class ScenarioReport
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<rect x=\"{X(from):0.#}\" y=\"{y + 2}\" width=\"{Math.Max(1, X(to) - X(from)):0.#}\" height=\"{LaneHeight - 4}\" fill=\"{s_colours.GetValueOrDefault(state, "#999")}\"><title>{E(label)}: {E(state)} {Ms(from)}–{Ms(to)}</title></rect>\n");
             }
+        }
+
+        // WSFC's events (1069, 1146, 1230, 1205, 1177...) as ticks on the lane they concern, their ids staggered above.
+        for (var i = 0; i < marked.Count; i++)
+        {
+            var e = marked[i];
+            var lane = LaneOf(e, lanes);
+            var y = Top + ((lane < 0 ? lanes.FindIndex(l => l.Label == $"node {e.Node} (events)") : lane) * LaneHeight);
+            var x = X(e.AtMs);
+            svg.Append(CultureInfo.InvariantCulture,
+                $"<line x1=\"{x:0.#}\" y1=\"{y}\" x2=\"{x:0.#}\" y2=\"{y + LaneHeight}\" stroke=\"#111\" stroke-width=\"2\"><title>{Ms(e.AtMs)} {E(e.Node)}: event {e.EventId}: {E(e.Text)}</title></line>"
+                + $"<text x=\"{x + 2:0.#}\" y=\"{y + (i % 2 == 0 ? 9 : 17)}\" font-size=\"9\" fill=\"#111\">{e.EventId}</text>\n");
         }
 
         // Time axis: the finest of these ticks that gives at most a dozen.
@@ -167,6 +185,10 @@ internal static class ScenarioReport
         var lastAction = result.Steps.TakeWhile(s => s != step).LastOrDefault(s => s.Expectations is null)?.AtMs ?? 0;
         return lastAction + expectation.AfterMs!.Value;
     }
+
+    /// <summary>The lane of an event's resource (or group) on its node; -1: none.</summary>
+    private static int LaneOf(EventRecord e, List<(string Label, List<(double From, double To, string State)> Segments)> lanes) =>
+        lanes.FindIndex(l => l.Label == (e.Resource is not null ? $"{e.Resource} on {e.Node}" : $"group {e.Group} on {e.Node}"));
 
     /// <summary>A lane per group and per resource on each node that reported a state, groups first.</summary>
     private static List<(string Label, List<(double From, double To, string State)> Segments)> Lanes(ScenarioResult result)

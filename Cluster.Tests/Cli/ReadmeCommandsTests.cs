@@ -17,12 +17,12 @@ public sealed class ReadmeCommandsTests : NodeTestBase
     [Test]
     public async Task Every_command_of_the_readme_demo_block_works_verbatim()
     {
-        var root = RepositoryRoot();
+        var root = Readme.RepositoryRoot();
         await Cli("apply", "-f", Path.Combine(root, "samples", "exchange.yaml"));
         await Cli("apply", "-f", Path.Combine(root, "samples", "hyperv.yaml"));
         await WaitGroupOnlineAsync("EVS1", "n1");
         await WaitGroupOnlineAsync("VM1", "n2");
-        var commands = DemoCommands(File.ReadAllText(Path.Combine(root, "README.md")));
+        var commands = Readme.CommandsAfter("watch and break it");
         Assert.That(commands, Is.Not.Empty, "README has its demo block");
         try
         {
@@ -147,28 +147,4 @@ public sealed class ReadmeCommandsTests : NodeTestBase
     private static string? NodeState(string json, string node) =>
         JsonDocument.Parse(json).RootElement.EnumerateArray().FirstOrDefault(n => n.GetProperty("name").GetString() == node) is { ValueKind: JsonValueKind.Object } n
             ? n.GetProperty("state").GetString() : null;
-
-    /// <summary>The commands of the block that follows "watch and break it", without their comments.</summary>
-    private static List<string> DemoCommands(string readme)
-    {
-        var start = readme.IndexOf("watch and break it", StringComparison.Ordinal);
-        var block = readme.IndexOf("```bash", start, StringComparison.Ordinal) + "```bash".Length;
-        var end = readme.IndexOf("```", block, StringComparison.Ordinal);
-        return [.. readme[block..end].Split('\n')
-            .Select(line => line.Split(" #")[0].Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith('#'))];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && Directory.Exists(Path.Combine(dir.FullName, "samples")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (README.md beside samples/) is not above the test binaries.");
-    }
 }
