@@ -28,7 +28,23 @@ internal sealed class ScenarioRunner(ScenarioRunOptions options, TextWriter outp
         string? failure = null;
         var zeroUs = UnixMicroseconds.From(started);
         var setupMs = 0.0;
-        var cluster = await BenchCluster.StartAsync(scenario.Cluster.Nodes, cancellationToken, scenario.Cluster.NodeArguments(), root).ConfigureAwait(false);
+        BenchCluster cluster;
+        try
+        {
+            cluster = await BenchCluster.StartAsync(scenario.Cluster.Nodes, cancellationToken, scenario.Cluster.NodeArguments(), root).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or Protocol.ClusterException or ClusterUserException)
+        {
+            var why = $"the cluster did not start: {e.Message}";
+            await output.WriteLineAsync($"FAILED {scenario.Name}: {why}\n  the cluster directory is kept: {root}").ConfigureAwait(false);
+            return new ScenarioResult
+            {
+                Name = scenario.Name, Path = scenario.Path, Description = scenario.Description, Passed = false, Failure = why, Directory = root,
+                Started = started, DurationMs = clock.Elapsed.TotalMilliseconds, SetupMs = clock.Elapsed.TotalMilliseconds, Nodes = [],
+                Steps = [.. scenario.Steps.Select(s => Result(s, "skipped", 0, 0, null))], Violations = [], Events = [],
+            };
+        }
+
         using var watching = new CancellationTokenSource();
         var watchers = new List<Task>();
         try
@@ -43,7 +59,14 @@ internal sealed class ScenarioRunner(ScenarioRunOptions options, TextWriter outp
             if (scenario.Apply.Groups.Count > 0)
             {
                 using var client = cluster.Client(cluster.Nodes.First());
-                await client.Change(scenario.Apply, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await client.Change(scenario.Apply, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Protocol.ClusterException e)
+                {
+                    failure = $"the cluster refused the scenario's groups: {e.Message}"; // its steps are skipped
+                }
             }
 
             setupMs = clock.Elapsed.TotalMilliseconds;

@@ -102,6 +102,28 @@ public sealed class ScenarioRunTests
     }
 
     [Test]
+    public async Task Groups_the_cluster_refuses_fail_the_scenario_and_the_next_one_still_runs()
+    {
+        var refused = Write("refused.yaml", """
+            cluster: { nodes: 1 }
+            apply:
+              groups:
+                - name: odd
+                  resources:
+                    - { name: odd-thing, type: NoSuchType }
+            steps:
+              - wait: 1ms
+            """);
+        var fine = Write("fine.yaml", "cluster: { nodes: 1 }\nsteps:\n  - wait: 1ms\n");
+
+        var (exitCode, output, _) = await ClusterCli.RunAsync("scenario", "run", refused, fine, "--dir", _root);
+
+        Assert.That(exitCode, Is.EqualTo(ScenarioCommands.Failed), output);
+        Assert.That(output, Does.Contain("FAILED refused: the cluster refused the scenario's groups:").And.Contain("NoSuchType"));
+        Assert.That(output, Does.Contain("PASSED fine").And.Contain("1 of 2 scenarios passed"));
+    }
+
+    [Test]
     public async Task Ctrl_C_stops_the_run_and_leaves_no_process_behind()
     {
         var file = Write("long.yaml", """
