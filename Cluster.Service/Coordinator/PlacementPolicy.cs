@@ -9,8 +9,8 @@ namespace Cluster.Service.Coordinator;
 /// </summary>
 /// <remarks>
 /// A group's candidates are its PreferredOwners in order, then the other nodes in node order. A node is
-/// eligible when it is up, not paused, a possible owner of every resource of the group, and below its
-/// capacity (MaxGroups). A failover goes to the next eligible candidate after the failing node; one
+/// eligible when it is up, not paused, a possible owner of every resource of the group, and has room for
+/// it: below MaxGroups, and each named capacity (Capacity.NAME) with room for the group's weight of it. A failover goes to the next eligible candidate after the failing node; one
 /// past FailoverThreshold within FailoverPeriod leaves the group Failed (event 1254). With
 /// AutoFailbackType 1, a group fails back to its most preferred eligible node inside the failback window.
 /// Groups are considered by Priority, highest first, so they take capacity first.
@@ -23,7 +23,7 @@ internal static class PlacementPolicy
     public static IReadOnlyList<PlacementDecision> Decide(ClusterConfiguration configuration, DateTimeOffset now)
     {
         var decisions = new List<PlacementDecision>();
-        var load = Load(configuration);
+        var load = NodeLoad.Of(configuration);
         var groups = configuration.Groups.Values.OrderByDescending(g => g.HasPriority ? g.Priority : 2000).ThenBy(g => g.Name, StringComparer.Ordinal);
         foreach (var group in groups)
         {
@@ -31,12 +31,12 @@ internal static class PlacementPolicy
             {
                 if (MeantToRun(configuration, group.Name) && configuration.OwnerOf(group.Name) is { } old)
                 {
-                    load[old]--;
+                    load.Remove(old, group);
                 }
 
                 if (MeantToRun(configuration, group.Name) && decision.Ownership.Node.Length > 0)
                 {
-                    load[decision.Ownership.Node] = load.GetValueOrDefault(decision.Ownership.Node) + 1;
+                    load.Add(decision.Ownership.Node, group);
                 }
 
                 decisions.Add(decision);
@@ -64,7 +64,7 @@ internal static class PlacementPolicy
     }
 
     /// <summary>Why <paramref name="node"/> cannot host the group now; null when it can.</summary>
-    public static string? Ineligibility(ClusterConfiguration configuration, string group, string node, IReadOnlyDictionary<string, int>? load = null)
+    public static string? Ineligibility(ClusterConfiguration configuration, string group, string node, NodeLoad? load = null)
     {
         if (!configuration.Nodes.TryGetValue(node, out var info))
         {
@@ -86,17 +86,31 @@ internal static class PlacementPolicy
             return $"node {node} is not a possible owner of resource {resource.Name}";
         }
 
-        load ??= Load(configuration);
-        if (info.MaxGroups > 0 && configuration.OwnerOf(group) != node && load.GetValueOrDefault(node) >= info.MaxGroups)
+        if (configuration.OwnerOf(group) == node)
+        {
+            return null; // it takes its place there already
+        }
+
+        load ??= NodeLoad.Of(configuration);
+        if (info.MaxGroups > 0 && load.Groups(node) >= info.MaxGroups)
         {
             return $"node {node} is at its capacity of {info.MaxGroups} groups";
+        }
+
+        var definition = configuration.GetGroup(group);
+        foreach (var (quantity, capacity) in info.Capacities.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            if (definition.Weights.TryGetValue(quantity, out var weight) && load.Units(node, quantity) + weight > capacity)
+            {
+                return $"node {node} has {capacity - Math.Min(capacity, load.Units(node, quantity))} of its {capacity} {quantity} free, and group {group} needs {weight}";
+            }
         }
 
         return null;
     }
 
     /// <summary>The first eligible candidate after <paramref name="after"/> in the group's list (wrapping), never <paramref name="after"/> itself; null: none.</summary>
-    public static string? Next(ClusterConfiguration configuration, string group, string? after, IReadOnlyDictionary<string, int>? load = null)
+    public static string? Next(ClusterConfiguration configuration, string group, string? after, NodeLoad? load = null)
     {
         var candidates = Candidates(configuration, group);
         var start = after is null ? 0 : candidates.ToList().IndexOf(after) + 1;
@@ -123,7 +137,7 @@ internal static class PlacementPolicy
         return start <= end ? hour >= start && hour < end : hour >= start || hour < end;
     }
 
-    private static PlacementDecision? DecideOne(ClusterConfiguration configuration, Group group, DateTimeOffset now, Dictionary<string, int> load)
+    private static PlacementDecision? DecideOne(ClusterConfiguration configuration, Group group, DateTimeOffset now, NodeLoad load)
     {
         var name = group.Name;
         var own = configuration.Owners.GetValueOrDefault(name);
@@ -221,16 +235,7 @@ internal static class PlacementPolicy
     private static int Rank(Group group, string node) =>
         group.PreferredOwners.IndexOf(node) is >= 0 and var index ? index : int.MaxValue;
 
-    /// <summary>
-    /// How many groups each node runs, for MaxGroups: groups it owns that are meant to run (an
-    /// administrator's Offline group takes no place). A group left Failed on its owner still counts:
-    /// its ownership does not say Failed apart from its reason text.
-    /// </summary>
-    private static Dictionary<string, int> Load(ClusterConfiguration configuration) =>
-        configuration.Owners.Where(o => o.Value.Node.Length > 0 && MeantToRun(configuration, o.Key))
-            .GroupBy(o => o.Value.Node).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
     /// <summary>A group is meant to run when any of its resources is persisted Online.</summary>
-    private static bool MeantToRun(ClusterConfiguration configuration, string group) =>
+    public static bool MeantToRun(ClusterConfiguration configuration, string group) =>
         configuration.ResourcesOf(group).Any(r => configuration.IsPersistedOnline(r.Name));
 }

@@ -106,7 +106,7 @@ internal static class ClusterFile
     {
         var group = new Group { Name = YamlNodes.Required(path, node, "name", "a group") };
         var what = $"group {group.Name}";
-        foreach (var (key, value) in YamlNodes.Entries(path, node, what, ["name", "resources", "persistentState", .. CommonProperties.GroupNames]))
+        foreach (var (key, value) in YamlNodes.Entries(path, node, what, ["name", "resources", "persistentState", .. CommonProperties.GroupNames], NamedQuantities.WeightPrefix))
         {
             switch (key)
             {

@@ -62,6 +62,11 @@ internal static class ClusterFileWriter
         AddNumber(node, "failbackWindowStart", group.HasFailbackWindowStart, group.FailbackWindowStart);
         AddNumber(node, "failbackWindowEnd", group.HasFailbackWindowEnd, group.FailbackWindowEnd);
         AddNumber(node, "priority", group.HasPriority, group.Priority);
+        foreach (var (quantity, weight) in group.Weights.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            node.Add(NamedQuantities.WeightPrefix + quantity, weight.ToString(CultureInfo.InvariantCulture));
+        }
+
         return node;
     }
 

@@ -72,10 +72,16 @@ internal static class CommonProperties
     /// <exception cref="ClusterException">An unknown property, or a value that does not parse; the message names it.</exception>
     public static void SetOnGroup(Group group, string name, string value)
     {
+        if (NamedQuantities.TryName(name, NamedQuantities.WeightPrefix, out var quantity))
+        {
+            NamedQuantities.Set(group.Weights, name, quantity, value);
+            return;
+        }
+
         if (!s_group.TryGetValue(name, out var set))
         {
             throw new ClusterException(ClusterErrorKind.InvalidArgument,
-                $"Groups have no property {name} (they have: {string.Join(", ", s_group.Keys)}).");
+                $"Groups have no property {name} (they have: {string.Join(", ", s_group.Keys)}, and Weight.NAME for a named capacity).");
         }
 
         set(group, value.Trim());

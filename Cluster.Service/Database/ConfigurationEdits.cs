@@ -185,6 +185,16 @@ internal static class ConfigurationEdits
             lines.Add($"node {node}: MaxGroups {(info.MaxGroups == 0 ? "no limit" : info.MaxGroups.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
 
+        foreach (var (node, info) in after.Nodes.Where(n => before.Nodes.TryGetValue(n.Key, out var old) && !old.Capacities.Equals(n.Value.Capacities)))
+        {
+            var old = before.Nodes[node].Capacities;
+            foreach (var quantity in info.Capacities.Keys.Union(old.Keys).Order(StringComparer.Ordinal)
+                .Where(q => info.Capacities.GetValueOrDefault(q, uint.MaxValue) != old.GetValueOrDefault(q, uint.MaxValue)))
+            {
+                lines.Add($"node {node}: Capacity.{quantity} {(info.Capacities.TryGetValue(quantity, out var amount) ? amount.ToString(System.Globalization.CultureInfo.InvariantCulture) : "no limit")}");
+            }
+        }
+
         foreach (var name in after.Resources.Keys.Where(n => before.IsPersistedOnline(n) != after.IsPersistedOnline(n)))
         {
             lines.Add($"resource {name}: persistent state {(after.IsPersistedOnline(name) ? "Online" : "Offline")}");

@@ -48,15 +48,21 @@ internal static class OwnershipEdits
         return next with { Nodes = next.Nodes.SetItem(node, info) };
     }
 
-    /// <summary>Sets a node's properties: MaxGroups (0 or empty: no limit).</summary>
+    /// <summary>Sets a node's properties: MaxGroups (0 or empty: no limit) and named capacities (Capacity.NAME; empty: no limit).</summary>
     public static ClusterConfiguration SetNode(ClusterConfiguration configuration, string node, IReadOnlyDictionary<string, string> settings)
     {
         var info = GetNode(configuration, node).Clone();
         foreach (var (key, value) in settings)
         {
+            if (NamedQuantities.TryName(key, NamedQuantities.CapacityPrefix, out var quantity))
+            {
+                NamedQuantities.Set(info.Capacities, key, quantity, value);
+                continue;
+            }
+
             if (!key.Equals("MaxGroups", StringComparison.OrdinalIgnoreCase))
             {
-                throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Nodes have no property {key} (they have: MaxGroups).");
+                throw new ClusterException(ClusterErrorKind.InvalidArgument, $"Nodes have no property {key} (they have: MaxGroups, and Capacity.NAME for a named capacity).");
             }
 
             info.MaxGroups = value.Trim().Length == 0 ? 0 // back to the default: no limit

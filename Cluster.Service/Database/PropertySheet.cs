@@ -56,12 +56,16 @@ internal static class PropertySheet
         Row("FailbackWindowStart", (group.HasFailbackWindowStart ? group.FailbackWindowStart : -1).ToString(CultureInfo.InvariantCulture), !group.HasFailbackWindowStart),
         Row("FailbackWindowEnd", (group.HasFailbackWindowEnd ? group.FailbackWindowEnd : -1).ToString(CultureInfo.InvariantCulture), !group.HasFailbackWindowEnd),
         Row("Priority", (group.HasPriority ? group.Priority : 2000).ToString(CultureInfo.InvariantCulture), !group.HasPriority),
+        .. group.Weights.OrderBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => Row(NamedQuantities.WeightPrefix + w.Key, w.Value.ToString(CultureInfo.InvariantCulture), isDefault: false)),
     ];
 
     public static IReadOnlyList<PropertyValue> Of(Protocol.Config.V1.Node node) =>
     [
         Row("Paused", node.Paused ? "true" : "false", !node.Paused),
         Row("MaxGroups", node.MaxGroups == 0 ? "0 (no limit)" : node.MaxGroups.ToString(CultureInfo.InvariantCulture), node.MaxGroups == 0),
+        .. node.Capacities.OrderBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => Row(NamedQuantities.CapacityPrefix + c.Key, c.Value.ToString(CultureInfo.InvariantCulture), isDefault: false)),
     ];
 
     private static PropertyValue Row(string name, string value, bool isDefault) => new() { Name = name, Value = value, IsDefault = isDefault };

@@ -6,19 +6,24 @@ namespace Cluster.Service.Database;
 internal static class YamlNodes
 {
     /// <summary>The mapping's entries, each key checked against <paramref name="known"/> (any case; null: any key).</summary>
-    public static IEnumerable<(string Key, YamlNode Value)> Entries(string path, YamlMappingNode node, string what, string[]? known)
+    /// <param name="path">The file, for errors.</param>
+    /// <param name="node">The mapping.</param>
+    /// <param name="what">What the mapping is, for errors ("group web").</param>
+    /// <param name="known">The keys it may have (any case); null: any key.</param>
+    /// <param name="knownPrefix">Keys that begin with this (any case) are known too, as written (Weight.NAME).</param>
+    public static IEnumerable<(string Key, YamlNode Value)> Entries(string path, YamlMappingNode node, string what, string[]? known, string? knownPrefix = null)
     {
         foreach (var (keyNode, value) in node.Children)
         {
             var key = Text(path, keyNode, "a key");
-            if (known is null)
+            if (known is null || (knownPrefix is not null && key.StartsWith(knownPrefix, StringComparison.OrdinalIgnoreCase)))
             {
                 yield return (key, value);
                 continue;
             }
 
             var match = known.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
-                ?? throw Error(path, keyNode, $"unknown key '{key}' in {what} (known: {string.Join(", ", known)})");
+                ?? throw Error(path, keyNode, $"unknown key '{key}' in {what} (known: {string.Join(", ", known)}{(knownPrefix is null ? string.Empty : $", {knownPrefix}NAME")})");
             yield return (match, value);
         }
     }

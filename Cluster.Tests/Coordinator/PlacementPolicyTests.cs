@@ -98,6 +98,32 @@ public sealed class PlacementPolicyTests
     }
 
     [Test]
+    public void Named_capacities_take_each_groups_weight_and_a_full_node_takes_nothing_more()
+    {
+        // Exchange: a node runs at most four storage groups; EVS1 has two, EVS2 three, EVS3 one.
+        var cluster = WithCapacity(Cluster(up: ["n1", "n2"]), "n1", "StorageGroups", 4)
+            .WithGroup("EVS1", preferred: ["n1"], weights: new() { ["StorageGroups"] = 2 }, priority: 3000)
+            .WithGroup("EVS2", preferred: ["n1"], weights: new() { ["StorageGroups"] = 3 }, priority: 2000)
+            .WithGroup("EVS3", preferred: ["n1"], weights: new() { ["StorageGroups"] = 1 }, priority: 1000);
+
+        Assert.That(Decide(cluster), Is.EquivalentTo(new[] { ("EVS1", "n1"), ("EVS2", "n2"), ("EVS3", "n1") }), "2 + 3 > 4; 2 + 1 fits");
+        var placed = cluster.WithOwner("EVS1", "n1").WithOwner("EVS3", "n1");
+        Assert.That(PlacementPolicy.Ineligibility(placed, "EVS2", "n1"), Is.EqualTo("node n1 has 1 of its 4 StorageGroups free, and group EVS2 needs 3"));
+        Assert.That(PlacementPolicy.Ineligibility(placed, "EVS2", "n2"), Is.Null, "n2 names no such capacity: no limit there");
+    }
+
+    [Test]
+    public void A_group_without_a_weight_of_a_quantity_takes_none_of_it_and_an_offline_one_takes_no_place()
+    {
+        var cluster = WithCapacity(Cluster(up: ["n1", "n2"]), "n1", "StorageGroups", 1)
+            .WithGroup("parked", owner: "n1", online: false, weights: new() { ["StorageGroups"] = 1 })
+            .WithGroup("EVS1", preferred: ["n1"], weights: new() { ["StorageGroups"] = 1 })
+            .WithGroup("web", preferred: ["n1"]);
+
+        Assert.That(Decide(cluster), Is.EquivalentTo(new[] { ("EVS1", "n1"), ("web", "n1") }));
+    }
+
+    [Test]
     public void Capacity_still_holds_against_groups_that_run()
     {
         var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
@@ -239,6 +265,13 @@ public sealed class PlacementPolicyTests
     private static List<(string Group, string Node)> Decide(ClusterConfiguration cluster, DateTimeOffset? now = null) =>
         [.. PlacementPolicy.Decide(cluster, now ?? T0).Select(d => (d.Group, d.Ownership.Node))];
 
+    private static ClusterConfiguration WithCapacity(ClusterConfiguration cluster, string node, string quantity, uint capacity)
+    {
+        var info = cluster.Nodes[node].Clone();
+        info.Capacities[quantity] = capacity;
+        return cluster with { Nodes = cluster.Nodes.SetItem(node, info) };
+    }
+
     private static ClusterConfiguration Cluster(string[] up, string[]? known = null, string[]? paused = null, Dictionary<string, uint>? maxGroups = null)
     {
         var names = (known ?? up).Union(up).Order(StringComparer.Ordinal);
@@ -258,9 +291,10 @@ internal static class ClusterConfigurationBuilder
 {
     public static ClusterConfiguration WithGroup(
         this ClusterConfiguration cluster, string name, string? owner = null, string[]? preferred = null, string[]? possibleOwners = null,
-        int? priority = null, uint? failoverThreshold = null, (int Start, int End)? failback = null, bool online = true)
+        int? priority = null, uint? failoverThreshold = null, (int Start, int End)? failback = null, bool online = true,
+        Dictionary<string, uint>? weights = null)
     {
-        var group = new Group { Name = name };
+        var group = new Group { Name = name, Weights = { weights ?? [] } };
         group.PreferredOwners.AddRange(preferred ?? []);
         if (priority is { } p)
         {
@@ -287,6 +321,9 @@ internal static class ClusterConfigurationBuilder
             Resources = cluster.Resources.Add(resource.Name, resource),
             PersistentOnline = cluster.PersistentOnline.SetItem(resource.Name, online),
         };
-        return owner is null ? next : next with { Owners = next.Owners.Add(name, new Ownership { Node = owner, Epoch = 1 }) };
+        return owner is null ? next : next.WithOwner(name, owner);
     }
+
+    public static ClusterConfiguration WithOwner(this ClusterConfiguration cluster, string group, string owner) =>
+        cluster with { Owners = cluster.Owners.SetItem(group, new Ownership { Node = owner, Epoch = 1 }) };
 }

@@ -72,6 +72,11 @@ public sealed class ClusterDatabaseTests
         Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "2")))), Is.EqualTo(new[] { "node n2: MaxGroups 2" }));
         Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "2")))), Is.Empty);
         Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("MaxGroups", "")))), Is.EqualTo(new[] { "node n2: MaxGroups no limit" }));
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("Capacity.StorageGroups", "4")))), Is.EqualTo(new[] { "node n2: Capacity.StorageGroups 4" }));
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("Capacity.StorageGroups", "4")))), Is.Empty);
+        Assert.That(await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("Capacity.StorageGroups", "")))), Is.EqualTo(new[] { "node n2: Capacity.StorageGroups no limit" }));
+        var error = Assert.ThrowsAsync<ClusterException>(async () => await ChangesAsync(c => OwnershipEdits.SetNode(c, "n2", Settings(("Capacity.StorageGroups", "-1")))));
+        Assert.That(error!.Message, Is.EqualTo("Property Capacity.StorageGroups must be a whole number from 0 to 4294967295, not '-1'."));
     }
 
     /// <summary>Applies an edit and answers what the administrator is told changed.</summary>

@@ -57,6 +57,8 @@ public sealed class ClusterFileTests
     [TestCase("groups: {}\n", "groups must be a list")]
     [TestCase("nodes: []\n", "unknown key 'nodes' in the file")]
     [TestCase("groups:\n  - name: [g\n", "f.yaml:")]
+    [TestCase("groups:\n  - name: g\n    Weight.StorageGroups: two\n", "f.yaml:3:27: Property Weight.StorageGroups must be a whole number from 0 to 4294967295, not 'two'")]
+    [TestCase("groups:\n  - name: g\n    Weight.Storage Groups: 2\n", "a quantity's name has letters, digits, '-' and '_' only, not 'Storage Groups'")]
     public void Bad_file_is_an_error_naming_the_place(string text, string message)
     {
         var error = Assert.Throws<ClusterUserException>(() => ClusterFile.Parse(text, "f.yaml"));
@@ -78,6 +80,8 @@ public sealed class ClusterFileTests
                 failbackWindowStart: -1
                 failbackWindowEnd: 5
                 priority: 3000
+                Weight.StorageGroups: 2
+                weight.cpu: 1
                 resources:
                   - name: web-ip
                     type: IPAddress
@@ -113,6 +117,7 @@ public sealed class ClusterFileTests
             Assert.That(read.Resources, Has.Count.EqualTo(2));
             Assert.That(read.GroupOnline, Is.EquivalentTo(new Dictionary<string, bool> { ["web"] = true }));
             Assert.That(text, Does.Not.Contain("looksAlivePollInterval: null").And.Not.Contain("..."));
+            Assert.That(read.Groups.Single(g => g.Name == "web").Weights, Is.EquivalentTo(new Dictionary<string, uint> { ["StorageGroups"] = 2, ["cpu"] = 1 }));
         });
     }
 
