@@ -36,6 +36,7 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
             var current = await ReadAsync(cancellationToken).ConfigureAwait(false);
             var next = change(current);
             ConfigurationValidator.Validate(next, await LoadTypesAsync(next).ConfigureAwait(false));
+            ConfigurationValidator.ValidateChange(current, next);
             var operations = ConfigurationKeys.Diff(current, next);
             if (operations.Count == 0)
             {
@@ -72,6 +73,7 @@ internal sealed class ClusterDatabase(IClusterStore store, Func<ResourceTypeRef,
         var current = await ReadAsync(cancellationToken).ConfigureAwait(false);
         var next = change(current);
         ConfigurationValidator.Validate(next, await LoadTypesAsync(next).ConfigureAwait(false));
+        ConfigurationValidator.ValidateChange(current, next);
         return (current, next);
     }
 

@@ -43,6 +43,43 @@ internal static class ConfigurationValidator
         }
     }
 
+    /// <summary>
+    /// What a change may not do that a whole configuration could hold: name, as a preferred or possible owner,
+    /// a node that is not a node of the cluster (one that never started). As WSFC does, a list that names one
+    /// is refused where it is set; lists set before, when the node existed, stay as they are.
+    /// </summary>
+    public static void ValidateChange(ClusterConfiguration before, ClusterConfiguration after)
+    {
+        if (after.Nodes.Count == 0)
+        {
+            return; // no node has started yet (a database read without a cluster): nothing to check against
+        }
+
+        foreach (var group in after.Groups.Values)
+        {
+            if (!(before.Groups.TryGetValue(group.Name, out var old) && old.PreferredOwners.SequenceEqual(group.PreferredOwners)))
+            {
+                CheckNodes(after, $"PreferredOwners of group {group.Name}", group.PreferredOwners);
+            }
+        }
+
+        foreach (var resource in after.Resources.Values)
+        {
+            if (!(before.Resources.TryGetValue(resource.Name, out var old) && old.PossibleOwners.SequenceEqual(resource.PossibleOwners)))
+            {
+                CheckNodes(after, $"PossibleOwners of resource {resource.Name}", resource.PossibleOwners);
+            }
+        }
+    }
+
+    private static void CheckNodes(ClusterConfiguration configuration, string what, IEnumerable<string> names)
+    {
+        if (names.FirstOrDefault(n => !configuration.Nodes.ContainsKey(n)) is { } unknown)
+        {
+            throw Invalid($"{what} names '{unknown}', which is not a node of the cluster (its nodes: {string.Join(", ", configuration.Nodes.Keys)}).");
+        }
+    }
+
     /// <summary>Names of groups, resources and nodes: letters, digits, '.', '_' and '-', starting with a letter or digit.</summary>
     public static void CheckName(string noun, string name)
     {
