@@ -43,6 +43,8 @@ public sealed class FaultInjection : Resource
             _behaviour[key] = value;
         }
 
+        var set = _behaviour.Where(b => (s_declarations[b.Key].DefaultValue ?? string.Empty) != b.Value).Select(b => $"{b.Key}={b.Value}").ToList();
+        Context.Log(ResourceLogLevel.Information, set.Count == 0 ? "opened: behaves" : $"opened: {string.Join(", ", set)}");
         Misbehave(nameof(Open));
     }
 

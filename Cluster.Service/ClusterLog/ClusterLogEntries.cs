@@ -21,6 +21,7 @@ internal static class ClusterLogEntries
         {
             MonitorEventKind.StateChanged or MonitorEventKind.Released => item.Cause,
             MonitorEventKind.ResourceLog => $"DLL: {item.Cause}",
+            MonitorEventKind.Progress => $"progress: {item.Cause}",
             _ => $"monitor {item.MonitorId}{(item.Pid is { } pid ? $", RHS process {pid}" : string.Empty)}: {item.Cause}",
         },
         EventId = item.EventId,

@@ -20,6 +20,9 @@ internal enum MonitorEventKind
     /// <summary>A line the resource DLL logged.</summary>
     ResourceLog,
 
+    /// <summary>A pending resource reported progress (a checkpoint): PendingTimeout starts again.</summary>
+    Progress,
+
     /// <summary>
     /// The node stopped hosting a resource (closed, or dropped by a fence): its state here ends Offline
     /// (OldState, NewState). Not a report of the resource's own, so the policy does not act on it.

@@ -213,6 +213,13 @@ internal sealed partial class MonitorManager
                     _resources.TryGetValue(item.Resource, out resource);
                 }
 
+                if (resource is null && item.KindCase == ResourceEvent.KindOneofCase.Log)
+                {
+                    // A line logged while the resource opens, before it is hosted here: still the DLL's word.
+                    Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceLog, monitor.Id, item.Resource, item.Log.Text));
+                    continue;
+                }
+
                 if (resource is null || !ReferenceEquals(resource.Monitor, monitor))
                 {
                     continue;
@@ -237,6 +244,8 @@ internal sealed partial class MonitorManager
                     resource.Pending?.Progress(Now);
                 }
 
+                Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.Progress, resource.Monitor.Id, resource.Name,
+                    $"{item.State.State} checkpoint {item.State.Checkpoint}{(item.State.Message.Length > 0 ? $": {item.State.Message}" : string.Empty)}"));
                 break;
             case ResourceEvent.KindOneofCase.State when item.State.State == ResourceState.Failed:
                 Fail(resource, item.State.Message.Length > 0 ? item.State.Message : "the resource reported Failed", terminate: true);

@@ -227,6 +227,9 @@ internal sealed class GroupController
             var dependantsDown = Definition.Dependants[name].All(d => _resources[d].Reported is ResourceState.Offline or ResourceState.Failed);
             if (IsUp(runtime) && mustStop.Contains(name) && dependantsDown)
             {
+                actions.Add(new RcmNote(name, ShouldRun(runtime)
+                    ? $"calls Offline on {name}: a resource it depends on is down or going down"
+                    : $"calls Offline on {name}: its persistent state is Offline"));
                 runtime.Reported = ResourceState.OfflinePending;
                 actions.Add(new TakeOffline(name));
             }
@@ -239,6 +242,10 @@ internal sealed class GroupController
             var dependenciesOnline = Definition.Resources[name].DependsOn.All(d => _resources[d].Reported == ResourceState.Online);
             if (down && ShouldRun(runtime) && runtime.RestartAt is null && dependenciesOnline)
             {
+                var dependsOn = Definition.Resources[name].DependsOn;
+                actions.Add(new RcmNote(name,
+                    $"calls Online on {name}: persisted Online, reported {runtime.Reported}"
+                    + (dependsOn.Count == 0 ? ", no dependencies" : $", its dependencies Online ({string.Join(", ", dependsOn)})")));
                 runtime.Reported = ResourceState.OnlinePending;
                 actions.Add(new BringOnline(name));
             }

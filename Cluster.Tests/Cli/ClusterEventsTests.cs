@@ -42,6 +42,24 @@ public sealed class ClusterEventsTests : NodeTestBase
     }
 
     [Test]
+    public async Task The_log_has_why_the_RCM_calls_Online_each_pending_checkpoint_and_what_the_DLL_logs_while_it_opens()
+    {
+        await HostAsync("slow", "--type", "FaultInjection", "--prop", "PendingSteps=2", "--prop", "PendingStepMs=50");
+        await WaitForResourceAsync("slow", "Online");
+
+        var texts = await Eventually.Until(async () => await EventsAsync("n1") is var events
+                && events.Any(e => e.Resource == "slow" && e.Text.StartsWith("progress: OnlinePending checkpoint 2", StringComparison.Ordinal))
+                ? events.Where(e => e.Resource == "slow").Select(e => e.Text).ToList() : null,
+            TimeSpan.FromSeconds(30), "slow's checkpoints in the log");
+
+        Assert.That(texts, Does.Contain("DLL: opened: PendingStepMs=50, PendingSteps=2").Or.Contain("DLL: opened: PendingSteps=2, PendingStepMs=50"));
+        Assert.That(texts, Does.Contain("calls Online on slow: persisted Online, reported Offline, no dependencies"));
+        Assert.That(texts, Does.Contain("progress: OnlinePending checkpoint 1: step 1 of 2"));
+        Assert.That(texts.IndexOf(texts.First(t => t.StartsWith("DLL: opened", StringComparison.Ordinal))),
+            Is.LessThan(texts.IndexOf("calls Online on slow: persisted Online, reported Offline, no dependencies")), "Open comes before Online");
+    }
+
+    [Test]
     public async Task A_follower_gets_the_backlog_then_what_happens_next_with_nothing_lost_or_repeated()
     {
         using var client = AdminClient.Connect(new ClusterDirectory(Dir).ReadNodeRecords().Single(r => r.Name == "n1"), new ClusterDirectory(Dir).ReadToken());

@@ -36,6 +36,27 @@ public sealed class GroupControllerTests
     }
 
     [Test]
+    public void Every_Online_and_Offline_call_comes_with_its_reason_for_the_cluster_log()
+    {
+        var rcm = new Checked(new GroupController(Exchange()));
+
+        rcm.Start(T0);
+        rcm.Report("disk", ResourceState.Online, T0);
+        Assert.That(rcm.Notes, Does.Contain("calls Online on disk: persisted Online, reported Offline, no dependencies"));
+        Assert.That(rcm.Notes, Does.Contain("calls Online on ip: persisted Online, reported Offline, its dependencies Online (disk)"));
+
+        rcm.Report("ip", ResourceState.Online, T0);
+        rcm.Report("name", ResourceState.Online, T0);
+        rcm.Report("app", ResourceState.Online, T0);
+        rcm.Report("share", ResourceState.Online, T0);
+        rcm.Report("ip", ResourceState.Failed, T0);
+        Assert.That(rcm.Notes, Does.Contain("calls Offline on app: a resource it depends on is down or going down"));
+
+        rcm.SetPersistent("share", online: false, T0);
+        Assert.That(rcm.Notes, Does.Contain("calls Offline on share: its persistent state is Offline"));
+    }
+
+    [Test]
     public void Offline_goes_in_reverse_dependency_order_and_is_left_alone()
     {
         var rcm = Online(Exchange());
