@@ -36,6 +36,22 @@ public static partial class ParentDeath
         return true;
     }
 
+    /// <summary>
+    /// Undoes <see cref="KillMeWithParent"/> for a process its parent lets go (`cluster up --detach`, once
+    /// the cluster is ready): no parent-death signal, and a session of its own, away from the parent's
+    /// terminal. False where the platform has no such signal.
+    /// </summary>
+    public static bool Release()
+    {
+        if (!OperatingSystem.IsLinux() || Prctl(PrSetPdeathsig, 0, 0, 0, 0) != 0)
+        {
+            return false;
+        }
+
+        _ = SetSid(); // fails only for a process group leader, which a node started through a shell is not
+        return true;
+    }
+
     /// <summary>Ends the process at once: no finalizers, no exit handlers, nothing that could hang.</summary>
     public static void Exit(int code)
     {
@@ -52,6 +68,9 @@ public static partial class ParentDeath
 
     [LibraryImport("libc", EntryPoint = "getppid")]
     private static partial int GetParentPid();
+
+    [LibraryImport("libc", EntryPoint = "setsid")]
+    private static partial int SetSid();
 
     [LibraryImport("libc", EntryPoint = "_exit")]
     private static partial void ExitNow(int code);

@@ -39,7 +39,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
             {
-                cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, detached: false, cluster._nodeOptions);
+                cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, cluster._nodeOptions);
             }
 
             foreach (var name in cluster._nodes.Keys)
@@ -209,7 +209,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         await _nodes[node].WaitForExitAsync(cancellationToken).ConfigureAwait(false); // the exit notification, never a PID poll
         _nodes[node].Dispose();
-        _nodes[node] = NodeLauncher.Start(_directory, node, detached: false, _nodeOptions);
+        _nodes[node] = NodeLauncher.Start(_directory, node, _nodeOptions);
         await WaitUpAsync(node, cancellationToken).ConfigureAwait(false);
     }
 

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Cluster.Service.Cli;
 
 /// <summary>`cluster node ...`: run a node, list the nodes.</summary>
-internal static class NodeCommands
+internal static partial class NodeCommands
 {
     public static Command Create()
     {
@@ -99,8 +99,9 @@ internal static class NodeCommands
                     TraceCapacity = (int)parseResult.GetValue(traceCapacity),
                 },
                 loggerFactory);
+            var released = loggerFactory.CreateLogger("Node");
             using var stopping = parseResult.GetValue(exitWithParent)
-                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ParentWatch.WhenStdinCloses())
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Node.ParentLink.Watch(() => LogReleased(released)))
                 : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await host.RunAsync(stopping.Token).ConfigureAwait(false);
             return 0;
@@ -233,13 +234,19 @@ internal static class NodeCommands
                 throw new ClusterUserException($"Node {node} is running already (pid {record.Pid}).");
             }
 
-            int pid;
-            using (var started = NodeLauncher.Start(directory, node, detached: true))
+            using var started = NodeLauncher.Start(directory, node);
+            var pid = started.Id; // the shell execs the node: one PID
+            try
             {
-                pid = started.Id; // the shell execs setsid, which execs the node: one PID
+                await WaitForNodeAsync(parseResult, node, n => n.State != "Down" && n.Pid == pid, TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                started.StandardInput.Close(); // it did not come up in time, or the command was interrupted: it goes with the command
+                throw;
             }
 
-            await WaitForNodeAsync(parseResult, node, n => n.State != "Down" && n.Pid == pid, TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
+            NodeLauncher.Release(started);
             if ((await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false)).Single(n => n.Name == node).State == "Paused")
             {
                 await DatabaseChange.SendAsync(parseResult, new ResumeNodeRequest { Name = node }, cancellationToken).ConfigureAwait(false); // it was stopped
@@ -290,4 +297,7 @@ internal static class NodeCommands
     }
 
     private static Argument<string> NameArgument() => new("name") { Description = "The node" };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released by the process that started it: the node runs on its own from now on")]
+    private static partial void LogReleased(ILogger logger);
 }

@@ -3,11 +3,12 @@ using System.Diagnostics;
 namespace Cluster.Service.Cli;
 
 /// <summary>
-/// Starts `cluster node run` processes for `cluster up` and `cluster node start`, their output appended to
-/// logs/NAME.out in the cluster directory. Attached nodes exit when their parent does: cleanly when their
-/// stdin (which the parent holds) closes, and by SIGKILL from the kernel when the parent dies while they
-/// cannot act (frozen), through the parent-death signal armed against <see cref="ParentPidVariable"/>.
-/// Detached ones run in a session of their own and outlive the command, which is what --detach asks for.
+/// Starts `cluster node run` processes for `cluster up`, `cluster node start` and benchmarks, their output
+/// appended to logs/NAME.out in the cluster directory. A node starts attached: it exits when its parent
+/// does, cleanly when its stdin (which the parent holds) closes, and by SIGKILL from the kernel when the
+/// parent dies while it cannot act (frozen), through the parent-death signal armed against
+/// <see cref="ParentPidVariable"/>. <see cref="Release"/> lets it go once it is ready (--detach): it then
+/// runs in a session of its own and outlives the command.
 /// </summary>
 internal static class NodeLauncher
 {
@@ -16,16 +17,15 @@ internal static class NodeLauncher
 
     /// <param name="directory">The cluster's directory.</param>
     /// <param name="name">The node's name.</param>
-    /// <param name="detached">Whether it outlives this process.</param>
     /// <param name="options">More options of `cluster node run` (--deadlock-timeout-ms 1000...).</param>
-    public static Process Start(ClusterDirectory directory, string name, bool detached, IReadOnlyList<string>? options = null)
+    /// <returns>The node, attached: it stops when this process does, until <see cref="Release"/> lets it go.</returns>
+    public static Process Start(ClusterDirectory directory, string name, IReadOnlyList<string>? options = null)
     {
         Directory.CreateDirectory(directory.LogsPath);
-        var self = SelfExecutable.StartInfo(
-            "node", ["node", "run", "--name", name, "--dir", directory.Root, .. options ?? [], .. detached ? Array.Empty<string>() : ["--exit-with-parent"]]);
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = !detached };
+        var self = SelfExecutable.StartInfo("node", ["node", "run", "--name", name, "--dir", directory.Root, .. options ?? [], "--exit-with-parent"]);
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(detached ? "exec setsid \"$0\" \"$@\" >> \"$LOG\" 2>&1 < /dev/null" : "exec \"$0\" \"$@\" >> \"$LOG\" 2>&1");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >> \"$LOG\" 2>&1");
         start.ArgumentList.Add(self.FileName);
         foreach (var argument in self.Arguments)
         {
@@ -33,14 +33,28 @@ internal static class NodeLauncher
         }
 
         start.Environment["LOG"] = Path.Combine(directory.LogsPath, name + ".out");
-        if (detached)
-        {
-            return Process.Start(start) ?? throw new ClusterUserException($"Node {name} could not be started.");
-        }
 
         // The signal is tied to the forking thread: forked on the long-lived fork thread, it means this process.
         start.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Cluster.Contracts.Processes.ForkThread.Start(new Process { StartInfo = start });
+    }
+
+    /// <summary>
+    /// Lets a node started here outlive this process (`up --detach`, `node start`), once it is up and what
+    /// had to be done with it is done: until then, this process dying takes the node with it.
+    /// </summary>
+    public static void Release(Process node)
+    {
+        try
+        {
+            node.StandardInput.WriteLine(Node.ParentLink.DetachLine);
+            node.StandardInput.Flush();
+            node.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // It exited meanwhile: nothing to let go.
+        }
     }
 
     /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>

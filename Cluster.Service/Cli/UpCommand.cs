@@ -39,7 +39,8 @@ internal static class UpCommand
             directory.EnsureToken(); // before the nodes, so that waiting for them finds the cluster
             var names = Enumerable.Range(1, parseResult.GetValue(nodes)).Select(i => $"n{i}").ToList();
             var clock = Stopwatch.StartNew();
-            var processes = names.Select(name => NodeLauncher.Start(directory, name, parseResult.GetValue(detach))).ToList();
+            // Attached until the cluster is up and its files applied: an `up` killed before that takes its nodes with it.
+            var processes = names.Select(name => NodeLauncher.Start(directory, name)).ToList();
             var leaveRunning = false;
             try
             {
@@ -57,6 +58,11 @@ internal static class UpCommand
 
                 if (parseResult.GetValue(detach))
                 {
+                    foreach (var process in processes)
+                    {
+                        NodeLauncher.Release(process);
+                    }
+
                     leaveRunning = true;
                     return 0;
                 }

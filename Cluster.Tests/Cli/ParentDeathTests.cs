@@ -53,6 +53,59 @@ public sealed class ParentDeathTests
         }
     }
 
+    [Test]
+    public async Task Up_detach_killed_while_starting_leaves_no_node_behind()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        using var up = ClusterCli.Start("up", "--nodes", "2", "--detach", "--dir", dir);
+        try
+        {
+            var nodes = await Eventually.Until(() => Task.FromResult(ProcFs.ChildrenOf(up.Id).ToList() is { Count: 2 } children ? children : null),
+                TimeSpan.FromSeconds(30), "up --detach to start its two nodes");
+
+            up.Kill(entireProcessTree: false); // before they are up, and before anything was applied
+            await up.WaitForExitAsync();
+
+            await Eventually.Until(() => nodes.All(pid => !Processes.IsRunning(pid)), TimeSpan.FromSeconds(20), "its nodes gone with it");
+        }
+        finally
+        {
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Up_detach_that_finished_leaves_its_nodes_running_on_their_own_until_down()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        try
+        {
+            var (exitCode, output, error) = await ClusterCli.RunAsync("up", "--nodes", "1", "--detach", "--dir", dir);
+            Assert.That(exitCode, Is.Zero, error);
+            var node = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Single().GetProperty("pid").GetInt32();
+
+            await Eventually.Until(() => SessionOf(node) == node, TimeSpan.FromSeconds(10), "the released node to lead a session of its own");
+            Assert.That(File.ReadAllText(Path.Combine(dir, "logs", "n1.out")), Does.Contain("Released by the process that started it"));
+            Assert.That(Processes.IsRunning(node), Is.True, output);
+            Assert.That(await Cli(dir, "down"), Does.Contain("stopped n1"));
+            Assert.That(Processes.IsRunning(node), Is.False);
+        }
+        finally
+        {
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The session id of a process (/proc/PID/stat field 6).</summary>
+    private static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<string> Cli(string dir, params string[] args)
     {
         var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", dir]);
