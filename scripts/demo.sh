@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dotnet build Cluster.Service -c Release -nologo -v quiet
+if [ ! -x Cluster.Service/bin/Release/net10.0/cluster ]; then
+  echo "Building the cluster (the first time takes one to two minutes: NuGet restore, then the build)..."
+fi
+dotnet build Cluster.Service -c Release -nologo -v minimal -clp:NoSummary
 cluster="$PWD/Cluster.Service/bin/Release/net10.0/cluster"
 export CLUSTER_DIR="${CLUSTER_DIR:-$PWD/.cluster}"
 

@@ -116,30 +116,24 @@ internal static class UpCommand
         return down;
     }
 
-    /// <summary>Nodes, groups, resources, monitors, the latest events and calls, redrawn every second until Ctrl-C.</summary>
+    /// <summary>Nodes, groups, resources, monitors, the latest events and calls, redrawn every second until Ctrl-C, fitted to the terminal.</summary>
     private static async Task ShowLiveAsync(ParseResult parseResult, ClusterDirectory directory, CancellationToken cancellationToken)
     {
         var output = parseResult.InvocationConfiguration.Output;
+        var command = SelfExecutable.CommandLine();
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var text = new StringWriter();
-            await StatusCommand.WriteAsync(parseResult, text, cancellationToken).ConfigureAwait(false);
-            await text.WriteLineAsync("EVENTS").ConfigureAwait(false);
-            var events = new ClusterLogReader(directory.LogsPath).Read().OrderBy(e => e.Time).TakeLast(8);
-            foreach (var entry in events)
-            {
-                await text.WriteLineAsync("  " + entry.Format()).ConfigureAwait(false);
-            }
-
-            await text.WriteLineAsync("CALLS (latest; cluster trace -f shows them all)").ConfigureAwait(false);
-            foreach (var call in await TraceCommand.LatestCallsAsync(parseResult, 5, cancellationToken).ConfigureAwait(false))
-            {
-                await text.WriteLineAsync("  " + call).ConfigureAwait(false);
-            }
-
-            await output.WriteAsync("\u001b[H\u001b[2J" + text
-                + "From another terminal: cluster monitor kill --resource R | cluster node kill N | cluster group move G | cluster log -f | cluster trace -f\n"
-                + "(Ctrl-C stops the cluster)\n").ConfigureAwait(false);
+            var view = new LiveSnapshot(
+                DateTimeOffset.Now,
+                directory.Root,
+                command,
+                await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false),
+                await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false),
+                await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false),
+                await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false),
+                [.. new ClusterLogReader(directory.LogsPath).Read().OrderBy(e => e.Time).TakeLast(20)],
+                await TraceCommand.LatestCallsAsync(parseResult, 5, cancellationToken).ConfigureAwait(false));
+            await output.WriteAsync("\u001b[H\u001b[2J" + string.Join('\n', LiveView.Render(view, LiveView.TerminalSize())) + "\n").ConfigureAwait(false);
             try
             {
                 await Task.Delay(1000, cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ public sealed class LiveViewTests
     {
         var dir = ClusterCli.NewClusterDirectory();
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var up = ClusterCli.Start(output.Enqueue, "up", "--nodes", "1", "--dir", dir);
+        using var up = ClusterCli.Start(output.Enqueue, new Dictionary<string, string> { ["COLUMNS"] = "80", ["LINES"] = "24" }, "up", "--nodes", "1", "--dir", dir);
         try
         {
             await Eventually.Until(() => output.Any(l => l.Contains("1 nodes up", StringComparison.Ordinal)),
@@ -30,9 +30,12 @@ public sealed class LiveViewTests
             }
 
             await Eventually.Until(
-                () => output.Any(l => l.Contains("ResourceHost/Online  resource=calls-app  group=calls  OK", StringComparison.Ordinal)),
+                () => output.Any(l => l.Contains("ResourceHost/Online", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(30), "the Online call in the view's CALLS pane", () => string.Join('\n', output.TakeLast(30)));
             Assert.That(output, Has.Some.Contains("CALLS (latest; cluster trace -f shows them all)"));
+            Assert.That(output, Has.Some.Contains("export CLUSTER_DIR=").And.Some.Contains("refreshed"));
+            var frame = output.Select(l => l.Replace("\u001b[H\u001b[2J", string.Empty, StringComparison.Ordinal)).SkipWhile(l => !l.Contains("nodes up ·", StringComparison.Ordinal)).ToList();
+            Assert.That(frame.Select(l => l.Length), Has.All.LessThanOrEqualTo(80), "the view fits an 80-column terminal: " + string.Join('\n', frame.Take(30)));
             Assert.That(output.Where(l => l.Contains("ResourceHost/Pet", StringComparison.Ordinal) || l.Contains("ResourceHost/Ping", StringComparison.Ordinal)),
                 Is.Empty, "heartbeats would drown the pane");
 
