@@ -5,7 +5,7 @@ namespace Cluster.Service.Coordinator;
 /// <summary>
 /// What each node carries, for its capacity: how many groups it runs (MaxGroups) and how much of each
 /// named quantity their weights take (Capacity.NAME). A group counts where it is owned and meant to run:
-/// an administrator's Offline group takes no place.
+/// an administrator's Offline group takes no place, nor one its owner left Failed (/cluster/failed/).
 /// </summary>
 internal sealed class NodeLoad
 {
@@ -17,7 +17,7 @@ internal sealed class NodeLoad
         var load = new NodeLoad();
         foreach (var (group, owner) in configuration.Owners.Where(o => o.Value.Node.Length > 0))
         {
-            if (PlacementPolicy.MeantToRun(configuration, group) && configuration.Groups.TryGetValue(group, out var definition))
+            if (PlacementPolicy.MeantToRun(configuration, group) && !configuration.IsFailedOnOwner(group) && configuration.Groups.TryGetValue(group, out var definition))
             {
                 load.Add(owner.Node, definition);
             }

@@ -33,6 +33,13 @@ internal sealed record ClusterConfiguration
     /// <summary>The nodes whose lease is alive.</summary>
     public ImmutableSortedDictionary<string, Member> Members { get; init; } = StoredEquality.Dictionary<Member>();
 
+    /// <summary>Groups their owner left Failed, by group (/cluster/failed/): they take no capacity there.</summary>
+    public ImmutableSortedDictionary<string, FailedGroup> FailedGroups { get; init; } = StoredEquality.Dictionary<FailedGroup>();
+
+    /// <summary>Whether the group's owner left it Failed under its current ownership (a marker of an older one does not count).</summary>
+    public bool IsFailedOnOwner(string group) =>
+        FailedGroups.TryGetValue(group, out var failed) && Owners.TryGetValue(group, out var owner) && owner.Node == failed.Node && owner.Epoch == failed.Epoch;
+
     public ImmutableSortedDictionary<string, FailoverRequest> FailoverRequests { get; init; } =
         StoredEquality.Dictionary<FailoverRequest>();
 

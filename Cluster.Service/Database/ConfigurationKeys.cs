@@ -18,6 +18,7 @@ internal static class ConfigurationKeys
     public const string Nodes = "/cluster/nodes/";
     public const string Members = "/cluster/members/";
     public const string FailoverRequests = "/cluster/failover/";
+    public const string FailedGroups = "/cluster/failed/";
 
     /// <summary>The coordinator's name, on its lease: whoever holds it decides placement.</summary>
     public const string Coordinator = "/cluster/coordinator";
@@ -37,6 +38,7 @@ internal static class ConfigurationKeys
         var nodes = StoredEquality.DictionaryBuilder<Protocol.Config.V1.Node>();
         var members = StoredEquality.DictionaryBuilder<Member>();
         var requests = StoredEquality.DictionaryBuilder<FailoverRequest>();
+        var failed = StoredEquality.DictionaryBuilder<FailedGroup>();
         string? coordinator = null;
         long guard = 0;
         foreach (var item in items)
@@ -75,6 +77,10 @@ internal static class ConfigurationKeys
             {
                 requests[key[FailoverRequests.Length..]] = FailoverRequest.Parser.ParseFrom(item.Value);
             }
+            else if (key.StartsWith(FailedGroups, StringComparison.Ordinal))
+            {
+                failed[key[FailedGroups.Length..]] = FailedGroup.Parser.ParseFrom(item.Value);
+            }
             else if (key == Coordinator)
             {
                 coordinator = System.Text.Encoding.UTF8.GetString(item.Value);
@@ -96,6 +102,7 @@ internal static class ConfigurationKeys
             Nodes = nodes.ToImmutable(),
             Members = members.ToImmutable(),
             FailoverRequests = requests.ToImmutable(),
+            FailedGroups = failed.ToImmutable(),
             Coordinator = coordinator,
             Revision = revision,
             GuardRevision = guard,

@@ -62,7 +62,14 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         var rcm = new ResourceControlManager(monitors, TimeProvider.System, loggerFactory)
         {
             OnNote = (group, note, time) => clusterLog.Write(ClusterLogEntries.From(options.Name, group, note, time)),
-            OnGroupStateChanged = (group, old, now, time) => clusterLog.Write(ClusterLogEntries.GroupState(options.Name, group, old, now, time)),
+            OnGroupStateChanged = (group, old, now, time) =>
+            {
+                clusterLog.Write(ClusterLogEntries.GroupState(options.Name, group, old, now, time));
+                if (old == GroupState.Failed || now == GroupState.Failed)
+                {
+                    _ = feed?.ReportGroupStateAsync(group, now);
+                }
+            },
             OnFailoverRequested = (group, failover) => _ = feed?.RequestFailoverAsync(group, $"resource {failover.Resource}: {failover.Cause}"),
         };
         var events = ForwardEventsAsync(monitors, rcm, item => clusterLog.Write(ClusterLogEntries.From(options.Name, item)), loggerFactory.CreateLogger("Monitor"));

@@ -20,6 +20,8 @@ internal sealed partial class DatabaseFeed(
 {
     private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan s_resync = TimeSpan.FromSeconds(5);
+    private readonly Lock _markLock = new();
+    private Task _marking = Task.CompletedTask;
     private volatile ClusterConfiguration _last = ClusterConfiguration.Empty;
 
     /// <summary>Called with the group and its new owner after a planned move's hand-over: for the cluster log.</summary>
@@ -90,6 +92,42 @@ internal sealed partial class DatabaseFeed(
             {
                 LogReadFailed(logger, e.Message);
             }
+        }
+    }
+
+    /// <summary>
+    /// Marks a group this node owns as Failed in the store while its RCM has given up on it (and clears
+    /// the mark when it is no longer Failed here), so that placement does not count it against capacity.
+    /// </summary>
+    public Task ReportGroupStateAsync(string group, GroupState state)
+    {
+        lock (_markLock)
+        {
+            // One mark at a time, in the order the states came.
+            _marking = MarkAfterAsync(_marking, group, state);
+            return _marking;
+        }
+    }
+
+    private async Task MarkAfterAsync(Task previous, string group, GroupState state)
+    {
+        await previous.ConfigureAwait(false);
+        var last = _last;
+        try
+        {
+            if (state == GroupState.Failed && last.Owners.TryGetValue(group, out var ownership) && ownership.Node == node)
+            {
+                await database.Store.PutAsync(ConfigurationKeys.FailedGroups + group, new FailedGroup { Node = node, Epoch = ownership.Epoch }.ToByteArray())
+                    .ConfigureAwait(false);
+            }
+            else if (state != GroupState.Failed && last.FailedGroups.TryGetValue(group, out var marked) && marked.Node == node)
+            {
+                await database.Store.DeleteAsync(ConfigurationKeys.FailedGroups + group).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            LogReadFailed(logger, e.Message);
         }
     }
 

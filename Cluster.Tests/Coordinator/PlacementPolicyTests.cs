@@ -124,6 +124,20 @@ public sealed class PlacementPolicyTests
     }
 
     [Test]
+    public void A_group_its_owner_left_Failed_takes_no_capacity_but_an_old_mark_does_not_free_any()
+    {
+        var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
+            .WithGroup("broken", owner: "n1")
+            .WithGroup("web", preferred: ["n1"]);
+        var failed = cluster with { FailedGroups = cluster.FailedGroups.Add("broken", new FailedGroup { Node = "n1", Epoch = 1 }) };
+        var stale = cluster with { FailedGroups = cluster.FailedGroups.Add("broken", new FailedGroup { Node = "n1", Epoch = 0 }) };
+
+        Assert.That(Decide(failed), Is.EqualTo(new[] { ("web", "n1") }));
+        Assert.That(Decide(stale), Is.EqualTo(new[] { ("web", "n2") }), "a mark of an earlier ownership");
+        Assert.That(Decide(cluster), Is.EqualTo(new[] { ("web", "n2") }));
+    }
+
+    [Test]
     public void Capacity_still_holds_against_groups_that_run()
     {
         var cluster = Cluster(up: ["n1", "n2"], maxGroups: new() { ["n1"] = 1 })
