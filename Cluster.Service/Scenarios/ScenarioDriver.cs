@@ -213,11 +213,30 @@ internal sealed class ScenarioDriver(BenchCluster cluster, ScenarioHistory histo
             ?? states.Where(s => s.Value != "Offline").Select(s => s.Key).FirstOrDefault();
     }
 
+    /// <summary>
+    /// The resource's application process on the node. Its PID reaches the node just after the resource reports
+    /// Online (the DLL reports it as a property once the exec is done), so a missing one is asked for again
+    /// for a few seconds before the step fails.
+    /// </summary>
     private async Task<int?> ApplicationOfAsync(string node, string resource, CancellationToken cancellationToken)
     {
         using var client = cluster.Client(node);
-        var resources = await client.ListResources(cancellationToken).ConfigureAwait(false);
-        return resources.Resources.FirstOrDefault(r => r.Name == resource && r.ApplicationPid > 0)?.ApplicationPid;
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var resources = await client.ListResources(cancellationToken).ConfigureAwait(false);
+            if (resources.Resources.FirstOrDefault(r => r.Name == resource && r.ApplicationPid > 0)?.ApplicationPid is { } pid)
+            {
+                return pid;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task ChangeAsync(Google.Protobuf.IMessage request, CancellationToken cancellationToken)
