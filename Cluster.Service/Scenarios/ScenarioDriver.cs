@@ -111,9 +111,6 @@ internal sealed class ScenarioDriver(BenchCluster cluster, ScenarioHistory histo
                 }
 
                 return null;
-            case WaitStep wait:
-                await Task.Delay(wait.Duration, cancellationToken).ConfigureAwait(false);
-                return null;
             case ExecStep exec:
                 var process = Exec(exec.CommandLine);
                 _execs[exec.Name] = process;

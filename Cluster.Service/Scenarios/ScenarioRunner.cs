@@ -100,21 +100,29 @@ internal sealed class ScenarioRunner(ScenarioRunOptions options, TextWriter outp
                 else
                 {
                     string? detail = null;
-                    try
+                    if (step is WaitStep wait)
                     {
-                        detail = await driver.RunAsync(step, cancellationToken).ConfigureAwait(false);
-                        lastActionUs = UnixMicroseconds.From(driver.ActedAt);
-                        if (step.Refused is { } expected)
-                        {
-                            failure = $"line {step.Line}: {step.Describe()} was expected to be refused ('{expected}'), and the cluster did it";
-                        }
+                        lastActionUs = stepUs;
+                        failure = await WatchedWaitAsync(wait.Duration, scenario, history, sampler, zeroUs, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (ScenarioStepException e)
+                    else
                     {
-                        detail = e.Message;
-                        if (step.Refused is not { } expected || !e.Message.Contains(expected, StringComparison.OrdinalIgnoreCase))
+                        try
                         {
-                            failure = $"line {step.Line}: {step.Describe()} failed: {e.Message}";
+                            detail = await driver.RunAsync(step, cancellationToken).ConfigureAwait(false);
+                            lastActionUs = UnixMicroseconds.From(driver.ActedAt);
+                            if (step.Refused is { } expected)
+                            {
+                                failure = $"line {step.Line}: {step.Describe()} was expected to be refused ('{expected}'), and the cluster did it";
+                            }
+                        }
+                        catch (ScenarioStepException e)
+                        {
+                            detail = e.Message;
+                            if (step.Refused is not { } expected || !e.Message.Contains(expected, StringComparison.OrdinalIgnoreCase))
+                            {
+                                failure = $"line {step.Line}: {step.Describe()} failed: {e.Message}";
+                            }
                         }
                     }
 
@@ -210,6 +218,33 @@ internal sealed class ScenarioRunner(ScenarioRunOptions options, TextWriter outp
 
             var wait = TimeSpan.FromMicroseconds(Math.Max(1, deadlineUs + (long)options.Straggle.TotalMicroseconds - nowUs));
             await Task.WhenAny(changed, Task.Delay(wait, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// Lets time pass while watching the invariants: on every event, and every 50 ms for the processes
+    /// (doubleRun); a broken one ends the wait, and the run, at once. Answers the violation, or null.
+    /// </summary>
+    private static async Task<string?> WatchedWaitAsync(
+        TimeSpan duration, Scenario scenario, ScenarioHistory history, DoubleRunSampler? sampler, long zeroUs, CancellationToken cancellationToken)
+    {
+        var end = DateTimeOffset.UtcNow + duration;
+        while (true)
+        {
+            var changed = history.Changed;
+            if (Violation(scenario, history.Snapshot(), sampler, zeroUs) is { } violation)
+            {
+                return violation;
+            }
+
+            var left = end - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            await Task.WhenAny(changed, Task.Delay(left < TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50), cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
