@@ -55,6 +55,9 @@ internal static class ProcFs
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The session a process is in (its leader's PID); null when it is gone.</summary>
+    public static int? SessionOf(int pid) => Fields(pid) is { } fields ? int.Parse(fields[3], CultureInfo.InvariantCulture) : null;
+
     private static char? State(int pid) => Fields(pid) is { } fields ? fields[0][0] : null;
 
     /// <summary>The fields of /proc/PID/stat after the parenthesised command name: state, ppid, ...</summary>

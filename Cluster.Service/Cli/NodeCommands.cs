@@ -70,12 +70,13 @@ internal static partial class NodeCommands
         var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, traceCapacity, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
-            if (parseResult.GetValue(exitWithParent)
-                && int.TryParse(Environment.GetEnvironmentVariable(NodeLauncher.ParentPidVariable), System.Globalization.CultureInfo.InvariantCulture, out var parentPid))
-            {
-                // Stdin's end cannot reach a stopped node; the kernel's SIGKILL can.
-                Cluster.Contracts.Processes.ParentDeath.KillMeWithParent(parentPid);
-            }
+            ILogger? released = null;
+            var attached = parseResult.GetValue(exitWithParent)
+                ? Node.ParentLink.Watch(
+                    int.TryParse(Environment.GetEnvironmentVariable(NodeLauncher.ParentPidVariable), System.Globalization.CultureInfo.InvariantCulture, out var parentPid)
+                        ? parentPid : null,
+                    () => { if (released is not null) { LogReleased(released); } })
+                : CancellationToken.None;
 
             using var loggerFactory = LoggerFactory.Create(builder => builder
                 .AddSimpleConsole(console =>
@@ -99,10 +100,8 @@ internal static partial class NodeCommands
                     TraceCapacity = (int)parseResult.GetValue(traceCapacity),
                 },
                 loggerFactory);
-            var released = loggerFactory.CreateLogger("Node");
-            using var stopping = parseResult.GetValue(exitWithParent)
-                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Node.ParentLink.Watch(() => LogReleased(released)))
-                : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            released = loggerFactory.CreateLogger("Node");
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attached);
             await host.RunAsync(stopping.Token).ConfigureAwait(false);
             return 0;
         });
@@ -246,7 +245,11 @@ internal static partial class NodeCommands
                 throw;
             }
 
-            NodeLauncher.Release(started);
+            if (!await NodeLauncher.ReleaseAsync(started).ConfigureAwait(false))
+            {
+                throw new ClusterUserException($"Node {node} did not take its release in time: it stops with this command (see {directory.LogsPath}/{node}.out).");
+            }
+
             if ((await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false)).Single(n => n.Name == node).State == "Paused")
             {
                 await DatabaseChange.SendAsync(parseResult, new ResumeNodeRequest { Name = node }, cancellationToken).ConfigureAwait(false); // it was stopped

@@ -7,7 +7,7 @@ namespace Cluster.Service.Cli;
 /// appended to logs/NAME.out in the cluster directory. A node starts attached: it exits when its parent
 /// does, cleanly when its stdin (which the parent holds) closes, and by SIGKILL from the kernel when the
 /// parent dies while it cannot act (frozen), through the parent-death signal armed against
-/// <see cref="ParentPidVariable"/>. <see cref="Release"/> lets it go once it is ready (--detach): it then
+/// <see cref="ParentPidVariable"/>. <see cref="ReleaseAsync"/> lets it go once it is ready (--detach): it then
 /// runs in a session of its own and outlives the command.
 /// </summary>
 internal static class NodeLauncher
@@ -18,7 +18,7 @@ internal static class NodeLauncher
     /// <param name="directory">The cluster's directory.</param>
     /// <param name="name">The node's name.</param>
     /// <param name="options">More options of `cluster node run` (--deadlock-timeout-ms 1000...).</param>
-    /// <returns>The node, attached: it stops when this process does, until <see cref="Release"/> lets it go.</returns>
+    /// <returns>The node, attached: it stops when this process does, until <see cref="ReleaseAsync"/> lets it go.</returns>
     public static Process Start(ClusterDirectory directory, string name, IReadOnlyList<string>? options = null)
     {
         Directory.CreateDirectory(directory.LogsPath);
@@ -43,18 +43,34 @@ internal static class NodeLauncher
     /// Lets a node started here outlive this process (`up --detach`, `node start`), once it is up and what
     /// had to be done with it is done: until then, this process dying takes the node with it.
     /// </summary>
-    public static void Release(Process node)
+    /// <returns>False when the node did not confirm in time (it may then stop with this process).</returns>
+    public static async Task<bool> ReleaseAsync(Process node)
     {
         try
         {
-            node.StandardInput.WriteLine(Node.ParentLink.DetachLine);
-            node.StandardInput.Flush();
-            node.StandardInput.Close();
+            await node.StandardInput.WriteLineAsync(Node.ParentLink.DetachLine).ConfigureAwait(false);
+            await node.StandardInput.FlushAsync().ConfigureAwait(false);
         }
         catch (IOException)
         {
-            // It exited meanwhile: nothing to let go.
+            return false; // it exited meanwhile: nothing to let go
         }
+
+        // Its parent-death signal would still fire if this process ended before the node read the line: the
+        // node leads a session of its own only once it has disarmed the signal, so wait for that (briefly).
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10);
+        while (Bench.ProcFs.SessionOf(node.Id) is { } session && session != node.Id)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        node.StandardInput.Close();
+        return Bench.ProcFs.SessionOf(node.Id) == node.Id;
     }
 
     /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>

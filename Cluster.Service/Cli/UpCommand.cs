@@ -58,9 +58,12 @@ internal static class UpCommand
 
                 if (parseResult.GetValue(detach))
                 {
-                    foreach (var process in processes)
+                    foreach (var (name, process) in names.Zip(processes))
                     {
-                        NodeLauncher.Release(process);
+                        if (!await NodeLauncher.ReleaseAsync(process).ConfigureAwait(false))
+                        {
+                            throw new ClusterUserException($"Node {name} did not take its release in time: the cluster is stopped (see {directory.LogsPath}/{name}.out).");
+                        }
                     }
 
                     leaveRunning = true;

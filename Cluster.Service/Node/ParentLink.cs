@@ -13,12 +13,26 @@ internal static class ParentLink
 {
     public const string DetachLine = "detach";
 
-    /// <summary>A token that fires when stdin closes, unless the parent released the node first.</summary>
-    public static CancellationToken Watch(Action onReleased)
+    /// <summary>
+    /// Arms the parent-death signal against <paramref name="parentPid"/> (when known), and answers a token that
+    /// fires when stdin closes, unless the parent released the node first.
+    /// </summary>
+    /// <remarks>
+    /// Linux keeps the parent-death signal per thread: only the thread that armed it can disarm it. So this
+    /// thread does both, and lives, blocked on stdin, until the node is released or its parent is gone.
+    /// </remarks>
+    public static CancellationToken Watch(int? parentPid, Action onReleased)
     {
         var closed = new CancellationTokenSource();
+        using var armed = new ManualResetEventSlim();
         var thread = new Thread(() =>
         {
+            if (parentPid is { } parent)
+            {
+                ParentDeath.KillMeWithParent(parent); // stdin's end cannot reach a stopped node; the kernel's SIGKILL can
+            }
+
+            armed.Set();
             try
             {
                 using var stdin = new StreamReader(Console.OpenStandardInput());
@@ -44,6 +58,7 @@ internal static class ParentLink
             Name = "parent-link",
         };
         thread.Start();
+        armed.Wait(); // armed before the node does anything else
         return closed.Token;
     }
 }

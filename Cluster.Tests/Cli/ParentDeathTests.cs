@@ -81,15 +81,19 @@ public sealed class ParentDeathTests
         var dir = ClusterCli.NewClusterDirectory();
         try
         {
-            var (exitCode, output, error) = await ClusterCli.RunAsync("up", "--nodes", "1", "--detach", "--dir", dir);
-            Assert.That(exitCode, Is.Zero, error);
+            // Real processes that exit: a node still tied to its parent would die with it.
+            await RunToEndAsync("up", "--nodes", "1", "--detach", "--dir", dir);
             var node = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Single().GetProperty("pid").GetInt32();
-
-            await Eventually.Until(() => SessionOf(node) == node, TimeSpan.FromSeconds(10), "the released node to lead a session of its own");
+            Assert.That((Processes.IsRunning(node), ProcFs.SessionOf(node)), Is.EqualTo((true, (int?)node)), "running on its own, in a session of its own");
             Assert.That(File.ReadAllText(Path.Combine(dir, "logs", "n1.out")), Does.Contain("Released by the process that started it"));
-            Assert.That(Processes.IsRunning(node), Is.True, output);
+
+            await Cli(dir, "node", "kill", "n1");
+            await RunToEndAsync("node", "start", "n1", "--dir", dir);
+            var started = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Single().GetProperty("pid").GetInt32();
+            Assert.That((Processes.IsRunning(started), ProcFs.SessionOf(started)), Is.EqualTo((true, (int?)started)), "`node start` lets its node go too");
+
             Assert.That(await Cli(dir, "down"), Does.Contain("stopped n1"));
-            Assert.That(Processes.IsRunning(node), Is.False);
+            Assert.That(Processes.IsRunning(started), Is.False);
         }
         finally
         {
@@ -98,12 +102,13 @@ public sealed class ParentDeathTests
         }
     }
 
-    /// <summary>The session id of a process (/proc/PID/stat field 6).</summary>
-    private static int SessionOf(int pid)
+    private static async Task RunToEndAsync(params string[] args)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = ClusterCli.Start(output.Enqueue, args);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.That(process.ExitCode, Is.Zero, $"cluster {string.Join(' ', args)}: {string.Join('\n', output)}");
     }
 
     private static async Task<string> Cli(string dir, params string[] args)
