@@ -55,6 +55,21 @@ internal static class ProcFs
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>CPU time a process has used so far (user + system), from /proc/PID/stat; null when it is gone.</summary>
+    public static TimeSpan? CpuTime(int pid)
+    {
+        if (Fields(pid) is not { } fields)
+        {
+            return null;
+        }
+
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    /// <summary>USER_HZ: the unit of /proc's CPU times (100 on Linux for x86 and arm alike).</summary>
+    private const int ClockTicksPerSecond = 100;
+
     /// <summary>The session a process is in (its leader's PID); null when it is gone.</summary>
     public static int? SessionOf(int pid) => Fields(pid) is { } fields ? int.Parse(fields[3], CultureInfo.InvariantCulture) : null;
 

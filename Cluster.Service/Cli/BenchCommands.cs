@@ -17,6 +17,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateFailover());
         bench.Subcommands.Add(CreateChaos());
         bench.Subcommands.Add(CreateTrace());
+        bench.Subcommands.Add(CreateScale());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -56,6 +57,29 @@ internal static class BenchCommands
         rhs.SetHandler((parseResult, cancellationToken) =>
             RhsBenchmark.RunAsync(parseResult.GetValue(trials), parseResult.InvocationConfiguration.Output, cancellationToken));
         return rhs;
+    }
+
+    private static Command CreateScale()
+    {
+        var resources = new Option<int[]>("--resources") { Description = "How many resources on the node, one row each (repeatable; 0: idle)", DefaultValueFactory = _ => [0, 100, 500], AllowMultipleArgumentsPerToken = true };
+        resources.Validators.Add(result =>
+        {
+            if ((result.GetValueOrDefault<int[]>() ?? []).FirstOrDefault(n => n is < 0 or > 5000) is var bad && bad != 0)
+            {
+                result.AddError($"--resources takes 0 to 5000, not {bad}");
+            }
+        });
+        var looksAlive = new Option<int>("--looks-alive-ms") { Description = "LooksAlivePollInterval of every resource", DefaultValueFactory = _ => 1000 }.Between(10, 3_600_000);
+        var isAlive = new Option<int>("--is-alive-ms") { Description = "IsAlivePollInterval of every resource", DefaultValueFactory = _ => 5000 }.Between(10, 3_600_000);
+        var window = new Option<int>("--window-seconds") { Description = "How long CPU is measured once all are Online", DefaultValueFactory = _ => 30 }.Between(1, 3600);
+        var scale = new Command("scale", "What N resources cost one node: time to Online, CPU of the node and its RHS processes at steady state, RSS")
+        {
+            resources, looksAlive, isAlive, window,
+        };
+        scale.SetHandler((parseResult, cancellationToken) => ScaleBenchmark.RunAsync(
+            parseResult.GetValue(resources)!, TimeSpan.FromMilliseconds(parseResult.GetValue(looksAlive)), TimeSpan.FromMilliseconds(parseResult.GetValue(isAlive)),
+            TimeSpan.FromSeconds(parseResult.GetValue(window)), parseResult.InvocationConfiguration.Output, cancellationToken));
+        return scale;
     }
 
     private static Command CreateTrace()

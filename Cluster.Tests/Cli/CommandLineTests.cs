@@ -46,6 +46,17 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Bench_scale_measures_an_idle_node_and_one_with_resources()
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync("bench", "scale", "--resources", "0", "20", "--window-seconds", "1");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain("resources  online in"));
+        Assert.That(output, Does.Match(@"\n\s+0\s+-\s+\d+\.\d ?%"), "the idle row");
+        Assert.That(output, Does.Match(@"\n\s+20\s+\d+\.\d s\s+\d+\.\d ?%\s+\d+\.\d ?%"), "20 resources, Online, with CPU shares");
+    }
+
+    [Test]
     public async Task Node_list_without_a_cluster_says_so()
     {
         var directory = ClusterCli.NewClusterDirectory();
@@ -128,6 +139,8 @@ public sealed class CommandLineTests
     [TestCase("node", "run", "--name", "n1", "--health-timeout-ms", "5", "--health-timeout-ms must be at least 100, not 5")]
     [TestCase("node", "run", "--name", "n1", "--trace-capacity", "2000000", "--trace-capacity must be from 0 to 1000000, not 2000000")]
     [TestCase("bench", "trace", "--calls", "5", "--calls must be at least 20, not 5")]
+    [TestCase("bench", "scale", "--resources", "9000", "--resources takes 0 to 5000, not 9000")]
+    [TestCase("bench", "scale", "--looks-alive-ms", "1", "--looks-alive-ms must be from 10 to 3600000, not 1")]
     [TestCase("bench", "trace", "--flood-seconds", "0", "--flood-seconds must be from 1 to 600, not 0")]
     [TestCase("trace", "--method", "[OW]*", "--method: The method pattern '[OW]*' may hold only")]
     [TestCase("trace", "--since", "yesterday", "--since 'yesterday' is neither a time")]

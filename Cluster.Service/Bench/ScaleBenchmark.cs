@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cluster.Protocol.Admin.V1;
+using Group = Cluster.Protocol.Config.V1.Group;
+using Resource = Cluster.Protocol.Config.V1.Resource;
+
+namespace Cluster.Service.Bench;
+
+/// <summary>
+/// `cluster bench scale`: what N resources cost one node. FaultInjection resources in groups of ten, at the
+/// given LooksAlive and IsAlive intervals, on a real node: time until all are Online, then CPU of the
+/// node and of its RHS processes over a steady window (from /proc, as a share of one core), and their RSS.
+/// </summary>
+internal static class ScaleBenchmark
+{
+    private const int GroupSize = 10;
+
+    public static async Task<int> RunAsync(
+        IReadOnlyList<int> counts, TimeSpan looksAlive, TimeSpan isAlive, TimeSpan window, TextWriter output, CancellationToken cancellationToken)
+    {
+        await output.WriteLineAsync(
+            $"one node; FaultInjection resources in groups of {GroupSize}; LooksAlive {looksAlive.TotalMilliseconds} ms, IsAlive {isAlive.TotalMilliseconds} ms; " +
+            $"CPU over a {window.TotalSeconds} s steady window after all are Online (share of one core, /proc utime+stime)").ConfigureAwait(false);
+        await output.WriteLineAsync($"{"resources",9} {"online in",10} {"node CPU",9} {"RHS CPU",8} {"total",7} {"node RSS",9} {"RHS RSS (each)",-24}").ConfigureAwait(false);
+        foreach (var count in counts)
+        {
+            await using var cluster = await BenchCluster.StartAsync(1, cancellationToken).ConfigureAwait(false);
+            var node = cluster.Nodes.Single();
+            var clock = Stopwatch.StartNew();
+            if (count > 0)
+            {
+                using var client = cluster.Client(node);
+                await client.Change(Request(count, looksAlive, isAlive), cancellationToken).ConfigureAwait(false);
+                await WaitAllOnlineAsync(cluster, node, count, cancellationToken).ConfigureAwait(false);
+            }
+
+            var online = clock.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false); // past the start-up's own work
+            var nodePid = cluster.Pid(node);
+            var rhs = ProcFs.ChildrenOf(nodePid).ToList();
+            var before = Cpu(nodePid, rhs);
+            var steady = Stopwatch.StartNew();
+            await Task.Delay(window, cancellationToken).ConfigureAwait(false);
+            var after = Cpu(nodePid, rhs);
+            var seconds = steady.Elapsed.TotalSeconds;
+            var nodeShare = (after.Node - before.Node).TotalSeconds / seconds;
+            var rhsShare = (after.Rhs - before.Rhs).TotalSeconds / seconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB"))}"))
+                .ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static (TimeSpan Node, TimeSpan Rhs) Cpu(int node, IReadOnlyList<int> rhs) =>
+        (ProcFs.CpuTime(node) ?? TimeSpan.Zero, rhs.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (ProcFs.CpuTime(pid) ?? TimeSpan.Zero)));
+
+    private static ApplyRequest Request(int count, TimeSpan looksAlive, TimeSpan isAlive)
+    {
+        var request = new ApplyRequest();
+        for (var g = 0; g * GroupSize < count; g++)
+        {
+            var group = $"scale-{g:D4}";
+            request.Groups.Add(new Group { Name = group });
+            request.GroupOnline[group] = true;
+            for (var r = g * GroupSize; r < Math.Min(count, (g + 1) * GroupSize); r++)
+            {
+                request.Resources.Add(new Resource
+                {
+                    Name = $"{group}-r{r % GroupSize}",
+                    Group = group,
+                    Type = "FaultInjection",
+                    LooksAlivePollIntervalMs = (uint)looksAlive.TotalMilliseconds,
+                    IsAlivePollIntervalMs = (uint)isAlive.TotalMilliseconds,
+                });
+            }
+        }
+
+        return request;
+    }
+
+    private static async Task WaitAllOnlineAsync(BenchCluster cluster, string node, int count, CancellationToken cancellationToken)
+    {
+        using var client = cluster.Client(node);
+        var deadline = Stopwatch.StartNew();
+        while ((await client.ListResources(cancellationToken).ConfigureAwait(false)).Resources.Count(r => r.State == Protocol.Types.V1.ResourceState.Online) < count)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException($"{count} resources were not all Online within 10 minutes.");
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
