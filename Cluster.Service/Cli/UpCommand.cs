@@ -148,10 +148,13 @@ internal static class UpCommand
         }
     }
 
-    /// <summary>Attached nodes stop when their stdin closes, detached ones on SIGTERM; each stops its groups and leaves.</summary>
+    /// <summary>
+    /// Nodes still attached stop when their stdin closes; one already released (a failed --detach) on SIGTERM.
+    /// Each stops its groups and leaves.
+    /// </summary>
     private static async Task StopAsync(ClusterDirectory directory, List<Process> processes)
     {
-        foreach (var process in processes.Where(p => p.StartInfo.RedirectStandardInput))
+        foreach (var process in processes)
         {
             process.StandardInput.Close();
         }
