@@ -8,7 +8,8 @@ namespace Cluster.Resources;
 /// <summary>
 /// A resource that misbehaves on request, for testing what the cluster does about it (the idea of
 /// Pacemaker's Dummy agent with op_sleep and fail_start_on). Its behaviour comes from its properties
-/// and changes live with the control code <c>Set</c> (same names and checks); <c>Get</c> shows it.
+/// and changes live with the control code <c>Set</c> (same names and checks); <c>Get</c> shows it, and
+/// <c>Checks</c> says how many LooksAlive and IsAlive calls it has had since it was opened.
 /// </summary>
 [ResourceType("FaultInjection")]
 [ResourceProperty("OnlineDelayMs", ResourcePropertyKind.Number, DefaultValue = "0", Minimum = 0, Maximum = 3_600_000, Description = "Time Online takes")]
@@ -35,6 +36,8 @@ public sealed class FaultInjection : Resource
     private readonly ConcurrentDictionary<string, string> _behaviour = new(StringComparer.Ordinal);
     // Bumped by every Online, Offline and Terminate: background work of an older Online stops reporting.
     private int _generation;
+    private long _looksAliveCalls;
+    private long _isAliveCalls;
 
     public override void Open()
     {
@@ -94,12 +97,14 @@ public sealed class FaultInjection : Resource
 
     public override bool LooksAlive()
     {
+        Interlocked.Increment(ref _looksAliveCalls);
         Misbehave(nameof(LooksAlive));
         return true;
     }
 
     public override bool IsAlive()
     {
+        Interlocked.Increment(ref _isAliveCalls);
         Misbehave(nameof(IsAlive));
         var flap = Number("FlapIntervalMs");
         return flap == 0 || Environment.TickCount64 / flap % 2 == 0;
@@ -112,6 +117,12 @@ public sealed class FaultInjection : Resource
         {
             case "Get":
                 return new Dictionary<string, string>(_behaviour);
+            case "Checks":
+                return new Dictionary<string, string>
+                {
+                    ["LooksAlive"] = Interlocked.Read(ref _looksAliveCalls).ToString(CultureInfo.InvariantCulture),
+                    ["IsAlive"] = Interlocked.Read(ref _isAliveCalls).ToString(CultureInfo.InvariantCulture),
+                };
             case "Set":
                 // Validate everything first: a bad value changes nothing.
                 foreach (var (key, value) in arguments)
@@ -135,7 +146,7 @@ public sealed class FaultInjection : Resource
                 Context.Log(ResourceLogLevel.Information, $"behaviour set: {string.Join(", ", arguments.Select(a => $"{a.Key}={a.Value}"))}");
                 return new Dictionary<string, string>(_behaviour);
             default:
-                throw new NotSupportedException($"FaultInjection knows the control codes Get and Set, not '{code}'");
+                throw new NotSupportedException($"FaultInjection knows the control codes Get, Set and Checks, not '{code}'");
         }
     }
 

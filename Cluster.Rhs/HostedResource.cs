@@ -1,23 +1,29 @@
 using Cluster.Contracts.Resources;
 using Cluster.Protocol.Rhs.V1;
+using Cluster.Rhs.Health;
 
 namespace Cluster.Rhs;
 
 /// <summary>
 /// One opened resource: the DLL's instance, its context, and the gate that keeps its entry points
-/// from being re-entered (Terminate alone passes the gate).
+/// from being re-entered (Terminate alone passes the gate). Its health checks run on the
+/// <see cref="RhsRuntime.Health"/> schedule while it is Online.
 /// </summary>
-internal sealed class HostedResource : IResourceContext, IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The gate is never disposed: a health check may still be waiting on it when the resource closes, and a SemaphoreSlim holds no OS handle unless asked for one.")]
+internal sealed class HostedResource : IResourceContext, IHealthProbe
 {
-    private readonly EventFeed _events;
+    private readonly RhsRuntime _runtime;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public HostedResource(string name, LoadedResourceType type, ResourceProperties properties, EventFeed events)
+    public HostedResource(string name, LoadedResourceType type, ResourceProperties properties, TimeSpan looksAliveInterval, TimeSpan isAliveInterval,
+        RhsRuntime runtime)
     {
         ResourceName = name;
         Type = type;
         Properties = properties;
-        _events = events;
+        LooksAliveInterval = looksAliveInterval;
+        IsAliveInterval = isAliveInterval;
+        _runtime = runtime;
         Instance = type.CreateInstance();
         Instance.Attach(this);
     }
@@ -30,17 +36,25 @@ internal sealed class HostedResource : IResourceContext, IDisposable
 
     public ResourceProperties Properties { get; }
 
-    public void Dispose() => _gate.Dispose();
+    string IHealthProbe.Resource => ResourceName;
+
+    public TimeSpan LooksAliveInterval { get; }
+
+    public TimeSpan IsAliveInterval { get; }
 
     public bool Implements(string entryPoint) => Type.EntryPoints.Contains(entryPoint);
 
-    /// <summary>Runs an entry point on its own thread, after any other entry point of this resource has finished.</summary>
+    /// <summary>Runs an entry point on a worker thread, after any other entry point of this resource has finished.</summary>
     public async Task<T> CallAsync<T>(string entryPoint, Func<Resource, T> call, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await EntryPointThread.Run($"{ResourceName}.{entryPoint}", () => call(Instance)).ConfigureAwait(false);
+            return await _runtime.Workers.RunAsync(() =>
+            {
+                using var inFlight = _runtime.Calls.Enter(ResourceName, entryPoint);
+                return call(Instance);
+            }).ConfigureAwait(false);
         }
         finally
         {
@@ -50,30 +64,80 @@ internal sealed class HostedResource : IResourceContext, IDisposable
 
     /// <summary>Terminate does not wait for the gate: it must reach a resource whose other call hangs.</summary>
     public Task TerminateAsync() =>
-        EntryPointThread.Run($"{ResourceName}.Terminate", () =>
+        _runtime.Workers.RunAsync(() =>
         {
+            using var inFlight = _runtime.Calls.Enter(ResourceName, nameof(Resource.Terminate));
             Instance.Terminate();
             return true;
         });
 
-    public void ReportState(ResourceState state, uint checkpoint = 0, string message = "") =>
-        _events.Publish(ResourceName, e => e.State = new StateReport { State = state.ToWire(), Checkpoint = checkpoint, Message = message ?? string.Empty });
+    /// <summary>A scheduled check, on a worker thread, in turn with the resource's other entry points.</summary>
+    public void Check(HealthCheck check, Action<bool, string> done)
+    {
+        var entryPoint = check == HealthCheck.LooksAlive ? nameof(Resource.LooksAlive) : nameof(Resource.IsAlive);
+        if (!Implements(entryPoint))
+        {
+            done(true, string.Empty); // discarded, as WSFC does with an entry point a DLL leaves out
+            return;
+        }
 
-    public void ReportFailure(string reason) =>
-        _events.Publish(ResourceName, e => e.Failure = new FailureReport { Reason = reason ?? string.Empty });
+        _runtime.Workers.Run(() =>
+        {
+            bool alive;
+            var why = string.Empty;
+            _gate.Wait();
+            try
+            {
+                using var inFlight = _runtime.Calls.Enter(ResourceName, entryPoint);
+                alive = check == HealthCheck.LooksAlive ? Instance.LooksAlive() : Instance.IsAlive();
+            }
+            catch (Exception e) // a check that throws says the resource is not alive, and why
+            {
+                alive = false;
+                why = $"{entryPoint} threw {e.GetType().Name}: {e.Message}";
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            done(alive, why);
+        });
+    }
+
+    public void ReportState(ResourceState state, uint checkpoint = 0, string message = "")
+    {
+        // The DLL's word on its state decides whether it is checked: Online from a pending start, anything else stops the checks.
+        if (state == ResourceState.Online)
+        {
+            _runtime.Health.Watch(this);
+        }
+        else
+        {
+            _runtime.Health.Unwatch(ResourceName);
+        }
+
+        _runtime.Events.Publish(ResourceName, e => e.State = new StateReport { State = state.ToWire(), Checkpoint = checkpoint, Message = message ?? string.Empty });
+    }
+
+    public void ReportFailure(string reason)
+    {
+        _runtime.Health.Unwatch(ResourceName);
+        _runtime.Events.Publish(ResourceName, e => e.Failure = new FailureReport { Reason = reason ?? string.Empty });
+    }
 
     public void SetReadOnlyProperty(string name, string value) =>
-        _events.Publish(ResourceName, e => e.Property = new PropertyReport { Name = name ?? string.Empty, Value = value ?? string.Empty });
+        _runtime.Events.Publish(ResourceName, e => e.Property = new PropertyReport { Name = name ?? string.Empty, Value = value ?? string.Empty });
 
     public void Log(ResourceLogLevel level, string message) =>
-        _events.Publish(ResourceName, e => e.Log = new LogLine
+        _runtime.Events.Publish(ResourceName, e => e.Log = new LogLine
         {
             Level = level switch
             {
-                ResourceLogLevel.Debug => LogLevel.Debug,
-                ResourceLogLevel.Warning => LogLevel.Warning,
-                ResourceLogLevel.Error => LogLevel.Error,
-                _ => LogLevel.Info,
+                ResourceLogLevel.Debug => Protocol.Rhs.V1.LogLevel.Debug,
+                ResourceLogLevel.Warning => Protocol.Rhs.V1.LogLevel.Warning,
+                ResourceLogLevel.Error => Protocol.Rhs.V1.LogLevel.Error,
+                _ => Protocol.Rhs.V1.LogLevel.Info,
             },
             Text = message ?? string.Empty,
         });

@@ -38,8 +38,8 @@ var fence = new FenceWatchdog(reason =>
 // node's to end (Shutdown, or the node gone), or the node would see its resources fail while it stops them.
 using var ignoreCtrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
 using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses());
-using var events = new EventFeed();
-var service = new ResourceHostService(new ResourceTypeCatalog(), events, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
+using var runtime = new RhsRuntime(TimeProvider.System, EntryPointWorkers.Shared);
+var service = new ResourceHostService(new ResourceTypeCatalog(), runtime, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
 var server = new GrpcHost(new GrpcHostOptions
 {
     BearerToken = secret,

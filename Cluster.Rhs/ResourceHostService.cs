@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace Cluster.Rhs;
 
 /// <summary>The handlers of cluster.rhs.v1.ResourceHost: the node's calls, turned into entry-point calls.</summary>
-internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed events, FenceWatchdog fence, Action requestShutdown) : ResourceHost.ResourceHostBase
+internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntime runtime, FenceWatchdog fence, Action requestShutdown) : ResourceHost.ResourceHostBase
 {
     private readonly ConcurrentDictionary<string, HostedResource> _resources = new(StringComparer.Ordinal);
 
@@ -38,7 +38,10 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         HostedResource resource;
         try
         {
-            resource = new HostedResource(request.Resource, type, new ResourceProperties(values), events);
+            resource = new HostedResource(request.Resource, type, new ResourceProperties(values),
+                Interval(request.LooksAlivePollIntervalMs, type.Attribute.LooksAlivePollIntervalMs),
+                Interval(request.IsAlivePollIntervalMs, type.Attribute.IsAlivePollIntervalMs),
+                runtime);
         }
         catch (Exception e) when (e is System.Reflection.TargetInvocationException or MissingMethodException)
         {
@@ -68,16 +71,13 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
     public override async Task<CloseResponse> Close(CloseRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);
+        runtime.Health.Unwatch(resource.ResourceName);
         if (resource.Implements(nameof(Resource.Close)))
         {
             await resource.CallAsync(nameof(Resource.Close), r => { r.Close(); return true; }, context.CancellationToken);
         }
 
-        if (_resources.TryRemove(request.Resource, out var removed))
-        {
-            removed.Dispose();
-        }
-
+        _resources.TryRemove(request.Resource, out _);
         return new CloseResponse();
     }
 
@@ -90,21 +90,30 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
                 $"Online of {request.Resource} under lease {request.Lease} refused: {why}; the node may not start anything under that lease.");
         }
 
+        var resource = Find(request.Resource);
         var (state, message) = await TransitionAsync(
-            Find(request.Resource), nameof(Resource.Online), r => r.Online(), ResourceState.Online, ResourceState.OnlinePending, context);
+            resource, nameof(Resource.Online), r => r.Online(), ResourceState.Online, ResourceState.OnlinePending, context);
+        if (state == ResourceState.Online)
+        {
+            runtime.Health.Watch(resource); // checked from now on, on the RHS's own schedule
+        }
+
         return new OnlineResponse { State = state.ToWire(), Message = message };
     }
 
     public override async Task<OfflineResponse> Offline(OfflineRequest request, ServerCallContext context)
     {
+        var resource = Find(request.Resource);
+        runtime.Health.Unwatch(resource.ResourceName); // not checked while it stops
         var (state, message) = await TransitionAsync(
-            Find(request.Resource), nameof(Resource.Offline), r => r.Offline(), ResourceState.Offline, ResourceState.OfflinePending, context);
+            resource, nameof(Resource.Offline), r => r.Offline(), ResourceState.Offline, ResourceState.OfflinePending, context);
         return new OfflineResponse { State = state.ToWire(), Message = message };
     }
 
     public override async Task<TerminateResponse> Terminate(TerminateRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);
+        runtime.Health.Unwatch(resource.ResourceName);
         if (resource.Implements(nameof(Resource.Terminate)))
         {
             await resource.TerminateAsync();
@@ -151,7 +160,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
 
     public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<ResourceEvent> responses, ServerCallContext context)
     {
-        await foreach (var item in events.ReadAllAsync(context.CancellationToken))
+        await foreach (var item in runtime.Events.ReadAllAsync(context.CancellationToken))
         {
             await responses.WriteAsync(item, context.CancellationToken);
         }
@@ -161,6 +170,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
     {
         var response = new PingResponse { Pid = Environment.ProcessId };
         response.Resources.AddRange(_resources.Keys.Order(StringComparer.Ordinal));
+        response.Calls.AddRange(runtime.Calls.Snapshot());
         return Task.FromResult(response);
     }
 
@@ -179,6 +189,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
     /// <summary>Stops everything this RHS started: Terminate then Close, each resource on its own thread.</summary>
     public async Task StopAllAsync(TimeSpan grace)
     {
+        runtime.Health.Dispose();
         var stopping = _resources.Values.Select(async resource =>
         {
             try
@@ -196,6 +207,10 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, EventFeed
         await Task.WhenAll(stopping);
         _resources.Clear();
     }
+
+    /// <summary>A poll interval from Open, or the type's default when Open left it 0.</summary>
+    private static TimeSpan Interval(uint requestedMs, int typeDefaultMs) =>
+        TimeSpan.FromMilliseconds(requestedMs > 0 ? requestedMs : Math.Max(1, typeDefaultMs));
 
     private HostedResource Find(string name) =>
         _resources.TryGetValue(name ?? string.Empty, out var resource)

@@ -95,7 +95,6 @@ internal sealed partial class MonitorManager
     private bool SetState(HostedResourceState resource, ResourceState state, string cause, int? eventId = null)
     {
         ResourceState old;
-        long generation;
         lock (_lock)
         {
             old = resource.State;
@@ -105,7 +104,7 @@ internal sealed partial class MonitorManager
             }
 
             resource.State = state;
-            generation = ++resource.Generation;
+            resource.Generation++;
         }
 
         Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.StateChanged, resource.Monitor.Id, resource.Name, cause,
@@ -115,62 +114,7 @@ internal sealed partial class MonitorManager
             LogResourceFailed(_logger, resource.Name, cause);
         }
 
-        if (state == ResourceState.Online)
-        {
-            _ = PollAsync(resource, generation);
-        }
-
         return true;
-    }
-
-    /// <summary>LooksAlive and IsAlive while Online, when <see cref="PollSchedule"/> says they are due.</summary>
-    private async Task PollAsync(HostedResourceState resource, long generation)
-    {
-        var schedule = new PollSchedule(resource.LooksAliveInterval, resource.IsAliveInterval, Now);
-        try
-        {
-            while (IsCurrent(resource, generation) && !_disposing.IsCancellationRequested)
-            {
-                var wait = schedule.NextDue - Now;
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, _clock, _disposing.Token).ConfigureAwait(false);
-                }
-
-                if (!IsCurrent(resource, generation))
-                {
-                    return;
-                }
-
-                var check = schedule.Due(Now);
-                if (check is not { } due)
-                {
-                    continue; // woke a little early
-                }
-
-                var (alive, message) = due == HealthCheck.LooksAlive
-                    ? await CallAsync(resource, "LooksAlive", async (rhs, d) =>
-                    {
-                        var answer = await rhs.Client.LooksAlive(new LooksAliveRequest { Resource = resource.Name }, d).ConfigureAwait(false);
-                        return (answer.Alive, answer.Message);
-                    }).ConfigureAwait(false)
-                    : await CallAsync(resource, "IsAlive", async (rhs, d) =>
-                    {
-                        var answer = await rhs.Client.IsAlive(new IsAliveRequest { Resource = resource.Name }, d).ConfigureAwait(false);
-                        return (answer.Alive, answer.Message);
-                    }).ConfigureAwait(false);
-                schedule.Completed(due, alive, Now);
-                if (due == HealthCheck.IsAlive && !alive && IsCurrent(resource, generation))
-                {
-                    Fail(resource, message.Length > 0 ? $"IsAlive failed: {message}" : "IsAlive reported the resource dead", terminate: true);
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is ClusterException or OperationCanceledException or TimeoutException)
-        {
-            // The RHS died or deadlocked (recovery reports it), or the node is stopping.
-        }
     }
 
     /// <summary>PendingTimeout, as its <see cref="PendingWatch"/> says: when it passes, Failed and Terminate.</summary>
@@ -256,6 +200,11 @@ internal sealed partial class MonitorManager
             case ResourceEvent.KindOneofCase.Failure:
                 Fail(resource, $"the resource reported a failure: {item.Failure.Reason}", terminate: true);
                 break;
+            case ResourceEvent.KindOneofCase.HealthFailure when resource.State == ResourceState.Online:
+                // The RHS's own IsAlive; one that raced with a stop the node asked for is stale, and ignored.
+                Fail(resource, item.HealthFailure.Message.Length > 0 ? $"IsAlive failed: {item.HealthFailure.Message}" : "IsAlive reported the resource dead",
+                    terminate: true);
+                break;
             case ResourceEvent.KindOneofCase.Property:
                 lock (_lock)
                 {
@@ -277,17 +226,24 @@ internal sealed partial class MonitorManager
         }
     }
 
-    /// <summary>The health ping: an RHS that cannot answer within HealthTimeout is wedged (e.g. SIGSTOP).</summary>
+    /// <summary>
+    /// The health ping, and the watchdog over entry points, from outside the RHS: an RHS that cannot
+    /// answer within HealthTimeout is wedged (e.g. SIGSTOP); a call it lists as running past its
+    /// resource's DeadlockTimeout is a deadlock (1230). While a call runs, the next ping comes when its
+    /// DeadlockTimeout ends, so a hang is caught on time even between regular pings.
+    /// </summary>
     private async Task PingAsync(ResourceMonitor monitor, RhsProcess rhs)
     {
         try
         {
+            var wait = _options.HealthPingInterval;
             while (!rhs.Stopping.IsCancellationRequested)
             {
-                await Task.Delay(_options.HealthPingInterval, _clock, rhs.Stopping).ConfigureAwait(false);
+                await Task.Delay(wait, _clock, rhs.Stopping).ConfigureAwait(false);
+                PingResponse answer;
                 try
                 {
-                    await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
+                    answer = await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
                 }
                 catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
                 {
@@ -298,12 +254,47 @@ internal sealed partial class MonitorManager
                 catch (ClusterException)
                 {
                     // Unreachable because it is dying: the exit notification takes over.
+                    wait = _options.HealthPingInterval;
+                    continue;
+                }
+
+                wait = _options.HealthPingInterval;
+                foreach (var call in answer.Calls)
+                {
+                    if (DeadlockOf(monitor, call) is not { } timeout)
+                    {
+                        continue;
+                    }
+
+                    var left = timeout - TimeSpan.FromMilliseconds(call.RunningMs);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        _ = RecoverAsync(monitor, rhs, $"{call.EntryPoint} of {call.Resource} did not return within {timeout.TotalMilliseconds} ms",
+                            new Deadlock(call.Resource, call.EntryPoint));
+                        return;
+                    }
+
+                    wait = left < wait ? left : wait;
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // This incarnation is being replaced or stopped.
+        }
+    }
+
+    /// <summary>
+    /// The DeadlockTimeout of a call the RHS lists, if it concerns a resource this monitor hosts. An Open is
+    /// left to its caller, which times it and decides what a hung Open means (<see cref="OpenInAsync"/>).
+    /// </summary>
+    private TimeSpan? DeadlockOf(ResourceMonitor monitor, InFlightCall call)
+    {
+        lock (_lock)
+        {
+            return call.EntryPoint != "Open" && _resources.TryGetValue(call.Resource, out var resource) && ReferenceEquals(resource.Monitor, monitor)
+                ? resource.Spec.DeadlockTimeout
+                : null;
         }
     }
 

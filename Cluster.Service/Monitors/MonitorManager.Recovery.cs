@@ -133,7 +133,13 @@ internal sealed partial class MonitorManager
             throw Deadlocked(resource, monitor, rhs, "LoadType", _options.TypeLoadTimeout);
         }
 
-        var request = new OpenRequest { Resource = spec.Name, Type = spec.Type };
+        var request = new OpenRequest
+        {
+            Resource = spec.Name,
+            Type = spec.Type,
+            LooksAlivePollIntervalMs = Milliseconds(resource.LooksAliveInterval),
+            IsAlivePollIntervalMs = Milliseconds(resource.IsAliveInterval),
+        };
         request.Properties.Add(spec.Properties.ToDictionary());
         try
         {
@@ -144,6 +150,8 @@ internal sealed partial class MonitorManager
             throw Deadlocked(resource, monitor, rhs, "Open", spec.DeadlockTimeout);
         }
     }
+
+    private static uint Milliseconds(TimeSpan interval) => (uint)Math.Clamp(interval.TotalMilliseconds, 1, uint.MaxValue);
 
     /// <summary>
     /// Every entry-point call after Open goes through here: it waits until the resource is open in an RHS

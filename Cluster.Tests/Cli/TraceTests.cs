@@ -55,11 +55,14 @@ public class TraceTests : NodeTestBase
         await HostWebAsync();
         await HostAsync("db", "--type", "FaultInjection", "--prop", "LooksAlivePollInterval=100", "--prop", "IsAlivePollInterval=300");
         await Eventually.Until(
-            async () => Records(await Cli("trace", "--json", "--method", "IsAlive")).Count > 0 ? "checked" : null, TimeSpan.FromSeconds(15), "db's IsAlive");
+            async () => System.Text.RegularExpressions.Regex.Match(await Cli("resource", "control", "db", "Checks"), @"IsAlive=(\d+)") is { Success: true } m
+                && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= 2 ? "checked" : null,
+            TimeSpan.FromSeconds(15), "db's second IsAlive");
 
         var aboutWeb = Records(await Cli("trace", "--json", "--resource", "web"));
         var inDb = Records(await Cli("trace", "--json", "--group", "db"));
         var alive = Records(await Cli("trace", "--json", "--method", "*Alive"));
+        var transitions = Records(await Cli("trace", "--json", "--method", "*line"));
         var slow = Records(await Cli("trace", "--json", "--slow", "100000"));
         Assert.Multiple(() =>
         {
@@ -67,8 +70,9 @@ public class TraceTests : NodeTestBase
             Assert.That(aboutWeb.Select(r => Text(r, "resource")), Is.All.EqualTo("web"));
             Assert.That(inDb.Select(r => Text(r, "method")), Does.Contain("/cluster.rhs.v1.ResourceHost/Online"));
             Assert.That(inDb.Select(r => Text(r, "group")), Is.All.EqualTo("db"));
-            Assert.That(alive.Select(r => Text(r, "method")).Distinct().Order(),
-                Is.EqualTo(new[] { "/cluster.rhs.v1.ResourceHost/IsAlive", "/cluster.rhs.v1.ResourceHost/LooksAlive" }));
+            Assert.That(alive, Is.Empty, "the RHS runs LooksAlive and IsAlive itself: no check crosses the process boundary");
+            Assert.That(transitions.Select(r => Text(r, "method")).Distinct(), Is.EqualTo(new[] { "/cluster.rhs.v1.ResourceHost/Online" }));
+            Assert.That(transitions.Select(r => Text(r, "resource")).Order(), Is.EqualTo(new[] { "db", "web" }));
             Assert.That(slow, Is.Empty, "no call took 100 s");
         });
     }

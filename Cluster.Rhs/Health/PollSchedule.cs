@@ -1,4 +1,4 @@
-namespace Cluster.Service.Monitors.Policy;
+namespace Cluster.Rhs.Health;
 
 /// <summary>
 /// When an Online resource's LooksAlive and IsAlive are due: each at its own interval, counted from the

@@ -1,6 +1,6 @@
-using Cluster.Service.Monitors.Policy;
+using Cluster.Rhs.Health;
 
-namespace Cluster.Tests.Monitors.Policy;
+namespace Cluster.Tests.Rhs;
 
 /// <summary>The LooksAlive/IsAlive schedule, at explicit instants (seconds since the resource came online).</summary>
 [TestFixture]

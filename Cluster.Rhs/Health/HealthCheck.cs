@@ -1,4 +1,4 @@
-namespace Cluster.Service.Monitors.Policy;
+namespace Cluster.Rhs.Health;
 
 /// <summary>The two health checks WSFC's resource monitor runs on an Online resource.</summary>
 internal enum HealthCheck

@@ -1,0 +1,28 @@
+using Cluster.Rhs.Health;
+
+namespace Cluster.Rhs;
+
+/// <summary>What every resource of this RHS shares: the event feed to the node, the health-check schedule, the worker threads and the calls in flight.</summary>
+internal sealed class RhsRuntime : IDisposable
+{
+    public RhsRuntime(TimeProvider clock, EntryPointWorkers workers)
+    {
+        Workers = workers;
+        Health = new HealthScheduler(clock, (resource, why) =>
+            Events.Publish(resource, e => e.HealthFailure = new Protocol.Rhs.V1.HealthFailure { Message = why }));
+    }
+
+    public EventFeed Events { get; } = new();
+
+    public HealthScheduler Health { get; }
+
+    public EntryPointWorkers Workers { get; }
+
+    public InFlightCalls Calls { get; } = new();
+
+    public void Dispose()
+    {
+        Health.Dispose();
+        Events.Dispose();
+    }
+}
