@@ -5,11 +5,14 @@ namespace Cluster.Rhs;
 /// <summary>What every resource of this RHS shares: the event feed to the node, the health-check schedule, the worker threads and the calls in flight.</summary>
 internal sealed class RhsRuntime : IDisposable
 {
+    /// <summary>Checks due within 10 ms of each other share a wake-up (WSFC's intervals are seconds).</summary>
+    public static readonly TimeSpan CoalesceChecks = TimeSpan.FromMilliseconds(10);
+
     public RhsRuntime(TimeProvider clock, EntryPointWorkers workers)
     {
         Workers = workers;
         Health = new HealthScheduler(clock, (resource, why) =>
-            Events.Publish(resource, e => e.HealthFailure = new Protocol.Rhs.V1.HealthFailure { Message = why }));
+            Events.Publish(resource, e => e.HealthFailure = new Protocol.Rhs.V1.HealthFailure { Message = why }), CoalesceChecks);
     }
 
     public EventFeed Events { get; } = new();

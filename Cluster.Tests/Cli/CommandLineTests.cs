@@ -46,14 +46,17 @@ public sealed class CommandLineTests
     }
 
     [Test]
-    public async Task Bench_scale_measures_an_idle_node_and_one_with_resources()
+    public async Task Bench_scale_measures_an_idle_node_one_with_resources_a_failover_and_many_nodes()
     {
-        var (exitCode, output, error) = await ClusterCli.RunAsync("bench", "scale", "--resources", "0", "20", "--window-seconds", "1");
+        var (exitCode, output, error) = await ClusterCli.RunAsync(
+            "bench", "scale", "--resources", "0", "20", "--window-seconds", "1", "--failover-groups", "4", "--nodes", "3");
 
         Assert.That(exitCode, Is.Zero, error);
         Assert.That(output, Does.Contain("resources  online in"));
         Assert.That(output, Does.Match(@"\n\s+0\s+-\s+\d+\.\d ?%"), "the idle row");
         Assert.That(output, Does.Match(@"\n\s+20\s+\d+\.\d s\s+\d+\.\d ?%\s+\d+\.\d ?%"), "20 resources, Online, with CPU shares");
+        Assert.That(output, Does.Match(@"failover: 4 groups of 3 Online on n1 in \d+\.\d s; kill -9 n1 -> all Online on n2 in \d+\.\d\d s"));
+        Assert.That(output, Does.Match(@"3 nodes on this machine: all Up in \d+\.\d s \(\d+ MiB RSS, nodes and RHS processes\); all stopped in \d+\.\d s"));
     }
 
     [Test]
@@ -141,6 +144,8 @@ public sealed class CommandLineTests
     [TestCase("bench", "trace", "--calls", "5", "--calls must be at least 20, not 5")]
     [TestCase("bench", "scale", "--resources", "9000", "--resources takes 0 to 5000, not 9000")]
     [TestCase("bench", "scale", "--looks-alive-ms", "1", "--looks-alive-ms must be from 10 to 3600000, not 1")]
+    [TestCase("bench", "scale", "--nodes", "65", "--nodes must be from 0 to 64, not 65")]
+    [TestCase("bench", "scale", "--failover-groups", "-1", "--failover-groups must be from 0 to 1000, not -1")]
     [TestCase("bench", "trace", "--flood-seconds", "0", "--flood-seconds must be from 1 to 600, not 0")]
     [TestCase("trace", "--method", "[OW]*", "--method: The method pattern '[OW]*' may hold only")]
     [TestCase("trace", "--since", "yesterday", "--since 'yesterday' is neither a time")]

@@ -18,7 +18,7 @@ public sealed class HealthSchedulerTests
         _clock = new FakeTimeProvider();
         _start = _clock.GetUtcNow();
         _failed = [];
-        _scheduler = new HealthScheduler(_clock, (resource, why) => _failed.Add((resource, why)));
+        _scheduler = new HealthScheduler(_clock, (resource, why) => _failed.Add((resource, why)), TimeSpan.Zero);
     }
 
     [TearDown]
@@ -143,6 +143,29 @@ public sealed class HealthSchedulerTests
             "resource i came online at i ms; now is 12 s");
         Assert.That(probes.SelectMany(p => p.Calls.Select(c => c.At.Ticks % TimeSpan.TicksPerMillisecond)), Is.All.EqualTo(0),
             "every check ran at the instant it was due");
+    }
+
+    [Test]
+    public void Checks_due_within_the_coalescing_window_share_one_wake_up_and_keep_their_cadence()
+    {
+        using var scheduler = new HealthScheduler(_clock, (resource, why) => _failed.Add((resource, why)), TimeSpan.FromMilliseconds(10));
+        var probes = Enumerable.Range(0, 1_000).Select(i => new Probe($"r{i}", 1_000, 5_000, Since)).ToList();
+        foreach (var probe in probes)
+        {
+            scheduler.Watch(probe);
+            Advance(TimeSpan.FromMilliseconds(1)); // one a millisecond: a thousand distinct instants
+        }
+
+        Advance(TimeSpan.FromSeconds(59));
+
+        var instants = probes.SelectMany(p => p.Calls.Select(c => c.At)).Where(at => at > TimeSpan.FromSeconds(2)).Distinct().Count();
+        // About one wake-up per 10 ms window, plus one for the LooksAlive that follows an IsAlive due at the same
+        // instant; without coalescing, each of the thousand resources would have its own: 58,000.
+        Assert.That(instants, Is.LessThan(58 * 1_000 / 8));
+        Assert.That(probes.Select(p => p.Count(HealthCheck.LooksAlive)), Is.All.InRange(58, 60), "no drift: one a second, never a second one early");
+        Assert.That(probes.Select(p => p.Count(HealthCheck.IsAlive)), Is.All.InRange(11, 12), "resource i came online at i ms; now is 60 s");
+        Assert.That(probes.SelectMany((p, i) => p.Calls.Select(c => (c.At - TimeSpan.FromMilliseconds(i)).TotalMilliseconds % 1_000)),
+            Is.All.Matches<double>(offset => offset is 0 or >= 990), "never more than 10 ms early, never late");
     }
 
     private void Advance(TimeSpan by)
