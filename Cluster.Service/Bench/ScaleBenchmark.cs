@@ -18,10 +18,10 @@ internal static class ScaleBenchmark
     private const int GroupSize = 10;
 
     public static async Task<int> RunAsync(
-        IReadOnlyList<int> counts, TimeSpan looksAlive, TimeSpan isAlive, TimeSpan window, int failoverGroups, int nodes, TextWriter output,
+        IReadOnlyList<int> counts, TimeSpan looksAlive, TimeSpan isAlive, TimeSpan warmup, TimeSpan window, int failoverGroups, int nodes, TextWriter output,
         CancellationToken cancellationToken)
     {
-        await MeasureResourcesAsync(counts, looksAlive, isAlive, window, output, cancellationToken).ConfigureAwait(false);
+        await MeasureResourcesAsync(counts, looksAlive, isAlive, warmup, window, output, cancellationToken).ConfigureAwait(false);
         if (failoverGroups > 0)
         {
             await MeasureFailoverAsync(failoverGroups, looksAlive, isAlive, output, cancellationToken).ConfigureAwait(false);
@@ -36,11 +36,11 @@ internal static class ScaleBenchmark
     }
 
     private static async Task MeasureResourcesAsync(
-        IReadOnlyList<int> counts, TimeSpan looksAlive, TimeSpan isAlive, TimeSpan window, TextWriter output, CancellationToken cancellationToken)
+        IReadOnlyList<int> counts, TimeSpan looksAlive, TimeSpan isAlive, TimeSpan warmup, TimeSpan window, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync(
             $"one node; FaultInjection resources in groups of {GroupSize}; LooksAlive {looksAlive.TotalMilliseconds} ms, IsAlive {isAlive.TotalMilliseconds} ms; " +
-            $"CPU over a {window.TotalSeconds} s steady window after all are Online (share of one core, /proc utime+stime)").ConfigureAwait(false);
+            $"CPU over a {window.TotalSeconds} s steady window from {warmup.TotalSeconds} s after all are Online (share of one core, /proc utime+stime)").ConfigureAwait(false);
         await output.WriteLineAsync($"{"resources",9} {"online in",10} {"node CPU",9} {"RHS CPU",8} {"total",7} {"node RSS",9} {"RHS RSS (each)",-24}").ConfigureAwait(false);
         foreach (var count in counts)
         {
@@ -55,7 +55,8 @@ internal static class ScaleBenchmark
             }
 
             var online = clock.Elapsed;
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false); // past the start-up's own work
+            // Past the start-up's own work: the runtime compiles hot methods again (tiered JIT) for a minute or more.
+            await Task.Delay(warmup, cancellationToken).ConfigureAwait(false);
             var nodePid = cluster.Pid(node);
             var rhs = ProcFs.ChildrenOf(nodePid).ToList();
             var before = Cpu(nodePid, rhs);

@@ -72,6 +72,10 @@ internal static class BenchCommands
         var looksAlive = new Option<int>("--looks-alive-ms") { Description = "LooksAlivePollInterval of every resource", DefaultValueFactory = _ => 1000 }.Between(10, 3_600_000);
         var isAlive = new Option<int>("--is-alive-ms") { Description = "IsAlivePollInterval of every resource", DefaultValueFactory = _ => 5000 }.Between(10, 3_600_000);
         var window = new Option<int>("--window-seconds") { Description = "How long CPU is measured once all are Online", DefaultValueFactory = _ => 30 }.Between(1, 3600);
+        var warmup = new Option<int>("--warmup-seconds")
+        {
+            Description = "How long after all are Online the window starts (the runtime's tiered JIT works for a minute or more)", DefaultValueFactory = _ => 2,
+        }.Between(0, 3600);
         var failoverGroups = new Option<int>("--failover-groups")
         {
             Description = "Groups of 3 resources on a node that is then killed: time until all are Online on the other (0: skip)", DefaultValueFactory = _ => 60,
@@ -79,11 +83,11 @@ internal static class BenchCommands
         var nodes = new Option<int>("--nodes") { Description = "Nodes of a cluster started and stopped on this machine (0: skip)", DefaultValueFactory = _ => 16 }.Between(0, 64);
         var scale = new Command("scale", "What N resources cost one node: time to Online, CPU of the node and its RHS processes at steady state, RSS; a node's failover; many nodes started and stopped")
         {
-            resources, looksAlive, isAlive, window, failoverGroups, nodes,
+            resources, looksAlive, isAlive, warmup, window, failoverGroups, nodes,
         };
         scale.SetHandler((parseResult, cancellationToken) => ScaleBenchmark.RunAsync(
             parseResult.GetValue(resources)!, TimeSpan.FromMilliseconds(parseResult.GetValue(looksAlive)), TimeSpan.FromMilliseconds(parseResult.GetValue(isAlive)),
-            TimeSpan.FromSeconds(parseResult.GetValue(window)), parseResult.GetValue(failoverGroups), parseResult.GetValue(nodes),
+            TimeSpan.FromSeconds(parseResult.GetValue(warmup)), TimeSpan.FromSeconds(parseResult.GetValue(window)), parseResult.GetValue(failoverGroups), parseResult.GetValue(nodes),
             parseResult.InvocationConfiguration.Output, cancellationToken));
         return scale;
     }

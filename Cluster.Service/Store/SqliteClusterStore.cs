@@ -34,6 +34,8 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly CancellationTokenSource _disposing = new();
     private readonly Task _sweeper;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private SqliteCommand? _dataVersion;
+    private const int EventBatch = 500;
 
     private SqliteClusterStore(SqliteConnection connection, ClusterStoreOptions options)
     {
@@ -258,14 +260,22 @@ internal sealed class SqliteClusterStore : IClusterStore
             _gate.Release();
         }
 
+        var seenVersion = -1L; // data_version at the last read that found everything; -1: read next time
         while (true)
         {
             var changed = _changed.Task;
-            List<(long Id, WatchEvent Event)> batch;
+            List<(long Id, WatchEvent Event)> batch = [];
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                batch = ReadEvents(prefix, cursor);
+                // Skip the query when nothing was committed since the last read: data_version moves with
+                // other processes' commits, and our own clear seenVersion below. Most polls of an idle cluster end here.
+                var version = DataVersion();
+                if (version != seenVersion)
+                {
+                    batch = ReadEvents(prefix, cursor);
+                    seenVersion = batch.Count < EventBatch ? version : -1; // a full batch: more may be waiting
+                }
             }
             finally
             {
@@ -285,6 +295,11 @@ internal sealed class SqliteClusterStore : IClusterStore
                     .ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
             }
+
+            if (changed.IsCompleted)
+            {
+                seenVersion = -1; // this process committed since the read: data_version does not show its own commits
+            }
         }
     }
 
@@ -300,6 +315,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             // The sweeper stops with us.
         }
 
+        _dataVersion?.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
         _disposing.Dispose();
@@ -439,12 +455,23 @@ internal sealed class SqliteClusterStore : IClusterStore
         insert.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// SQLite's data_version: changes whenever another connection (another node) commits. The command is
+    /// kept prepared: the watches ask fifty times a second. Under <see cref="_gate"/>.
+    /// </summary>
+    private long DataVersion()
+    {
+        _dataVersion ??= Command(null, "PRAGMA data_version");
+        return (long)_dataVersion.ExecuteScalar()!;
+    }
+
     private List<(long Id, WatchEvent Event)> ReadEvents(string prefix, long afterId)
     {
         using var command = Command(null, """
             SELECT id, kind, key, value, create_revision, revision, version, lease FROM events
-            WHERE id > $after AND substr(key, 1, $length) = $prefix ORDER BY id LIMIT 500
+            WHERE id > $after AND substr(key, 1, $length) = $prefix ORDER BY id LIMIT $limit
             """);
+        command.Parameters.AddWithValue("$limit", EventBatch);
         command.Parameters.AddWithValue("$after", afterId);
         command.Parameters.AddWithValue("$length", prefix.Length);
         command.Parameters.AddWithValue("$prefix", prefix);

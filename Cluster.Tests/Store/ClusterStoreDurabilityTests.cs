@@ -73,6 +73,43 @@ public sealed class ClusterStoreDurabilityTests
     }
 
     [Test]
+    public async Task An_idle_watch_sees_every_write_of_its_own_connection_and_of_others_in_order()
+    {
+        // An idle watch skips its query while SQLite's data_version stands still; its own commits do not move
+        // data_version, so they must wake it some other way.
+        await using var other = SqliteClusterStore.Open(StorePath);
+        await using var own = SqliteClusterStore.Open(StorePath);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var from = await own.CurrentRevisionAsync() + 1;
+        var seen = new List<string>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var item in own.WatchAsync("/w/", from, cancel.Token))
+            {
+                lock (seen)
+                {
+                    seen.Add(item.KeyValue.Key);
+                }
+
+                if (item.KeyValue.Key == "/w/6")
+                {
+                    return;
+                }
+            }
+        });
+
+        for (var i = 1; i <= 6; i++)
+        {
+            var store = i % 2 == 0 ? own : other;
+            await store.PutAsync($"/w/{i}", Encoding.UTF8.GetBytes("x"));
+            await Eventually.Until(() => { lock (seen) { return seen.Count == i; } }, TimeSpan.FromSeconds(10), $"the watch to see /w/{i}");
+        }
+
+        await watching.WaitAsync(cancel.Token);
+        Assert.That(seen, Is.EqualTo(new[] { "/w/1", "/w/2", "/w/3", "/w/4", "/w/5", "/w/6" }));
+    }
+
+    [Test]
     public async Task Background_sweeper_deletes_the_keys_of_an_expired_lease()
     {
         await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.FromMilliseconds(50) });
