@@ -8,8 +8,14 @@ internal sealed class ClusterStoreOptions
     /// <summary>How often expired leases are swept (their keys deleted) in the background; zero turns the sweeper off.</summary>
     public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How often a watch looks for writes made by other processes (writes of this process wake it at once).</summary>
+    /// <summary>
+    /// How often a watch looks for writes made by other processes when it cannot be told of them (no file
+    /// watching: the in-memory store, or a platform without inotify). Writes of this process wake it at once.
+    /// </summary>
     public TimeSpan WatchPollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often a watch looks anyway when writes to the file wake it (<see cref="WalWriteSignal"/>): a safety net only.</summary>
+    public TimeSpan WatchSafetyPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How many revisions of history a watch can start from.</summary>
     public long HistoryRevisions { get; init; } = 10_000;

@@ -35,12 +35,15 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly Task _sweeper;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SqliteCommand? _dataVersion;
+    private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
     private const int EventBatch = 500;
+    private static readonly Task s_never = new TaskCompletionSource().Task;
 
-    private SqliteClusterStore(SqliteConnection connection, ClusterStoreOptions options)
+    private SqliteClusterStore(SqliteConnection connection, ClusterStoreOptions options, WalWriteSignal? walWrites)
     {
         _connection = connection;
         _options = options;
+        _walWrites = walWrites;
         _sweeper = options.LeaseSweepInterval > TimeSpan.Zero ? SweepAsync() : Task.CompletedTask;
     }
 
@@ -55,15 +58,16 @@ internal sealed class SqliteClusterStore : IClusterStore
             Pooling = false,
             DefaultTimeout = 30,
         }.ToString());
-        return Initialize(connection, options, wal: true);
+        return Initialize(connection, options, WalWriteSignal.TryCreate(path));
     }
 
     /// <summary>A private store in memory: the same code and semantics, gone when disposed.</summary>
     public static SqliteClusterStore OpenInMemory(ClusterStoreOptions? options = null) =>
-        Initialize(new SqliteConnection("Data Source=:memory:;Pooling=False"), options, wal: false);
+        Initialize(new SqliteConnection("Data Source=:memory:;Pooling=False"), options, walWrites: null);
 
-    private static SqliteClusterStore Initialize(SqliteConnection connection, ClusterStoreOptions? options, bool wal)
+    private static SqliteClusterStore Initialize(SqliteConnection connection, ClusterStoreOptions? options, WalWriteSignal? walWrites)
     {
+        var wal = connection.DataSource != ":memory:";
         connection.Open();
         // synchronous=NORMAL in WAL mode: a process crash loses nothing committed (the OS holds the
         // pages); only a power cut could lose the last transactions.
@@ -76,7 +80,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             schema.Commit();
         }
 
-        return new SqliteClusterStore(connection, options ?? new ClusterStoreOptions());
+        return new SqliteClusterStore(connection, options ?? new ClusterStoreOptions(), walWrites);
     }
 
     public async Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default)
@@ -264,6 +268,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         while (true)
         {
             var changed = _changed.Task;
+            var written = _walWrites?.Written ?? s_never;
             List<(long Id, WatchEvent Event)> batch = [];
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -290,9 +295,9 @@ internal sealed class SqliteClusterStore : IClusterStore
 
             if (batch.Count == 0)
             {
-                // Our own writes wake us at once; other processes' are found by the poll.
-                await Task.WhenAny(changed, Task.Delay(_options.WatchPollInterval, _options.TimeProvider, cancellationToken))
-                    .ConfigureAwait(false);
+                // Our own writes wake us at once; other processes' when they write to the log, or at the next poll.
+                var poll = _walWrites is null ? _options.WatchPollInterval : _options.WatchSafetyPollInterval;
+                await Task.WhenAny(changed, written, Task.Delay(poll, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
@@ -316,6 +321,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         }
 
         _dataVersion?.Dispose();
+        _walWrites?.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
         _disposing.Dispose();

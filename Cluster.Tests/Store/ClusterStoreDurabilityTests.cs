@@ -110,6 +110,22 @@ public sealed class ClusterStoreDurabilityTests
     }
 
     [Test]
+    public async Task A_write_by_another_connection_wakes_an_idle_watch_without_its_poll()
+    {
+        await using var other = SqliteClusterStore.Open(StorePath);
+        await using var watcher = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { WatchSafetyPollInterval = TimeSpan.FromHours(1) });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var from = await watcher.CurrentRevisionAsync() + 1;
+        await using var events = watcher.WatchAsync("/nodes/", from, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var first = events.MoveNextAsync().AsTask(); // reads nothing, then sleeps until the file is written
+
+        await other.PutAsync("/nodes/n3", Encoding.UTF8.GetBytes("up"));
+
+        Assert.That(await first.WaitAsync(cancel.Token), Is.True, "woken by the write to the log, not by a poll an hour away");
+        Assert.That(events.Current.KeyValue.Key, Is.EqualTo("/nodes/n3"));
+    }
+
+    [Test]
     public async Task Background_sweeper_deletes_the_keys_of_an_expired_lease()
     {
         await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.FromMilliseconds(50) });

@@ -1,0 +1,51 @@
+namespace Cluster.Service.Store;
+
+/// <summary>
+/// Tells the store's watches that some process wrote to the SQLite file's write-ahead log (inotify, through
+/// <see cref="FileSystemWatcher"/>), so that an idle watch sleeps until a write instead of polling every
+/// 20 ms. A hint only: the watch still checks SQLite's data_version, and still polls, only rarely.
+/// </summary>
+internal sealed class WalWriteSignal : IDisposable
+{
+    private readonly FileSystemWatcher _watcher;
+    private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WalWriteSignal(FileSystemWatcher watcher)
+    {
+        _watcher = watcher;
+        _watcher.Changed += (_, _) => Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _watcher.Error += (_, _) => Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    /// <summary>Completes at the next write to the log after it was read.</summary>
+    public Task Written => _written.Task;
+
+    /// <summary>A signal for the store in <paramref name="databasePath"/>, or null where the platform cannot watch files (the watch then polls).</summary>
+    public static WalWriteSignal? TryCreate(string databasePath)
+    {
+        var full = Path.GetFullPath(databasePath);
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full) + "-wal")
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size,
+                IncludeSubdirectories = false,
+            };
+            var signal = new WalWriteSignal(watcher);
+            watcher = null;
+            return signal;
+        }
+        catch (Exception e) when (e is IOException or PlatformNotSupportedException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // e.g. out of inotify instances: polling still finds every write
+        }
+        finally
+        {
+            watcher?.Dispose();
+        }
+    }
+
+    public void Dispose() => _watcher.Dispose();
+}
