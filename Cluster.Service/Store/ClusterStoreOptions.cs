@@ -5,8 +5,12 @@ internal sealed class ClusterStoreOptions
     /// <summary>Lease expiry and TTLs read this clock (wall time: it is shared by every process of the store).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>How often expired leases are swept (their keys deleted) in the background; zero turns the sweeper off.</summary>
-    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// The longest the background sweeper of expired leases sleeps: it wakes at the earliest expiry, or after
+    /// this, whichever is first, so it must not exceed the shortest lease TTL in use (a node's is at least
+    /// 300 ms). Zero turns the sweeper off.
+    /// </summary>
+    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>
     /// How often a watch looks for writes made by other processes when it cannot be told of them (no file

@@ -518,12 +518,38 @@ internal sealed class SqliteClusterStore : IClusterStore
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>
+    /// Deletes the keys of expired leases, waking at the earliest expiry (so a dead node's keys go at once)
+    /// but never sleeping longer than <see cref="ClusterStoreOptions.LeaseSweepInterval"/>, so that a lease
+    /// granted meanwhile by another process, with the shortest TTL, is seen before it expires.
+    /// </summary>
     private async Task SweepAsync()
     {
         while (!_disposing.IsCancellationRequested)
         {
-            await Task.Delay(_options.LeaseSweepInterval, _options.TimeProvider, _disposing.Token).ConfigureAwait(false);
+            var wait = _options.LeaseSweepInterval;
+            if (await EarliestLeaseExpiryAsync(_disposing.Token).ConfigureAwait(false) is { } expiry)
+            {
+                var untilExpiry = TimeSpan.FromMilliseconds(expiry - Now() + 1); // expired means expires_ms <= now
+                wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry < wait ? untilExpiry : wait;
+            }
+
+            await Task.Delay(wait, _options.TimeProvider, _disposing.Token).ConfigureAwait(false);
             await ExpireLeasesAsync(_disposing.Token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long?> EarliestLeaseExpiryAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Command(null, "SELECT MIN(expires_ms) FROM leases");
+            return command.ExecuteScalar() is long expiry ? expiry : null;
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
