@@ -55,6 +55,16 @@ internal static class ProcFs
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Pss in KiB (smaps_rollup): resident memory with each shared page divided among the processes that map
+    /// it. Unlike RSS, the framework's read-only pages that a node and its RHS processes share count once.
+    /// </summary>
+    public static long ProportionalKib(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/smaps_rollup").First(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>CPU time a process has used so far (user + system), from /proc/PID/stat; null when it is gone.</summary>
     public static TimeSpan? CpuTime(int pid)
     {
