@@ -3,22 +3,25 @@ namespace Cluster.Protocol.Plugins;
 /// <summary>
 /// For a child process: a token that fires when the parent goes away. The parent holds the write
 /// end of our stdin; when it exits, however it dies, the pipe closes and the read returns end-of-file.
-/// No PID polling.
+/// No PID polling. Lines the parent writes on the way (<see cref="PluginProcess.SendLine"/>) go to
+/// <c>onLine</c>, on the reading thread.
 /// </summary>
 public static class ParentWatch
 {
-    public static CancellationToken WhenStdinCloses()
+    public static CancellationToken WhenStdinCloses(Action<string>? onLine = null)
     {
         var cts = new CancellationTokenSource();
         var thread = new Thread(() =>
         {
             try
             {
-                using var stdin = Console.OpenStandardInput();
-                var buffer = new byte[256];
-                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                using var stdin = new StreamReader(Console.OpenStandardInput());
+                while (stdin.ReadLine() is { } line)
                 {
-                    // The parent writes nothing; any input is ignored.
+                    if (line.Length > 0)
+                    {
+                        onLine?.Invoke(line);
+                    }
                 }
             }
             catch (IOException)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Cluster.Contracts.Processes;
 
 namespace Cluster.Protocol.Plugins;
@@ -14,6 +15,12 @@ public sealed class PluginProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Lines for the child's stdin. Only the latest few are kept: a child that does not read (it is
+    // frozen) must never block the sender, and what is sent this way (pets) is superseded by the next.
+    private readonly Channel<string> _lines = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private Task? _writer;
 
     private PluginProcess(Process process, PluginHandshake handshake, DateTimeOffset startedAt)
     {
@@ -176,6 +183,45 @@ public sealed class PluginProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a line to the child's stdin (read by its <see cref="ParentWatch"/>), without waiting: a
+    /// child that does not read loses the oldest lines, never blocks the caller. Nothing happens once it
+    /// has exited.
+    /// </summary>
+    public void SendLine(string line)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(line);
+        if (line.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A line to a plugin cannot hold a line break.", nameof(line));
+        }
+
+        _lines.Writer.TryWrite(line);
+        if (_writer is null)
+        {
+            lock (_lines)
+            {
+                _writer ??= WriteLinesAsync();
+            }
+        }
+    }
+
+    private async Task WriteLinesAsync()
+    {
+        try
+        {
+            await foreach (var line in _lines.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+                await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The child is gone (its exit notification tells the rest).
+        }
+    }
+
     /// <summary>Kills the child and everything it started, at once (SIGKILL).</summary>
     public void Kill() => KillQuietly(_process);
 
@@ -185,6 +231,12 @@ public sealed class PluginProcess : IAsyncDisposable
         {
             Kill();
             await _exited.Task.ConfigureAwait(false);
+        }
+
+        _lines.Writer.TryComplete();
+        if (_writer is { } writer)
+        {
+            await writer.ConfigureAwait(false);
         }
 
         _process.Dispose();

@@ -30,8 +30,9 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <param name="cancellationToken">Gives up waiting for the nodes (they are stopped).</param>
     /// <param name="nodeOptions">Options of `cluster node run` for every node.</param>
     /// <param name="root">The cluster directory; null: a fresh one under the temporary directory.</param>
+    /// <param name="oneByOne">Start each node once the one before is Up, instead of all at once.</param>
     public static async Task<BenchCluster> StartAsync(
-        int nodes, CancellationToken cancellationToken, IReadOnlyList<string>? nodeOptions = null, string? root = null)
+        int nodes, CancellationToken cancellationToken, IReadOnlyList<string>? nodeOptions = null, string? root = null, bool oneByOne = false)
     {
         var cluster = new BenchCluster(
             new ClusterDirectory(root ?? Path.Combine(Path.GetTempPath(), $"cluster-bench-{Environment.ProcessId}-{Guid.NewGuid():N}")), nodeOptions ?? []);
@@ -40,6 +41,10 @@ internal sealed class BenchCluster : IAsyncDisposable
             foreach (var name in Enumerable.Range(1, nodes).Select(i => $"n{i}"))
             {
                 cluster._nodes[name] = NodeLauncher.Start(cluster._directory, name, cluster._nodeOptions);
+                if (oneByOne)
+                {
+                    await cluster.WaitUpAsync(name, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             foreach (var name in cluster._nodes.Keys)

@@ -28,6 +28,7 @@ internal static class RhsBenchmark
         var restarted = new List<TimeSpan>();
         var restartedAfterDelay = new List<TimeSpan>();
         var hangOvershoot = new List<TimeSpan>();
+        var checkHangOvershoot = new List<TimeSpan>();
         await using (recorder.ConfigureAwait(false))
         {
             await using (manager.ConfigureAwait(false))
@@ -54,6 +55,7 @@ internal static class RhsBenchmark
                     restarted.Add(running);
                     restartedAfterDelay.Add((await KillApplicationAsync(manager, recorder, "app-delayed").ConfigureAwait(false)).Running);
                     hangOvershoot.Add(await HangAsync(manager, recorder, trial).ConfigureAwait(false));
+                    checkHangOvershoot.Add(await HangInCheckAsync(manager, recorder, trial).ConfigureAwait(false));
                 }
             }
         }
@@ -66,6 +68,7 @@ internal static class RhsBenchmark
         Report(output, "kill -9 application -> running again (delay 0)", restarted);
         Report(output, "kill -9 application -> running again (delay 500)", restartedAfterDelay);
         Report(output, $"hang in Online -> 1230, beyond DeadlockTimeout {HangDeadlock.TotalMilliseconds:0} ms", hangOvershoot);
+        Report(output, $"hang in LooksAlive (run by the RHS) -> 1230, beyond {CheckHangDeadlock.TotalMilliseconds:0} ms", checkHangOvershoot);
         var (coldHandshake, coldFirstCall) = await ColdRhs.MeasureAsync(Math.Min(trials, 10), cancellationToken).ConfigureAwait(false);
         Report(output, $"cold RHS: exec -> handshake ({coldHandshake.Count} trials)", coldHandshake);
         Report(output, $"cold RHS: exec -> first call served ({coldFirstCall.Count} trials)", coldFirstCall);
@@ -117,6 +120,38 @@ internal static class RhsBenchmark
             e => e.Kind == MonitorEventKind.Deadlock && e.Resource == name, "the deadlock", s_wait).ConfigureAwait(false);
         await manager.CloseAsync(name).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(calledAt, declaredAt) - HangDeadlock;
+    }
+
+    private static readonly TimeSpan CheckHangDeadlock = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A resource whose LooksAlive (every 50 ms, run by its RHS) starts to hang: how long after the hang
+    /// began plus DeadlockTimeout the node declares the deadlock from the calls in flight its ping lists.
+    /// The hang begins at the first LooksAlive after the Set, so the figure includes up to 50 ms of waiting for it.
+    /// </summary>
+    private static async Task<TimeSpan> HangInCheckAsync(MonitorManager manager, MonitorEventRecorder recorder, int trial)
+    {
+        var name = $"check-hang-{trial}";
+        var spec = Spec(name, "FaultInjection", [], separate: true) with
+        {
+            DeadlockTimeout = CheckHangDeadlock, LooksAlivePollInterval = TimeSpan.FromMilliseconds(50), IsAlivePollInterval = TimeSpan.FromMinutes(10),
+        };
+        await manager.OpenAsync(spec).ConfigureAwait(false);
+        await manager.OnlineAsync(name).ConfigureAwait(false);
+        await manager.ControlAsync(name, "Set", new Dictionary<string, string> { ["HangIn"] = "LooksAlive" }).ConfigureAwait(false);
+        var setAt = Stopwatch.GetTimestamp();
+        var (_, declaredAt) = await recorder.WaitForAsync(
+            e => e.Kind == MonitorEventKind.Deadlock && e.Resource == name, "the deadlock", s_wait).ConfigureAwait(false);
+        try
+        {
+            await manager.CloseAsync(name).ConfigureAwait(false);
+        }
+        catch (ClusterException)
+        {
+            // Its dedicated monitor is being replaced: the close may fail, and it is forgotten all the same.
+        }
+
+        return Stopwatch.GetElapsedTime(setAt, declaredAt) - CheckHangDeadlock;
     }
 
     /// <summary>Kills the application; times its Failed event and the RCM's restart (Online again), both from the kill.</summary>

@@ -100,18 +100,22 @@ internal static class ScaleBenchmark
             .ConfigureAwait(false);
     }
 
-    /// <summary>N nodes started at once: until every one is Up; then every stdin closed: until every node process has exited, its RHS processes before it.</summary>
+    /// <summary>
+    /// N nodes, each started once the one before is Up: until the last is Up (all at once, 48 .NET processes
+    /// starting on two cores starve the one-second leases); then every stdin closed: until every node
+    /// process has exited, its RHS processes before it.
+    /// </summary>
     private static async Task MeasureManyNodesAsync(int nodes, TextWriter output, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false);
+        var cluster = await BenchCluster.StartAsync(nodes, cancellationToken, oneByOne: true).ConfigureAwait(false);
         var up = clock.Elapsed;
         var pids = cluster.Nodes.Select(cluster.Pid).ToList();
         var rss = pids.Concat(pids.SelectMany(ProcFs.ChildrenOf)).Sum(ProcFs.ResidentKib) / 1024;
         clock.Restart();
         await cluster.DisposeAsync().ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{nodes} nodes on this machine: all Up in {up.TotalSeconds:0.0} s ({rss} MiB RSS, nodes and RHS processes); all stopped in {clock.Elapsed.TotalSeconds:0.0} s"))
+            $"{nodes} nodes on this machine: all Up in {up.TotalSeconds:0.0} s, one after another ({rss} MiB RSS, nodes and RHS processes); all stopped in {clock.Elapsed.TotalSeconds:0.0} s"))
             .ConfigureAwait(false);
     }
 

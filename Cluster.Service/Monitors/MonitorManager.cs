@@ -317,11 +317,15 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
         foreach (var rhs in serving)
         {
-            _ = PetAsync(rhs, validFor, lease);
+            rhs.Pet(validFor, lease);
         }
     }
 
-    /// <summary>A new RHS hears the last pet at once, if it is still valid: it can start nothing bound to a lease before its first pet.</summary>
+    /// <summary>
+    /// A new RHS hears the last pet at once, if it is still valid: it can start nothing bound to a lease
+    /// before its first pet. This one pet is a call, awaited, so that it has arrived before the RHS serves
+    /// (the line that later pets travel on is not ordered with calls).
+    /// </summary>
     private async Task PetNewAsync(RhsProcess rhs)
     {
         (long Lease, long Until)? last;
@@ -332,19 +336,14 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
         if (last is { } pet && _clock.GetTimestamp() < pet.Until)
         {
-            await PetAsync(rhs, _clock.GetElapsedTime(_clock.GetTimestamp(), pet.Until), pet.Lease).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task PetAsync(RhsProcess rhs, TimeSpan validFor, long lease)
-    {
-        try
-        {
-            await rhs.Client.Pet(validFor, lease).ConfigureAwait(false);
-        }
-        catch (ClusterException)
-        {
-            // A pet that does not arrive is what the RHS's watchdog is for; a dying RHS is the exit notification's.
+            try
+            {
+                await rhs.Client.Pet(_clock.GetElapsedTime(_clock.GetTimestamp(), pet.Until), pet.Lease).ConfigureAwait(false);
+            }
+            catch (ClusterException)
+            {
+                // A pet that does not arrive is what the RHS's watchdog is for; a dying RHS is the exit notification's.
+            }
         }
     }
 

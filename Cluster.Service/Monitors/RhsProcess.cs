@@ -87,6 +87,9 @@ internal sealed class RhsProcess : IAsyncDisposable
 
     public void StopLoops() => _stopping.Cancel();
 
+    /// <summary>The watchdog pet, as a line on the RHS's stdin: never waits, and an RHS that does not read loses only old pets.</summary>
+    public void Pet(TimeSpan validFor, long lease) => Plugin.SendLine(Protocol.Rhs.PetLine.Format(validFor, lease));
+
     /// <summary>SIGKILL to the RHS and everything it started.</summary>
     public void Kill() => Plugin.Kill();
 

@@ -56,7 +56,7 @@ public sealed class CommandLineTests
         Assert.That(output, Does.Match(@"\n\s+0\s+-\s+\d+\.\d ?%"), "the idle row");
         Assert.That(output, Does.Match(@"\n\s+20\s+\d+\.\d s\s+\d+\.\d ?%\s+\d+\.\d ?%"), "20 resources, Online, with CPU shares");
         Assert.That(output, Does.Match(@"failover: 4 groups of 3 Online on n1 in \d+\.\d s; kill -9 n1 -> all Online on n2 in \d+\.\d\d s"));
-        Assert.That(output, Does.Match(@"3 nodes on this machine: all Up in \d+\.\d s \(\d+ MiB RSS, nodes and RHS processes\); all stopped in \d+\.\d s"));
+        Assert.That(output, Does.Match(@"3 nodes on this machine: all Up in \d+\.\d s, one after another \(\d+ MiB RSS, nodes and RHS processes\); all stopped in \d+\.\d s"));
     }
 
     [Test]

@@ -56,6 +56,37 @@ public sealed class RhsProcessTests
     }
 
     [Test]
+    public async Task Rhs_petted_with_lines_on_its_stdin_vouches_for_that_lease_and_fences_when_they_stop()
+    {
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var rhs = await StartBareRhsAsync(output.Enqueue);
+        using var node = new RhsClient(GrpcConnection.Open(rhs.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = "the-secret" }));
+        var type = MonitorHarness.BuiltIn("FaultInjection");
+        await node.LoadType(new LoadTypeRequest { Type = type }, TimeSpan.FromSeconds(30));
+        await node.Open(new OpenRequest { Resource = "r", Type = type }, TimeSpan.FromSeconds(30));
+
+        rhs.SendLine("pet 12 nonsense");
+        rhs.SendLine(Cluster.Protocol.Rhs.PetLine.Format(TimeSpan.FromSeconds(2), 12));
+        // The line is not ordered with calls: ask until the pet has arrived.
+        var online = await Eventually.Until(async () =>
+        {
+            try
+            {
+                return await node.Online(new OnlineRequest { Resource = "r", Lease = 12 }, TimeSpan.FromSeconds(30));
+            }
+            catch (ClusterException e) when (e.Message.Contains("has not been petted yet", StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(10), "Online under the lease the line vouched for");
+
+        Assert.That(online.State, Is.EqualTo(ResourceState.Online));
+        Assert.That(await rhs.Exited.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(RhsProcess.FencedExitCode), "no pet after the one 2 s pet: fenced");
+        await Eventually.Until(() => output.Any(line => line.Contains("ignored a line from the node: a pet line needs a lease and a number of milliseconds", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(5), "the malformed line named on stderr");
+    }
+
+    [Test]
     public async Task Rhs_that_was_never_petted_stays_armed_off_and_idle()
     {
         await using var rhs = await StartBareRhsAsync();
