@@ -27,6 +27,9 @@ internal sealed class EventFeed : IDisposable
         _events.Writer.TryWrite(item);
     }
 
+    /// <summary>The sequence of the last event published so far (0: none).</summary>
+    public ulong LastSequence => (ulong)Interlocked.Read(ref _sequence);
+
     public void Dispose() => _subscriber.Dispose();
 
     public async IAsyncEnumerable<ResourceEvent> ReadAllAsync(

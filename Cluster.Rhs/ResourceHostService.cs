@@ -65,7 +65,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
             throw new ClusterException(ClusterErrorKind.AlreadyExists, $"Resource {request.Resource} is already open in this RHS.");
         }
 
-        return new OpenResponse();
+        return new OpenResponse { EventsThrough = runtime.Events.LastSequence };
     }
 
     public override async Task<CloseResponse> Close(CloseRequest request, ServerCallContext context)
@@ -98,7 +98,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
             runtime.Health.Watch(resource); // checked from now on, on the RHS's own schedule
         }
 
-        return new OnlineResponse { State = state.ToWire(), Message = message };
+        return new OnlineResponse { State = state.ToWire(), Message = message, EventsThrough = runtime.Events.LastSequence };
     }
 
     public override async Task<OfflineResponse> Offline(OfflineRequest request, ServerCallContext context)
@@ -107,7 +107,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
         runtime.Health.Unwatch(resource.ResourceName); // not checked while it stops
         var (state, message) = await TransitionAsync(
             resource, nameof(Resource.Offline), r => r.Offline(), ResourceState.Offline, ResourceState.OfflinePending, context);
-        return new OfflineResponse { State = state.ToWire(), Message = message };
+        return new OfflineResponse { State = state.ToWire(), Message = message, EventsThrough = runtime.Events.LastSequence };
     }
 
     public override async Task<TerminateResponse> Terminate(TerminateRequest request, ServerCallContext context)

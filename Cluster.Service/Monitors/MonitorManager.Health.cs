@@ -151,30 +151,34 @@ internal sealed partial class MonitorManager
         {
             await foreach (var item in rhs.Client.WatchEvents(rhs.Stopping).ConfigureAwait(false))
             {
-                HostedResourceState? resource;
-                lock (_lock)
-                {
-                    _resources.TryGetValue(item.Resource, out resource);
-                }
-
-                if (resource is null && item.KindCase == ResourceEvent.KindOneofCase.Log)
-                {
-                    // A line logged while the resource opens, before it is hosted here: still the DLL's word.
-                    Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceLog, monitor.Id, item.Resource, item.Log.Text));
-                    continue;
-                }
-
-                if (resource is null || !ReferenceEquals(resource.Monitor, monitor))
-                {
-                    continue;
-                }
-
-                Dispatch(resource, item);
+                Handle(monitor, item);
+                rhs.EventHandled(item.Sequence);
             }
         }
         catch (Exception e) when (e is ClusterException or OperationCanceledException)
         {
             // The stream ends with its RHS; recovery is the exit notification's job.
+        }
+    }
+
+    private void Handle(ResourceMonitor monitor, ResourceEvent item)
+    {
+        HostedResourceState? resource;
+        lock (_lock)
+        {
+            _resources.TryGetValue(item.Resource, out resource);
+        }
+
+        if (resource is null && item.KindCase == ResourceEvent.KindOneofCase.Log)
+        {
+            // A line logged while the resource opens, before it is hosted here: still the DLL's word.
+            Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.ResourceLog, monitor.Id, item.Resource, item.Log.Text));
+            return;
+        }
+
+        if (resource is not null && ReferenceEquals(resource.Monitor, monitor))
+        {
+            Dispatch(resource, item);
         }
     }
 

@@ -143,13 +143,17 @@ internal sealed partial class MonitorManager
         request.Properties.Add(spec.Properties.ToDictionary());
         try
         {
-            await rhs.Client.Open(request, spec.DeadlockTimeout).ConfigureAwait(false);
+            var opened = await rhs.Client.Open(request, spec.DeadlockTimeout).ConfigureAwait(false);
+            await rhs.EventsHandledAsync(opened.EventsThrough, EventPatience).ConfigureAwait(false); // what the DLL logged while it opened comes first
         }
         catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded)
         {
             throw Deadlocked(resource, monitor, rhs, "Open", spec.DeadlockTimeout);
         }
     }
+
+    /// <summary>How long an answer waits for the events published before it (they travel on another stream).</summary>
+    private static readonly TimeSpan EventPatience = TimeSpan.FromSeconds(1);
 
     private static uint Milliseconds(TimeSpan interval) => (uint)Math.Clamp(interval.TotalMilliseconds, 1, uint.MaxValue);
 

@@ -134,8 +134,12 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         }
 
         SetState(resource, ResourceState.OnlinePending, "online requested");
-        var response = await CallAsync(resource, "Online", (rhs, deadline) =>
-            rhs.Client.Online(new OnlineRequest { Resource = name, Lease = lease }, deadline)).ConfigureAwait(false);
+        var response = await CallAsync(resource, "Online", async (rhs, deadline) =>
+        {
+            var answer = await rhs.Client.Online(new OnlineRequest { Resource = name, Lease = lease }, deadline).ConfigureAwait(false);
+            await rhs.EventsHandledAsync(answer.EventsThrough, EventPatience).ConfigureAwait(false);
+            return answer;
+        }).ConfigureAwait(false);
         return ApplyTransition(resource, response.State, response.Message, ResourceState.Online, ResourceState.OnlinePending);
     }
 
@@ -144,8 +148,12 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     {
         var resource = Find(name);
         SetState(resource, ResourceState.OfflinePending, "offline requested");
-        var response = await CallAsync(resource, "Offline", (rhs, deadline) =>
-            rhs.Client.Offline(new OfflineRequest { Resource = name }, deadline)).ConfigureAwait(false);
+        var response = await CallAsync(resource, "Offline", async (rhs, deadline) =>
+        {
+            var answer = await rhs.Client.Offline(new OfflineRequest { Resource = name }, deadline).ConfigureAwait(false);
+            await rhs.EventsHandledAsync(answer.EventsThrough, EventPatience).ConfigureAwait(false);
+            return answer;
+        }).ConfigureAwait(false);
         return ApplyTransition(resource, response.State, response.Message, ResourceState.Offline, ResourceState.OfflinePending);
     }
 

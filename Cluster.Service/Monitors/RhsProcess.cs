@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Cluster.Protocol.Transport;
 using Cluster.Protocol.Plugins;
@@ -18,6 +19,9 @@ internal sealed class RhsProcess : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
 
     private readonly string _secret;
+    private readonly Lock _eventsLock = new();
+    private ulong _eventsHandled;
+    private TaskCompletionSource _eventHandled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name, string secret)
     {
@@ -86,6 +90,49 @@ internal sealed class RhsProcess : IAsyncDisposable
         new(GrpcConnection.Open(Plugin.Handshake.Endpoint, new GrpcConnectionOptions { BearerToken = _secret, Observer = observer }));
 
     public void StopLoops() => _stopping.Cancel();
+
+    /// <summary>The node has handled this RHS's event <paramref name="sequence"/> (and every one before it).</summary>
+    public void EventHandled(ulong sequence)
+    {
+        TaskCompletionSource handled;
+        lock (_eventsLock)
+        {
+            _eventsHandled = Math.Max(_eventsHandled, sequence);
+            handled = _eventHandled;
+            _eventHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        handled.TrySetResult();
+    }
+
+    /// <summary>
+    /// Completes once every event up to <paramref name="sequence"/> has been handled, so that what a DLL
+    /// logged or reported during a call comes before the node acts on the call's answer. Bounded by
+    /// <paramref name="patience"/>: a stream that broke must not hold the answer back.
+    /// </summary>
+    public async Task EventsHandledAsync(ulong sequence, TimeSpan patience)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(patience.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            Task next;
+            lock (_eventsLock)
+            {
+                if (_eventsHandled >= sequence)
+                {
+                    return;
+                }
+
+                next = _eventHandled.Task;
+            }
+
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (left <= TimeSpan.Zero || await Task.WhenAny(next, Task.Delay(left, Stopping)).ConfigureAwait(false) != next)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>The watchdog pet, as a line on the RHS's stdin: never waits, and an RHS that does not read loses only old pets.</summary>
     public void Pet(TimeSpan validFor, long lease) => Plugin.SendLine(Protocol.Rhs.PetLine.Format(validFor, lease));
