@@ -38,9 +38,9 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
 
     string IHealthProbe.Resource => ResourceName;
 
-    public TimeSpan LooksAliveInterval { get; }
+    public TimeSpan LooksAliveInterval { get; set; }
 
-    public TimeSpan IsAliveInterval { get; }
+    public TimeSpan IsAliveInterval { get; set; }
 
     public bool Implements(string entryPoint) => Type.EntryPoints.Contains(entryPoint);
 

@@ -134,6 +134,15 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
         return new IsAliveResponse { Alive = alive, Message = message };
     }
 
+    public override Task<SetPollIntervalsResponse> SetPollIntervals(SetPollIntervalsRequest request, ServerCallContext context)
+    {
+        var resource = Find(request.Resource);
+        resource.LooksAliveInterval = Interval(request.LooksAlivePollIntervalMs, resource.Type.Attribute.LooksAlivePollIntervalMs);
+        resource.IsAliveInterval = Interval(request.IsAlivePollIntervalMs, resource.Type.Attribute.IsAlivePollIntervalMs);
+        runtime.Health.Rewatch(resource);
+        return Task.FromResult(new SetPollIntervalsResponse());
+    }
+
     public override async Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, ServerCallContext context)
     {
         var resource = Find(request.Resource);

@@ -65,6 +65,22 @@ internal sealed class HealthScheduler : IDisposable
         }
     }
 
+    /// <summary>The resource's intervals changed: if it is watched, its schedule starts again from now with them.</summary>
+    public void Rewatch(IHealthProbe probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        lock (_lock)
+        {
+            if (_watched.Remove(probe.Resource))
+            {
+                var watched = new Watched(probe, new PollSchedule(probe.LooksAliveInterval, probe.IsAliveInterval, Now));
+                _watched.Add(probe.Resource, watched);
+                Enqueue(watched);
+                Arm();
+            }
+        }
+    }
+
     /// <summary>The resource left Online (or is gone): no more checks; the answer of one running now is dropped.</summary>
     public void Unwatch(string resource)
     {

@@ -8,7 +8,11 @@ internal sealed class HostedResourceState(ResourceSpec spec, ResourceMonitor mon
 {
     private TaskCompletionSource<RhsProcess> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ResourceSpec Spec { get; } = spec;
+    /// <summary>Its spec; a new one with other timings only replaces it in place (<see cref="MonitorManager.RetimeAsync"/>).</summary>
+    public ResourceSpec Spec { get; set; } = spec;
+
+    /// <summary>The type's default poll intervals, learnt when it was opened: what a spec without its own falls back to.</summary>
+    public (TimeSpan LooksAlive, TimeSpan IsAlive) TypeIntervals { get; set; } = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60));
 
     public string Name => Spec.Name;
 

@@ -125,8 +125,9 @@ internal sealed partial class MonitorManager
         try
         {
             var info = (await rhs.Client.LoadType(new LoadTypeRequest { Type = spec.Type }, _options.TypeLoadTimeout).ConfigureAwait(false)).Info;
-            resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs);
-            resource.IsAliveInterval = spec.IsAlivePollInterval ?? TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs);
+            resource.TypeIntervals = (TimeSpan.FromMilliseconds(info.LooksAlivePollIntervalMs), TimeSpan.FromMilliseconds(info.IsAlivePollIntervalMs));
+            resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? resource.TypeIntervals.LooksAlive;
+            resource.IsAliveInterval = spec.IsAlivePollInterval ?? resource.TypeIntervals.IsAlive;
         }
         catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded)
         {

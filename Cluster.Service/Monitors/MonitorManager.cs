@@ -157,6 +157,38 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         return ApplyTransition(resource, response.State, response.Message, ResourceState.Offline, ResourceState.OfflinePending);
     }
 
+    /// <summary>
+    /// New timings for a hosted resource, at once, without opening it again: DeadlockTimeout and
+    /// PendingTimeout from its next call on, and its poll intervals in its RHS, whose schedule (if it is
+    /// Online) starts again from now with them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec differs in more than its timings.</exception>
+    public async Task RetimeAsync(ResourceSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var resource = Find(spec.Name);
+        SetPollIntervalsRequest request;
+        lock (_lock)
+        {
+            if (!resource.Spec.DiffersOnlyInTimingsFrom(spec) && !resource.Spec.IsEquivalentTo(spec))
+            {
+                throw new ArgumentException($"Resource {spec.Name}'s new spec differs in more than its timings: it must be opened again.", nameof(spec));
+            }
+
+            resource.Spec = spec;
+            resource.LooksAliveInterval = spec.LooksAlivePollInterval ?? resource.TypeIntervals.LooksAlive;
+            resource.IsAliveInterval = spec.IsAlivePollInterval ?? resource.TypeIntervals.IsAlive;
+            request = new SetPollIntervalsRequest
+            {
+                Resource = spec.Name,
+                LooksAlivePollIntervalMs = Milliseconds(resource.LooksAliveInterval),
+                IsAlivePollIntervalMs = Milliseconds(resource.IsAliveInterval),
+            };
+        }
+
+        await CallAsync(resource, "SetPollIntervals", (rhs, deadline) => rhs.Client.SetPollIntervals(request, deadline)).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyDictionary<string, string>> ControlAsync(string name, string code, IReadOnlyDictionary<string, string> arguments)
     {
         var resource = Find(name);

@@ -23,6 +23,22 @@ internal sealed record ResourceSpec
 
     public TimeSpan DeadlockTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether <paramref name="other"/> differs from this one in its timings only (poll intervals,
+    /// PendingTimeout, DeadlockTimeout): those change on a hosted resource without opening it again.
+    /// </summary>
+    public bool DiffersOnlyInTimingsFrom(ResourceSpec other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return !IsEquivalentTo(other) && (this with
+        {
+            LooksAlivePollInterval = other.LooksAlivePollInterval,
+            IsAlivePollInterval = other.IsAlivePollInterval,
+            PendingTimeout = other.PendingTimeout,
+            DeadlockTimeout = other.DeadlockTimeout,
+        }).IsEquivalentTo(other);
+    }
+
     /// <summary>Whether hosting by <paramref name="other"/> would be the same (properties compared by value).</summary>
     public bool IsEquivalentTo(ResourceSpec other) =>
         this with { Properties = other.Properties } == other

@@ -29,6 +29,9 @@ internal sealed class RhsClient(GrpcConnection connection) : IDisposable
 
     public Task<IsAliveResponse> IsAlive(IsAliveRequest request, TimeSpan deadline) => _client.IsAliveAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 
+    public Task<SetPollIntervalsResponse> SetPollIntervals(SetPollIntervalsRequest request, TimeSpan deadline) =>
+        _client.SetPollIntervalsAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
+
     public Task<ResourceControlResponse> ResourceControl(ResourceControlRequest request, TimeSpan deadline) =>
         _client.ResourceControlAsync(request, GrpcConnection.Deadline(deadline)).ResponseAsync;
 

@@ -232,8 +232,9 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
 
     /// <summary>
     /// A hosted group whose definition, specs or persistent states changed. New resources are opened now;
-    /// removed ones go offline and are closed; a changed spec takes effect at the resource's next Online
-    /// (as most WSFC properties do), by closing and re-opening it then.
+    /// removed ones go offline and are closed; new timings (poll intervals, PendingTimeout, DeadlockTimeout)
+    /// take effect at once; any other changed spec takes effect at the resource's next Online (as most WSFC
+    /// properties do), by closing and re-opening it then.
     /// </summary>
     /// <returns>False when the group was dropped meanwhile (a fence): the next reconcile hosts it afresh.</returns>
     private async Task<bool> UpdateGroupAsync(DesiredGroup desired, IReadOnlyDictionary<string, ResourceSpec> opened)
@@ -241,9 +242,24 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         var failed = await OpenAsync(desired.Definition.OnlineOrder.Where(n => !opened.ContainsKey(n)), desired.Specs).ConfigureAwait(false);
         var reopen = failed.ToDictionary(name => name, name => desired.Specs[name], StringComparer.Ordinal);
 
+        var retimed = new Dictionary<string, ResourceSpec>(StringComparer.Ordinal);
         foreach (var (name, spec) in desired.Specs)
         {
-            if (opened.TryGetValue(name, out var old) && !old.IsEquivalentTo(spec))
+            if (opened.TryGetValue(name, out var old) && old.DiffersOnlyInTimingsFrom(spec) && !reopen.ContainsKey(name))
+            {
+                // Timings change on the hosted resource at once, as WSFC's do; it is not opened again.
+                try
+                {
+                    await _monitors.RetimeAsync(spec).ConfigureAwait(false);
+                    retimed[name] = spec;
+                }
+                catch (ClusterException e)
+                {
+                    LogOpenFailed(_logger, name, e.Message);
+                    reopen[name] = spec; // not reachable now: the new spec applies when it is opened again
+                }
+            }
+            else if (opened.TryGetValue(name, out old) && !old.IsEquivalentTo(spec))
             {
                 reopen[name] = spec;
             }
@@ -278,6 +294,11 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
             foreach (var (name, spec) in reopen)
             {
                 group.PendingSpecs[name] = spec;
+            }
+
+            foreach (var (name, spec) in retimed)
+            {
+                group.Specs[name] = spec;
             }
 
             var now = _clock.GetUtcNow();

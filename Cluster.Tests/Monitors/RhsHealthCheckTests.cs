@@ -37,6 +37,30 @@ public sealed class RhsHealthCheckTests
     }
 
     [Test]
+    public async Task New_poll_intervals_reach_the_rhs_of_an_Online_resource_at_once()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        var spec = MonitorHarness.Spec("watched", "FaultInjection"); // LooksAlive 200 ms, IsAlive 500 ms
+        await harness.OnlineAsync(spec);
+        var rhsPid = harness.Manager.ListMonitors().Single().Pid;
+        await WaitForIsAliveAsync(harness, "watched", 2);
+
+        await harness.Manager.RetimeAsync(spec with { LooksAlivePollInterval = TimeSpan.FromMinutes(10), IsAlivePollInterval = TimeSpan.FromMinutes(10) });
+        var slowed = await ChecksAsync(harness, "watched");
+        await harness.OnlineAsync(MonitorHarness.Spec("neighbour", "FaultInjection"));
+        await WaitForIsAliveAsync(harness, "neighbour", 3);
+        Assert.That(await ChecksAsync(harness, "watched"), Is.EqualTo(slowed), "no check while the neighbour had three IsAlive calls");
+
+        await harness.Manager.RetimeAsync(spec with { IsAlivePollInterval = TimeSpan.FromMilliseconds(100) });
+        await WaitForIsAliveAsync(harness, "watched", slowed.IsAlive + 3);
+
+        Assert.That(harness.Manager.ListMonitors().Single().Pid, Is.EqualTo(rhsPid));
+        Assert.That(harness.Manager.ListResources().Single(r => r.Name == "watched").State, Is.EqualTo(ResourceState.Online));
+        var other = Assert.ThrowsAsync<ArgumentException>(() => harness.Manager.RetimeAsync(spec with { SeparateMonitor = true }));
+        Assert.That(other!.Message, Does.Contain("differs in more than its timings"));
+    }
+
+    [Test]
     public async Task A_hang_in_LooksAlive_is_seen_by_the_node_in_the_rhs_heartbeat_and_only_its_resource_moves_out()
     {
         await using var harness = await MonitorHarness.StartAsync();

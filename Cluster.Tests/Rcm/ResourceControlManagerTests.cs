@@ -86,6 +86,36 @@ public sealed class ResourceControlManagerTests
     }
 
     [Test]
+    public async Task New_poll_intervals_apply_to_a_running_resource_without_opening_it_again_and_other_changes_wait_for_its_next_Online()
+    {
+        await using var harness = await MonitorHarness.StartAsync(withRcm: true);
+        var fi = MonitorHarness.Spec("fi", "FaultInjection"); // LooksAlive 200 ms, IsAlive 500 ms
+        var group = GroupDefinition.Create("g", [new ResourceDefinition("fi", [], Immediate)]);
+        var online = new Dictionary<string, bool> { ["fi"] = true };
+        Assert.That(await harness.Rcm!.ReconcileAsync([new DesiredGroup(group, new Dictionary<string, ResourceSpec> { ["fi"] = fi }, online)]), Is.True);
+        await WaitOnlineAsync(harness, "g");
+        await Eventually.Until(async () => await IsAliveCallsAsync(harness, "fi") >= 1 ? "checked" : null, TimeSpan.FromSeconds(15), "fi's first IsAlive");
+        var seen = harness.Seen.Count;
+
+        var retimed = fi with { LooksAlivePollInterval = TimeSpan.FromMinutes(10), IsAlivePollInterval = TimeSpan.FromMinutes(10) };
+        Assert.That(await harness.Rcm.ReconcileAsync([new DesiredGroup(group, new Dictionary<string, ResourceSpec> { ["fi"] = retimed }, online)]), Is.True);
+        var changed = retimed with { Properties = new Dictionary<string, string> { ["OnlineDelayMs"] = "1" } };
+        Assert.That(await harness.Rcm.ReconcileAsync([new DesiredGroup(group, new Dictionary<string, ResourceSpec> { ["fi"] = changed }, online)]), Is.True);
+        var checks = await IsAliveCallsAsync(harness, "fi");
+        // While a neighbour, checked every 500 ms, gets three IsAlive calls, fi (now every 10 min) gets none.
+        await harness.OnlineAsync(MonitorHarness.Spec("neighbour", "FaultInjection"));
+        await Eventually.Until(async () => await IsAliveCallsAsync(harness, "neighbour") >= 3 ? "checked" : null, TimeSpan.FromSeconds(15), "the neighbour's checks");
+
+        Assert.That(await IsAliveCallsAsync(harness, "fi"), Is.EqualTo(checks), "the new intervals took effect at once");
+        var behaviour = await harness.Manager.ControlAsync("fi", "Get", new Dictionary<string, string>());
+        Assert.That(behaviour["OnlineDelayMs"], Is.EqualTo("0"), "a new property waits for the next Online");
+        Assert.That(harness.Seen.Skip(seen).Where(e => e.Resource == "fi" && e.Kind == MonitorEventKind.StateChanged), Is.Empty, "nothing was opened again");
+    }
+
+    private static async Task<long> IsAliveCallsAsync(MonitorHarness harness, string resource) =>
+        long.Parse((await harness.Manager.ControlAsync(resource, "Checks", new Dictionary<string, string>()))["IsAlive"], CultureInfo.InvariantCulture);
+
+    [Test]
     public async Task Reconcile_says_when_a_group_could_not_be_hosted_and_hosts_it_when_asked_again()
     {
         await using var harness = await MonitorHarness.StartAsync(withRcm: true);

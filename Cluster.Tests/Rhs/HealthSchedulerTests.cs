@@ -127,6 +127,24 @@ public sealed class HealthSchedulerTests
     }
 
     [Test]
+    public void Rewatching_with_new_intervals_starts_the_schedule_again_from_then_and_leaves_an_unwatched_resource_alone()
+    {
+        var probe = new Probe("db", 1_000, 60_000, Since);
+        _scheduler.Watch(probe);
+        Advance(TimeSpan.FromMilliseconds(2_500));
+        probe.LooksAliveInterval = TimeSpan.FromMilliseconds(300);
+
+        _scheduler.Rewatch(probe);
+        Advance(TimeSpan.FromMilliseconds(1_000));
+
+        Assert.That(probe.Calls.Select(c => c.At.TotalMilliseconds), Is.EqualTo(new[] { 1_000.0, 2_000, 2_800, 3_100, 3_400 }));
+        _scheduler.Unwatch("db");
+        _scheduler.Rewatch(probe);
+        Advance(TimeSpan.FromSeconds(5));
+        Assert.That(probe.Calls, Has.Count.EqualTo(5), "not Online: new intervals do not start checks");
+    }
+
+    [Test]
     public void Thousands_of_resources_share_one_timer_and_each_is_checked_on_time()
     {
         var probes = Enumerable.Range(0, 2_000).Select(i => new Probe($"r{i}", looksAliveMs: 1_000, isAliveMs: 5_000, Since)).ToList();
@@ -186,7 +204,7 @@ public sealed class HealthSchedulerTests
 
         public string Resource { get; } = resource;
 
-        public TimeSpan LooksAliveInterval { get; } = TimeSpan.FromMilliseconds(looksAliveMs);
+        public TimeSpan LooksAliveInterval { get; set; } = TimeSpan.FromMilliseconds(looksAliveMs);
 
         public TimeSpan IsAliveInterval { get; } = TimeSpan.FromMilliseconds(isAliveMs);
 
