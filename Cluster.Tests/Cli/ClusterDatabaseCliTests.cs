@@ -92,7 +92,9 @@ public sealed class ClusterDatabaseCliTests : NodeTestBase
         await Cli("resource", "online", "app");
 
         var second = (await ResourceAsync("app")).GetProperty("applicationPid").GetInt32();
-        Assert.That(await File.ReadAllTextAsync($"/proc/{second}/cmdline"), Does.Contain("sleep\0700"));
+        // The application is started through `sh -c "exec ..."`: its PID may be reported before the exec.
+        await Eventually.Until(() => File.ReadAllText($"/proc/{second}/cmdline").Contains("sleep\0700", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+            "the new command line running under the reported PID");
         var monitors = JsonDocument.Parse(await Cli("monitor", "list", "--json")).RootElement.EnumerateArray();
         Assert.That(monitors.Single(m => m.GetProperty("resources").EnumerateArray().Any(r => r.GetString() == "app")).GetProperty("dedicated").GetBoolean(), Is.True);
     }
