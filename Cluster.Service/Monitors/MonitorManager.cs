@@ -9,9 +9,10 @@ namespace Cluster.Service.Monitors;
 
 /// <summary>
 /// The client side of the Resource Monitor: spawns and replaces RHS processes, places resources in
-/// the shared monitor or dedicated ones, bounds every entry-point call by DeadlockTimeout, polls
-/// LooksAlive/IsAlive, watches PendingTimeout, and reports every state change as a
-/// <see cref="MonitorEvent"/>. It never decides to bring a resource back: that is the RCM's job.
+/// the shared monitor or dedicated ones, bounds every entry-point call by DeadlockTimeout (its own
+/// calls by their deadlines, the LooksAlive/IsAlive checks each RHS runs by the calls in flight its
+/// ping lists), watches PendingTimeout, and reports every state change as a <see cref="MonitorEvent"/>.
+/// It never decides to bring a resource back: that is the RCM's job.
 /// </summary>
 internal sealed partial class MonitorManager : IAsyncDisposable
 {
