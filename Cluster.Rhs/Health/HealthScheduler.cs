@@ -53,15 +53,10 @@ internal sealed class HealthScheduler : IDisposable
         ArgumentNullException.ThrowIfNull(probe);
         lock (_lock)
         {
-            if (_watched.ContainsKey(probe.Resource))
+            if (!_watched.ContainsKey(probe.Resource))
             {
-                return;
+                Start(probe);
             }
-
-            var watched = new Watched(probe, new PollSchedule(probe.LooksAliveInterval, probe.IsAliveInterval, Now));
-            _watched.Add(probe.Resource, watched);
-            Enqueue(watched);
-            Arm();
         }
     }
 
@@ -73,10 +68,7 @@ internal sealed class HealthScheduler : IDisposable
         {
             if (_watched.Remove(probe.Resource))
             {
-                var watched = new Watched(probe, new PollSchedule(probe.LooksAliveInterval, probe.IsAliveInterval, Now));
-                _watched.Add(probe.Resource, watched);
-                Enqueue(watched);
-                Arm();
+                Start(probe);
             }
         }
     }
@@ -109,6 +101,15 @@ internal sealed class HealthScheduler : IDisposable
     }
 
     private TimeSpan Now => _clock.GetElapsedTime(_epoch);
+
+    /// <summary>A schedule from now for the probe's intervals, and the timer set for it. Under <see cref="_lock"/>.</summary>
+    private void Start(IHealthProbe probe)
+    {
+        var watched = new Watched(probe, new PollSchedule(probe.LooksAliveInterval, probe.IsAliveInterval, Now));
+        _watched.Add(probe.Resource, watched);
+        Enqueue(watched);
+        Arm();
+    }
 
     private void RunDue()
     {
