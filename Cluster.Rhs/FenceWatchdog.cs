@@ -12,7 +12,7 @@ namespace Cluster.Rhs;
 /// </summary>
 internal sealed class FenceWatchdog
 {
-    private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog on a pet
+    private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog when the first pet arms it
     private readonly Action<string> _fence;
     private long _deadline; // Stopwatch timestamp; 0: not armed
     private long _lease; // the lease the last pet vouched for
@@ -30,10 +30,16 @@ internal sealed class FenceWatchdog
         var until = Stopwatch.GetTimestamp() + (long)(validFor.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
+            var arming = _deadline == 0;
             _deadline = Math.Max(_deadline, until); // the watchdog's deadline never moves back
             _vouchedUntil = lease == _lease ? Math.Max(_vouchedUntil, until) : until; // a new lease: the old one is vouched for no more
             _lease = lease;
-            Monitor.PulseAll(_lock);
+            if (arming)
+            {
+                // Later pets only move the deadline on: the watchdog finds that when it wakes at the old one,
+                // so a pet several times a second costs it no wake-up.
+                Monitor.PulseAll(_lock);
+            }
         }
     }
 
