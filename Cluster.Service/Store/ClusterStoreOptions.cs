@@ -6,11 +6,12 @@ internal sealed class ClusterStoreOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// The longest the background sweeper of expired leases sleeps: it wakes at the earliest expiry, or after
-    /// this, whichever is first, so it must not exceed the shortest lease TTL in use (a node's is at least
-    /// 300 ms). Zero turns the sweeper off.
+    /// The longest the background sweeper of expired leases sleeps: it wakes sooner at the earliest expiry
+    /// and when this process grants a lease. A lease another process grants while none of the others will
+    /// expire sooner is swept up to this late (its keys' delete events come late; reads never see them).
+    /// Zero turns the sweeper off.
     /// </summary>
-    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How often a watch looks for writes made by other processes when it cannot be told of them (no file

@@ -34,6 +34,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly CancellationTokenSource _disposing = new();
     private readonly Task _sweeper;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously); // wakes the sweeper: a lease of ours it does not know
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
     private const int EventBatch = 500;
@@ -193,15 +194,22 @@ internal sealed class SqliteClusterStore : IClusterStore
             throw new ClusterStoreException($"A lease needs a positive TTL, not {ttl}.");
         }
 
-        return WriteAsync(
-            (tx, now) =>
-            {
-                using var command = Command(tx, "INSERT INTO leases (ttl_ms, expires_ms) VALUES ($ttl, $expires); SELECT last_insert_rowid();");
-                command.Parameters.AddWithValue("$ttl", (long)ttl.TotalMilliseconds);
-                command.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
-                return ((long)command.ExecuteScalar()!, false);
-            },
-            cancellationToken);
+        return GrantAsync();
+
+        async Task<long> GrantAsync()
+        {
+            var lease = await WriteAsync(
+                (tx, now) =>
+                {
+                    using var command = Command(tx, "INSERT INTO leases (ttl_ms, expires_ms) VALUES ($ttl, $expires); SELECT last_insert_rowid();");
+                    command.Parameters.AddWithValue("$ttl", (long)ttl.TotalMilliseconds);
+                    command.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
+                    return ((long)command.ExecuteScalar()!, false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _granted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            return lease;
+        }
     }
 
     public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) =>
@@ -265,6 +273,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         }
 
         var seenVersion = -1L; // data_version at the last read that found everything; -1: read next time
+        Task? poll = null; // one poll timer at a time: a fresh one at every wake-up would leave a trail of timers to fire
         while (true)
         {
             var changed = _changed.Task;
@@ -296,9 +305,13 @@ internal sealed class SqliteClusterStore : IClusterStore
             if (batch.Count == 0)
             {
                 // Our own writes wake us at once; other processes' when they write to the log, or at the next poll.
-                var poll = _walWrites is null ? _options.WatchPollInterval : _options.WatchSafetyPollInterval;
-                await Task.WhenAny(changed, written, Task.Delay(poll, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
+                poll ??= Task.Delay(_walWrites is null ? _options.WatchPollInterval : _options.WatchSafetyPollInterval, _options.TimeProvider, cancellationToken);
+                await Task.WhenAny(changed, written, poll).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
+                if (poll.IsCompleted)
+                {
+                    poll = null;
+                }
             }
 
             if (changed.IsCompleted)
@@ -519,14 +532,18 @@ internal sealed class SqliteClusterStore : IClusterStore
     }
 
     /// <summary>
-    /// Deletes the keys of expired leases, waking at the earliest expiry (so a dead node's keys go at once)
-    /// but never sleeping longer than <see cref="ClusterStoreOptions.LeaseSweepInterval"/>, so that a lease
-    /// granted meanwhile by another process, with the shortest TTL, is seen before it expires.
+    /// Deletes the keys of expired leases, waking at the earliest expiry (so a dead node's keys go at once;
+    /// no lease expires later than its TTL from now), when this process grants a lease, and at the latest
+    /// after <see cref="ClusterStoreOptions.LeaseSweepInterval"/>, for leases other processes granted
+    /// meanwhile. Renewals only move expiries later, so they need no wake-up of their own: an idle node's
+    /// sweeper wakes about once per TTL. A late sweep delays only the keys' delete events: reads never see
+    /// the keys of an expired lease.
     /// </summary>
     private async Task SweepAsync()
     {
         while (!_disposing.IsCancellationRequested)
         {
+            var granted = _granted.Task;
             var wait = _options.LeaseSweepInterval;
             if (await EarliestLeaseExpiryAsync(_disposing.Token).ConfigureAwait(false) is { } expiry)
             {
@@ -534,7 +551,8 @@ internal sealed class SqliteClusterStore : IClusterStore
                 wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry < wait ? untilExpiry : wait;
             }
 
-            await Task.Delay(wait, _options.TimeProvider, _disposing.Token).ConfigureAwait(false);
+            await Task.WhenAny(granted, Task.Delay(wait, _options.TimeProvider, _disposing.Token)).ConfigureAwait(false);
+            _disposing.Token.ThrowIfCancellationRequested();
             await ExpireLeasesAsync(_disposing.Token).ConfigureAwait(false);
         }
     }

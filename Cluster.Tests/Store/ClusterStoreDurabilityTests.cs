@@ -141,6 +141,23 @@ public sealed class ClusterStoreDurabilityTests
     }
 
     [Test]
+    public async Task Sweeper_that_slept_with_no_lease_wakes_for_a_lease_this_process_grants()
+    {
+        // Nothing to expire when it opens (its first look runs within Open): the sweeper sleeps its longest,
+        // an hour here. The grant must wake it.
+        await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.FromHours(1) });
+        var lease = await store.GrantLeaseAsync(TimeSpan.FromMilliseconds(300));
+        var written = await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up"), lease);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await foreach (var item in store.WatchAsync("/nodes/", written + 1, cancel.Token))
+        {
+            Assert.That(item.Kind, Is.EqualTo(WatchEventKind.Delete));
+            break;
+        }
+    }
+
+    [Test]
     public async Task Writer_killed_mid_write_loses_no_acknowledged_put_and_leaves_the_file_intact()
     {
         var acknowledged = new ConcurrentQueue<string>();
