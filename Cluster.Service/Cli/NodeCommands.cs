@@ -108,11 +108,11 @@ internal static partial class NodeCommands
         return run;
     }
 
-    /// <summary>Renewal and fencing scale with the TTL: renew 6-7 times per TTL, fence a quarter TTL before it can lapse.</summary>
+    /// <summary>Renewal and fencing scale with the TTL: renew four times per TTL (three tries before the fence point), fence a quarter TTL before it can lapse.</summary>
     private static MembershipOptions MembershipFor(TimeSpan ttl) => new()
     {
         LeaseTtl = ttl,
-        RenewInterval = ttl * 0.15,
+        RenewInterval = ttl * 0.25,
         FenceMargin = ttl * 0.25,
     };
 

@@ -19,7 +19,7 @@ internal sealed partial class NodeMembership : IDisposable
     private readonly Member member;
     private readonly MembershipOptions options;
     private readonly ILogger logger;
-    private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog on renewal
+    private readonly object _lock = new(); // Monitor.Wait/Pulse wakes the watchdog when its window appears or goes
     private readonly Thread _watchdog;
     private readonly TimeProvider _clock;
     private readonly long _epoch;
@@ -85,6 +85,8 @@ internal sealed partial class NodeMembership : IDisposable
 
     public async Task RunAsync(CancellationToken stopping)
     {
+        // One periodic timer, not a new delay each round: re-arming it costs the runtime's timer thread no wake-up.
+        using var renewals = new PeriodicTimer(options.RenewInterval, _clock);
         while (!stopping.IsCancellationRequested)
         {
             var sent = Now;
@@ -110,14 +112,13 @@ internal sealed partial class NodeMembership : IDisposable
 
             try
             {
-                await Task.Delay(options.RenewInterval, _clock, stopping).ConfigureAwait(false);
+                await renewals.WaitForNextTickAsync(stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
         }
-
     }
 
     public void Dispose()
@@ -152,8 +153,15 @@ internal sealed partial class NodeMembership : IDisposable
         lock (_lock)
         {
             var wasAlive = _window?.Alive(Now) == true;
+            var waiting = _window is null; // the watchdog waits without end only then
             _window = window;
-            Monitor.PulseAll(_lock);
+            if (waiting)
+            {
+                // A renewal only moves the safe end on (sent times only grow): the watchdog finds that when it
+                // wakes at the old one, so renewals several times a second cost it no wake-up.
+                Monitor.PulseAll(_lock);
+            }
+
             if (!wasAlive)
             {
                 OnAlive?.Invoke();
