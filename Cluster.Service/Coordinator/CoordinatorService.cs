@@ -11,14 +11,16 @@ namespace Cluster.Service.Coordinator;
 /// <summary>
 /// The coordinator's thin driver (WSFC's Failover Manager) on every node: the node that holds the
 /// coordinator key, on its lease, decides placement with <see cref="PlacementPolicy"/> after every change
-/// of the database and every second (failback windows, failover periods), and writes the decisions with
+/// of the database, when its node is alive again, and every five seconds (failback windows and failover
+/// periods are hours long; a dead node's lapse is a change), and writes the decisions with
 /// compare-and-swap on each owner key. When its lease lapses, the key goes with it and another node takes over.
 /// </summary>
 internal sealed partial class CoordinatorService(
     ClusterDatabase database, DatabaseWatch.Subscription changes, NodeMembership membership, string node, TimeProvider clock,
     Action<ClusterLogEntry> clusterLog, ILogger logger)
 {
-    private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_resync = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(1);
     private HashSet<string>? _members;
 
     public async Task RunAsync(CancellationToken stopping)
@@ -33,7 +35,7 @@ internal sealed partial class CoordinatorService(
                     await StepAsync(stopping).ConfigureAwait(false);
                 }
 
-                await changes.WaitAsync(s_tick, stopping).ConfigureAwait(false);
+                await changes.WaitAsync(s_resync, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -42,7 +44,7 @@ internal sealed partial class CoordinatorService(
             catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
             {
                 LogStepFailed(logger, e.Message);
-                await changes.WaitAsync(s_tick, stopping).ConfigureAwait(false);
+                await changes.WaitAsync(s_retry, stopping).ConfigureAwait(false);
             }
         }
     }

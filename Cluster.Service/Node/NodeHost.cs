@@ -116,6 +116,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     var started = DateTimeOffset.UtcNow;
                     identity = new NodeIdentity(options.Name, endpoint, Version, started);
                     var member = new Member { Name = options.Name, Pid = Environment.ProcessId, Endpoint = endpoint, StartedUnixMs = started.ToUnixTimeMilliseconds() };
+                    var watch = new DatabaseWatch(store, loggerFactory.CreateLogger("Database"));
+                    var coordinatorChanges = watch.Subscribe();
                     using var membership = new NodeMembership(store, member, options.Membership, loggerFactory.CreateLogger("NM"))
                     {
                         OnFenced = () =>
@@ -135,11 +137,11 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                                 "the node renews its lease again: it may host groups (unfenced)", null, DateTimeOffset.UtcNow));
                             server.SetServing(string.Empty, serving: true);
                             fencing.Then(rcm.UnfenceAsync);
+                            coordinatorChanges.Wake(); // it skips its passes while the node is not alive
                         },
                         OnRenewed = monitors.Pet,
                     };
                     lease = membership;
-                    var watch = new DatabaseWatch(store, loggerFactory.CreateLogger("Database"));
                     feed = new DatabaseFeed(
                         database, watch.Subscribe(), rcm, membership, options.Name, options.DeadlockTimeout, loggerFactory.CreateLogger("RCM.Feed"))
                     {
@@ -147,7 +149,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                             $"group {group} is offline here and handed over to node {to} (planned move)", null, DateTimeOffset.UtcNow)),
                     };
                     var coordinator = new CoordinatorService(
-                        database, watch.Subscribe(), membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
+                        database, coordinatorChanges, membership, options.Name, TimeProvider.System, clusterLog.Write, loggerFactory.CreateLogger("FM"));
                     directory.WriteNodeRecord(new NodeRecord(options.Name, Environment.ProcessId, endpoint, started));
                     using var leave = new CancellationTokenSource(); // membership outlives the other loops: the lease covers the groups' stop
                     var renewing = membership.RunAsync(leave.Token);
