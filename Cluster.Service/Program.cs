@@ -1,3 +1,3 @@
 using Cluster.Service.Cli;
 
-return await ClusterCommandLine.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
+return await ClusterCommandLine.Create(args).Parse(args).InvokeAsync().ConfigureAwait(false);

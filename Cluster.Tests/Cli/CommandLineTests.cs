@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cluster.Service.Cli;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;
@@ -13,6 +14,46 @@ public sealed class CommandLineTests
 
         Assert.That(exitCode, Is.Zero);
         Assert.That(output, Does.Contain("node").And.Contain("bench"));
+    }
+
+    [Test]
+    public void Every_verb_is_built_under_the_name_a_call_finds_it_by()
+    {
+        foreach (var (name, create) in ClusterCommandLine.Verbs)
+        {
+            Assert.That(create().Name, Is.EqualTo(name));
+        }
+
+        Assert.That(ClusterCommandLine.Create().Subcommands.Select(c => c.Name), Is.EqualTo(ClusterCommandLine.Verbs.Select(v => v.Name)));
+    }
+
+    [Test]
+    public void A_call_that_names_a_verb_builds_only_that_verb_and_any_other_builds_them_all()
+    {
+        Assert.That(ClusterCommandLine.Create(["status", "--json"]).Subcommands.Select(c => c.Name), Is.EqualTo(new[] { "status" }));
+        Assert.That(ClusterCommandLine.Create(["--dir", "x", "status"]).Subcommands, Has.Count.EqualTo(ClusterCommandLine.Verbs.Count));
+        Assert.That(ClusterCommandLine.Create(["stauts"]).Subcommands, Has.Count.EqualTo(ClusterCommandLine.Verbs.Count));
+        Assert.That(ClusterCommandLine.Create([]).Subcommands, Has.Count.EqualTo(ClusterCommandLine.Verbs.Count));
+    }
+
+    [Test]
+    public async Task A_mistyped_verb_is_refused_with_the_verb_it_resembles()
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync("stauts");
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain("'stauts'"));
+        Assert.That(output, Does.Contain("Did you mean").And.Contain("status"));
+    }
+
+    [Test]
+    public async Task A_verb_option_before_the_verb_still_parses()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        var (exitCode, _, error) = await ClusterCli.RunAsync("--dir", directory, "status");
+
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain($"No cluster in {directory}"), "status ran, with the directory given before it");
     }
 
     [TestCase("bad/name")]

@@ -13,7 +13,7 @@ public static class ClusterCli
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await ClusterCommandLine.Create().Parse(args).InvokeAsync(
+        var exitCode = await ClusterCommandLine.Create(args).Parse(args).InvokeAsync(
             new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
