@@ -41,7 +41,7 @@ internal sealed partial class CoordinatorService(
             {
                 break;
             }
-            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (ClusterStoreException e)
             {
                 LogStepFailed(logger, e.Message);
                 await changes.WaitAsync(s_retry, stopping).ConfigureAwait(false);

@@ -45,7 +45,7 @@ internal sealed partial class DatabaseWatch(IClusterStore store, ILogger logger)
             {
                 return;
             }
-            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (ClusterStoreException e)
             {
                 LogWatchRestarted(logger, e.Message);
                 try

@@ -105,7 +105,7 @@ internal sealed partial class NodeMembership : IDisposable
             {
                 break;
             }
-            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (ClusterStoreException e)
             {
                 LogRenewFailed(logger, member.Name, e.Message);
             }
@@ -218,7 +218,7 @@ internal sealed partial class NodeMembership : IDisposable
             {
                 await store.RevokeLeaseAsync(Lease).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (ClusterStoreException e)
             {
                 LogRenewFailed(logger, member.Name, e.Message); // the lease lapses by itself
             }

@@ -93,7 +93,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                     LoggerFactory = loggerFactory,
                     Observer = trace?.ForAdminApi(),
                     Endpoints = { options.AdminEndpoint },
-                    TranslateException = e => e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException
+                    TranslateException = e => e is ClusterStoreException
                         ? new ClusterException(ClusterErrorKind.Unavailable, $"Node {options.Name} cannot reach the cluster store: {e.Message}", e)
                         : null,
                 });

@@ -56,7 +56,7 @@ internal sealed partial class DatabaseFeed(
                         await HandOverAsync(configuration, stopping).ConfigureAwait(false);
                     }
                 }
-                catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+                catch (ClusterStoreException e)
                 {
                     // The store is unreachable: try again shortly. Membership fences the node if this lasts.
                     LogReadFailed(logger, e.Message);
@@ -88,7 +88,7 @@ internal sealed partial class DatabaseFeed(
                     ConfigurationKeys.FailoverRequests + group,
                     new FailoverRequest { Node = node, Epoch = ownership.Epoch, Reason = reason }.ToByteArray()).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (ClusterStoreException e)
             {
                 LogReadFailed(logger, e.Message);
             }
@@ -125,7 +125,7 @@ internal sealed partial class DatabaseFeed(
                 await database.Store.DeleteAsync(ConfigurationKeys.FailedGroups + group).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is ClusterStoreException or Microsoft.Data.Sqlite.SqliteException)
+        catch (ClusterStoreException e)
         {
             LogReadFailed(logger, e.Message);
         }

@@ -69,53 +69,41 @@ internal sealed class SqliteClusterStore : IClusterStore
     private static SqliteClusterStore Initialize(SqliteConnection connection, ClusterStoreOptions? options, WalWriteSignal? walWrites)
     {
         var wal = connection.DataSource != ":memory:";
-        connection.Open();
-        // synchronous=NORMAL in WAL mode: a process crash loses nothing committed (the OS holds the
-        // pages); only a power cut could lose the last transactions.
-        Execute(connection, null, wal
-            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
-            : "PRAGMA busy_timeout=30000;");
-        using (var schema = connection.BeginTransaction(deferred: false))
+        try
         {
+            connection.Open();
+            // synchronous=NORMAL in WAL mode: a process crash loses nothing committed (the OS holds the
+            // pages); only a power cut could lose the last transactions.
+            Execute(connection, null, wal
+                ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                : "PRAGMA busy_timeout=30000;");
+            using var schema = connection.BeginTransaction(deferred: false);
             Execute(connection, schema, Schema);
             schema.Commit();
+        }
+        catch (SqliteException e)
+        {
+            walWrites?.Dispose();
+            connection.Dispose();
+            throw new ClusterStoreException($"The cluster store {connection.DataSource} could not be opened: {e.Message}", e);
         }
 
         return new SqliteClusterStore(connection, options ?? new ClusterStoreOptions(), walWrites);
     }
 
-    public async Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return ReadMeta(null, "revision");
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(() => ReadMeta(null, "revision"), cancellationToken);
 
-    public async Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         RequireKey(key);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return ReadKey(null, key, Now());
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return ReadAsync(() => ReadKey(null, key, Now()), cancellationToken);
     }
 
-    public async Task<(IReadOnlyList<KeyValue> Items, long Revision)> RangeAsync(string prefix, CancellationToken cancellationToken = default)
+    public Task<(IReadOnlyList<KeyValue> Items, long Revision)> RangeAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return ReadAsync<(IReadOnlyList<KeyValue>, long)>(() =>
         {
             // One read transaction: the items and the revision are one snapshot.
             using var snapshot = _connection.BeginTransaction(deferred: true);
@@ -136,11 +124,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             var revision = ReadMeta(snapshot, "revision");
             snapshot.Commit();
             return (items, revision);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public Task<TransactionResult> TransactAsync(Transaction transaction, CancellationToken cancellationToken = default)
@@ -229,19 +213,15 @@ internal sealed class SqliteClusterStore : IClusterStore
     public async Task ExpireLeasesAsync(CancellationToken cancellationToken = default)
     {
         // A cheap read first, so that the sweeper takes the write lock only when there is work.
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var anyExpired = await ReadAsync(() =>
         {
             using var probe = Command(null, "SELECT EXISTS (SELECT 1 FROM leases WHERE expires_ms <= $now)");
             probe.Parameters.AddWithValue("$now", Now());
-            if ((long)probe.ExecuteScalar()! == 0)
-            {
-                return;
-            }
-        }
-        finally
+            return (long)probe.ExecuteScalar()! != 0;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!anyExpired)
         {
-            _gate.Release();
+            return;
         }
 
         await WriteAsync((tx, now) => (true, EndLeases(tx, "expires_ms <= $now", ("$now", now))), cancellationToken).ConfigureAwait(false);
@@ -251,9 +231,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         string prefix, long fromRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        long cursor;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var cursor = await ReadAsync(() =>
         {
             var compacted = ReadMeta(null, "compacted");
             if (fromRevision != 0 && fromRevision <= compacted)
@@ -265,12 +243,8 @@ internal sealed class SqliteClusterStore : IClusterStore
             var from = fromRevision == 0 ? ReadMeta(null, "revision") + 1 : fromRevision;
             using var start = Command(null, "SELECT COALESCE(MAX(id), 0) FROM events WHERE revision < $from");
             start.Parameters.AddWithValue("$from", from);
-            cursor = (long)start.ExecuteScalar()!;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return (long)start.ExecuteScalar()!;
+        }, cancellationToken).ConfigureAwait(false);
 
         var seenVersion = -1L; // data_version at the last read that found everything; -1: read next time
         Task? poll = null; // one poll timer at a time: a fresh one at every wake-up would leave a trail of timers to fire
@@ -278,23 +252,20 @@ internal sealed class SqliteClusterStore : IClusterStore
         {
             var changed = _changed.Task;
             var written = _walWrites?.Written ?? s_never;
-            List<(long Id, WatchEvent Event)> batch = [];
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var batch = await ReadAsync<List<(long Id, WatchEvent Event)>>(() =>
             {
                 // Skip the query when nothing was committed since the last read: data_version moves with
                 // other processes' commits, and our own clear seenVersion below. Most polls of an idle cluster end here.
                 var version = DataVersion();
-                if (version != seenVersion)
+                if (version == seenVersion)
                 {
-                    batch = ReadEvents(prefix, cursor);
-                    seenVersion = batch.Count < EventBatch ? version : -1; // a full batch: more may be waiting
+                    return [];
                 }
-            }
-            finally
-            {
-                _gate.Release();
-            }
+
+                var read = ReadEvents(prefix, cursor);
+                seenVersion = read.Count < EventBatch ? version : -1; // a full batch: more may be waiting
+                return read;
+            }, cancellationToken).ConfigureAwait(false);
 
             foreach (var (id, item) in batch)
             {
@@ -340,20 +311,36 @@ internal sealed class SqliteClusterStore : IClusterStore
         _disposing.Dispose();
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, long, (T Result, bool Changed)> write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="read"/> alone on the connection. SQLite's own errors (a busy timeout, an I/O error,
+    /// a damaged file) leave as <see cref="ClusterStoreException"/>: nothing above the store knows it is SQLite.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<T> read, CancellationToken cancellationToken)
     {
-        (T Result, bool Changed) outcome;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
-            outcome = write(tx, Now());
-            tx.Commit();
+            return read();
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, long, (T Result, bool Changed)> write, CancellationToken cancellationToken)
+    {
+        var outcome = await ReadAsync(() =>
+        {
+            using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
+            var result = write(tx, Now());
+            tx.Commit();
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
 
         if (outcome.Changed)
         {
@@ -545,31 +532,40 @@ internal sealed class SqliteClusterStore : IClusterStore
         {
             var granted = _granted.Task;
             var wait = _options.LeaseSweepInterval;
-            if (await EarliestLeaseExpiryAsync(_disposing.Token).ConfigureAwait(false) is { } expiry)
+            try
             {
-                var untilExpiry = TimeSpan.FromMilliseconds(expiry - Now() + 1); // expired means expires_ms <= now
-                wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry < wait ? untilExpiry : wait;
+                if (await EarliestLeaseExpiryAsync(_disposing.Token).ConfigureAwait(false) is { } expiry)
+                {
+                    var untilExpiry = TimeSpan.FromMilliseconds(expiry - Now() + 1); // expired means expires_ms <= now
+                    wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry < wait ? untilExpiry : wait;
+                }
+            }
+            catch (ClusterStoreException)
+            {
+                // The store failed underneath (the callers of its operations hear of it): look again after the longest sleep.
             }
 
             await Task.WhenAny(granted, Task.Delay(wait, _options.TimeProvider, _disposing.Token)).ConfigureAwait(false);
             _disposing.Token.ThrowIfCancellationRequested();
-            await ExpireLeasesAsync(_disposing.Token).ConfigureAwait(false);
+            try
+            {
+                await ExpireLeasesAsync(_disposing.Token).ConfigureAwait(false);
+            }
+            catch (ClusterStoreException)
+            {
+                // As above: the next round tries again.
+            }
         }
     }
 
-    private async Task<long?> EarliestLeaseExpiryAsync(CancellationToken cancellationToken)
+    private Task<long?> EarliestLeaseExpiryAsync(CancellationToken cancellationToken) => ReadAsync<long?>(() =>
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = Command(null, "SELECT MIN(expires_ms) FROM leases");
-            return command.ExecuteScalar() is long expiry ? expiry : null;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        using var command = Command(null, "SELECT MIN(expires_ms) FROM leases");
+        return command.ExecuteScalar() is long expiry ? expiry : null;
+    }, cancellationToken);
+
+    private ClusterStoreException Failed(SqliteException e) =>
+        new($"The cluster store {_connection.DataSource} failed: {e.Message}", e);
 
     private long Now() => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 

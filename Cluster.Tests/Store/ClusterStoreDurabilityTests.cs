@@ -126,6 +126,33 @@ public sealed class ClusterStoreDurabilityTests
     }
 
     [Test]
+    public async Task A_failure_of_SQLite_underneath_leaves_the_store_as_its_own_error_naming_the_file()
+    {
+        await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.Zero });
+        await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up"));
+        using (var vandal = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
+        {
+            vandal.Open();
+            using var drop = vandal.CreateCommand();
+            drop.CommandText = "DROP TABLE kv";
+            drop.ExecuteNonQuery();
+        }
+
+        var error = Assert.ThrowsAsync<ClusterStoreException>(async () => await store.GetAsync("/nodes/n1"));
+        Assert.That(error!.Message, Does.Contain(StorePath).And.Contain("kv"));
+        Assert.That(error.InnerException, Is.InstanceOf<SqliteException>());
+    }
+
+    [Test]
+    public void A_store_that_cannot_be_opened_says_so_as_its_own_error()
+    {
+        Directory.CreateDirectory(StorePath); // a directory where the file should be
+
+        var error = Assert.Throws<ClusterStoreException>(() => SqliteClusterStore.Open(StorePath));
+        Assert.That(error!.Message, Does.Contain(StorePath).And.Contain("could not be opened"));
+    }
+
+    [Test]
     public async Task Background_sweeper_deletes_the_keys_of_an_expired_lease()
     {
         await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.FromMilliseconds(50) });
