@@ -264,6 +264,10 @@ public sealed class NodeMonitorTests : NodeTestBase
     public async Task Resource_create_rejects_bad_input_and_changes_nothing(string option, string value, string message)
     {
         await Cli("group", "create", "g");
+        // The coordinator places the new group a moment later: compare against the settled state.
+        await Eventually.Until(async () => JsonDocument.Parse(await Cli("group", "list", "--json")).RootElement.EnumerateArray().Single()
+            .TryGetProperty("node", out var node) && node.ValueKind == JsonValueKind.String ? "placed" : null,
+            TimeSpan.FromSeconds(30), "group g placed on a node");
         var before = await Cli("status", "--json");
         var args = new Dictionary<string, string> { ["--group"] = "g", ["--type"] = "FaultInjection" };
         args[option] = value;
