@@ -245,7 +245,12 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
         var retimed = new Dictionary<string, ResourceSpec>(StringComparer.Ordinal);
         foreach (var (name, spec) in desired.Specs)
         {
-            if (opened.TryGetValue(name, out var old) && old.DiffersOnlyInTimingsFrom(spec) && !reopen.ContainsKey(name))
+            if (!opened.TryGetValue(name, out var old) || old.IsEquivalentTo(spec))
+            {
+                continue;
+            }
+
+            if (old.DiffersOnlyInTimingsFrom(spec))
             {
                 // Timings change on the hosted resource at once, as WSFC's do; it is not opened again.
                 try
@@ -259,7 +264,7 @@ internal sealed partial class ResourceControlManager : IAsyncDisposable
                     reopen[name] = spec; // not reachable now: the new spec applies when it is opened again
                 }
             }
-            else if (opened.TryGetValue(name, out old) && !old.IsEquivalentTo(spec))
+            else
             {
                 reopen[name] = spec;
             }

@@ -33,8 +33,8 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private readonly Task _sweeper;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously); // wakes the sweeper: a lease of ours it does not know
+    private readonly WakeUp _changed = new(); // this process changed keys: wakes its watches
+    private readonly WakeUp _granted = new(); // this process granted a lease: wakes its sweeper
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
     private const int EventBatch = 500;
@@ -83,9 +83,10 @@ internal sealed class SqliteClusterStore : IClusterStore
         }
         catch (SqliteException e)
         {
+            var failed = new ClusterStoreException($"The cluster store {connection.DataSource} could not be opened: {e.Message}", e);
             walWrites?.Dispose();
             connection.Dispose();
-            throw new ClusterStoreException($"The cluster store {connection.DataSource} could not be opened: {e.Message}", e);
+            throw failed;
         }
 
         return new SqliteClusterStore(connection, options ?? new ClusterStoreOptions(), walWrites);
@@ -171,29 +172,24 @@ internal sealed class SqliteClusterStore : IClusterStore
             cancellationToken);
     }
 
-    public Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
+    public async Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         if (ttl <= TimeSpan.Zero)
         {
             throw new ClusterStoreException($"A lease needs a positive TTL, not {ttl}.");
         }
 
-        return GrantAsync();
-
-        async Task<long> GrantAsync()
-        {
-            var lease = await WriteAsync(
-                (tx, now) =>
-                {
-                    using var command = Command(tx, "INSERT INTO leases (ttl_ms, expires_ms) VALUES ($ttl, $expires); SELECT last_insert_rowid();");
-                    command.Parameters.AddWithValue("$ttl", (long)ttl.TotalMilliseconds);
-                    command.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
-                    return ((long)command.ExecuteScalar()!, false);
-                },
-                cancellationToken).ConfigureAwait(false);
-            Interlocked.Exchange(ref _granted, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            return lease;
-        }
+        var lease = await WriteAsync(
+            (tx, now) =>
+            {
+                using var command = Command(tx, "INSERT INTO leases (ttl_ms, expires_ms) VALUES ($ttl, $expires); SELECT last_insert_rowid();");
+                command.Parameters.AddWithValue("$ttl", (long)ttl.TotalMilliseconds);
+                command.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
+                return ((long)command.ExecuteScalar()!, false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        _granted.Fire();
+        return lease;
     }
 
     public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) =>
@@ -250,7 +246,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         Task? poll = null; // one poll timer at a time: a fresh one at every wake-up would leave a trail of timers to fire
         while (true)
         {
-            var changed = _changed.Task;
+            var changed = _changed.Next;
             var written = _walWrites?.Written ?? s_never;
             var batch = await ReadAsync<List<(long Id, WatchEvent Event)>>(() =>
             {
@@ -344,7 +340,7 @@ internal sealed class SqliteClusterStore : IClusterStore
 
         if (outcome.Changed)
         {
-            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            _changed.Fire();
         }
 
         return outcome.Result;
@@ -530,7 +526,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     {
         while (!_disposing.IsCancellationRequested)
         {
-            var granted = _granted.Task;
+            var granted = _granted.Next;
             var wait = _options.LeaseSweepInterval;
             try
             {

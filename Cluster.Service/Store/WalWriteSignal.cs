@@ -8,18 +8,18 @@ namespace Cluster.Service.Store;
 internal sealed class WalWriteSignal : IDisposable
 {
     private readonly FileSystemWatcher _watcher;
-    private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly WakeUp _written = new();
 
     private WalWriteSignal(FileSystemWatcher watcher)
     {
         _watcher = watcher;
-        _watcher.Changed += (_, _) => Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        _watcher.Error += (_, _) => Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _watcher.Changed += (_, _) => _written.Fire();
+        _watcher.Error += (_, _) => _written.Fire();
         _watcher.EnableRaisingEvents = true;
     }
 
     /// <summary>Completes at the next write to the log after it was read.</summary>
-    public Task Written => _written.Task;
+    public Task Written => _written.Next;
 
     /// <summary>A signal for the store in <paramref name="databasePath"/>, or null where the platform cannot watch files (the watch then polls).</summary>
     public static WalWriteSignal? TryCreate(string databasePath)
