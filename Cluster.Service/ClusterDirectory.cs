@@ -26,6 +26,12 @@ internal sealed class ClusterDirectory
     /// <summary>The embedded cluster store, shared by the nodes of this directory.</summary>
     public string StorePath => Path.Combine(Root, "cluster.db");
 
+    /// <summary>Which store the cluster's nodes use, when not the embedded one: written by `cluster up --store`.</summary>
+    public string StoreLocationPath => Path.Combine(Root, "store");
+
+    /// <summary>The data of the etcd members that `cluster up --store etcd` runs for the cluster.</summary>
+    public string EtcdPath => Path.Combine(Root, "etcd");
+
     /// <summary>The cluster log: one file per node, logs/NODE.log.</summary>
     public string LogsPath => Path.Combine(Root, "logs");
 
@@ -82,6 +88,41 @@ internal sealed class ClusterDirectory
         }
 
         return File.ReadAllText(TokenPath).Trim();
+    }
+
+    /// <summary>The store recorded for this directory (<see cref="StoreLocationPath"/>); the embedded one if none is.</summary>
+    /// <exception cref="ClusterUserException">The recorded location cannot be read.</exception>
+    public Store.StoreLocation ReadStoreLocation()
+    {
+        if (!File.Exists(StoreLocationPath))
+        {
+            return Store.StoreLocation.Embedded;
+        }
+
+        try
+        {
+            return Store.StoreLocation.Parse(File.ReadAllText(StoreLocationPath));
+        }
+        catch (FormatException e)
+        {
+            throw new ClusterUserException($"{StoreLocationPath}: {e.Message}");
+        }
+    }
+
+    /// <summary>Records the store the nodes of this directory use (the embedded one: no record).</summary>
+    public void WriteStoreLocation(Store.StoreLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        Directory.CreateDirectory(Root);
+        if (!location.IsEtcd)
+        {
+            File.Delete(StoreLocationPath);
+            return;
+        }
+
+        var temporary = StoreLocationPath + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllText(temporary, location + "\n");
+        File.Move(temporary, StoreLocationPath, overwrite: true);
     }
 
     public string NodeRecordPath(string node) => Path.Combine(NodesPath, node + ".json");

@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 
 # The interop tests need an independent gRPC peer: Debian's python3-grpcio (run by /usr/bin/python3),
 # and the standard health and reflection protos (grpc-proto) to call those services from it. The
-# tracing test decodes a loopback capture with Wireshark's tshark.
+# tracing test decodes a loopback capture with Wireshark's tshark. The store's tests and the clusters
+# on etcd run Debian's etcd-server.
 if ! /usr/bin/python3 -c "import grpc, grpc_tools, google.protobuf" 2>/dev/null \
-  || [ ! -f /usr/share/grpc-proto/grpc/health/v1/health.proto ] || [ ! -x /usr/bin/tshark ]; then
+  || [ ! -f /usr/share/grpc-proto/grpc/health/v1/health.proto ] || [ ! -x /usr/bin/tshark ] || [ ! -x /usr/bin/etcd ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-grpcio python3-grpc-tools python3-protobuf grpc-proto tshark
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-grpcio python3-grpc-tools python3-protobuf grpc-proto tshark etcd-server etcd-client
 fi
 
 dotnet build Cluster.sln -c Release -nologo || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

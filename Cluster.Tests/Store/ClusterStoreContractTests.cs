@@ -1,30 +1,61 @@
 using System.Text;
 using Cluster.Service.Store;
+using Cluster.Service.Store.Etcd;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Store;
 
-/// <summary>The etcd-shaped contract, on the file-backed store and the in-memory one alike.</summary>
+/// <summary>
+/// The etcd-shaped contract, on the file-backed store, the in-memory one and a real etcd alike. Time passes
+/// on a fake clock for the embedded store and for real on etcd (it keeps its own).
+/// </summary>
 [TestFixture("file")]
 [TestFixture("memory")]
+[TestFixture("etcd")]
 public sealed class ClusterStoreContractTests(string backing)
 {
     private readonly ManualTimeProvider _clock = new();
     private string? _path;
+    private EtcdCluster? _etcd;
     private IClusterStore _store = null!;
 
+    [OneTimeSetUp]
+    public async Task StartEtcd()
+    {
+        if (backing == "etcd")
+        {
+            _path = Path.Combine(Path.GetTempPath(), $"cluster-etcd-{Guid.NewGuid():N}");
+            _etcd = await EtcdCluster.StartAsync(_path, 1, attached: true, CancellationToken.None);
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopEtcd()
+    {
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+            Directory.Delete(_path!, recursive: true);
+        }
+    }
+
     [SetUp]
-    public void Open()
+    public async Task Open()
     {
         var options = new ClusterStoreOptions { TimeProvider = _clock, LeaseSweepInterval = TimeSpan.Zero, HistoryRevisions = 50 };
-        if (backing == "file")
+        switch (backing)
         {
-            _path = Path.Combine(Path.GetTempPath(), $"cluster-store-{Guid.NewGuid():N}", "cluster.db");
-            _store = SqliteClusterStore.Open(_path, options);
-        }
-        else
-        {
-            _store = SqliteClusterStore.OpenInMemory(options);
+            case "file":
+                _path = Path.Combine(Path.GetTempPath(), $"cluster-store-{Guid.NewGuid():N}", "cluster.db");
+                _store = SqliteClusterStore.Open(_path, options);
+                break;
+            case "memory":
+                _store = SqliteClusterStore.OpenInMemory(options);
+                break;
+            default:
+                _store = EtcdClusterStore.Connect(_etcd!.Location.EtcdEndpoints);
+                await _store.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }); // each test from an empty key space
+                break;
         }
     }
 
@@ -32,7 +63,7 @@ public sealed class ClusterStoreContractTests(string backing)
     public async Task Close()
     {
         await _store.DisposeAsync();
-        if (_path is not null)
+        if (backing == "file")
         {
             Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
         }
@@ -82,10 +113,12 @@ public sealed class ClusterStoreContractTests(string backing)
         await _store.PutAsync("/g/2", Bytes("2"));
         await _store.PutAsync("/h", Bytes("3"));
 
+        var before = await _store.CurrentRevisionAsync();
+
         var result = await _store.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("/g/")] });
 
         Assert.That((await _store.RangeAsync("")).Items.Select(i => i.Key), Is.EqualTo(new[] { "/h" }));
-        Assert.That(result.Revision, Is.EqualTo(4));
+        Assert.That(result.Revision, Is.EqualTo(before + 1));
     }
 
     [Test]
@@ -134,21 +167,35 @@ public sealed class ClusterStoreContractTests(string backing)
     [Test]
     public async Task Keys_vanish_with_their_lease_and_readers_never_see_them_after_expiry()
     {
-        var lease = await _store.GrantLeaseAsync(TimeSpan.FromSeconds(2));
+        // On etcd time passes for real: twice as long, for a second of slack on a busy machine.
+        var unit = TimeSpan.FromSeconds(backing == "etcd" ? 2 : 1);
+        var lease = await _store.GrantLeaseAsync(2 * unit);
         await _store.PutAsync("/nodes/n1", Bytes("up"), lease);
+        var before = await _store.CurrentRevisionAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var deleted = FirstEventAsync("/nodes/", before + 1, cancel.Token);
 
-        _clock.Advance(TimeSpan.FromSeconds(1.5));
+        await PassAsync(1.5 * unit);
         Assert.That(await _store.KeepAliveAsync(lease), Is.True);
-        _clock.Advance(TimeSpan.FromSeconds(1.5));
-        Assert.That(await _store.GetAsync("/nodes/n1"), Is.Not.Null, "kept alive");
+        await PassAsync(1.5 * unit);
+        Assert.That(await _store.GetAsync("/nodes/n1"), Is.Not.Null, "kept alive past its first TTL");
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        await PassAsync(unit);
+        if (backing == "etcd")
+        {
+            await Eventually.Until(async () => await _store.GetAsync("/nodes/n1") is null ? "" : null, TimeSpan.FromSeconds(20), "the leased key to vanish");
+        }
+
         Assert.That(await _store.GetAsync("/nodes/n1"), Is.Null, "expired, even before the sweep");
         Assert.That(await _store.KeepAliveAsync(lease), Is.False);
-        var before = await _store.CurrentRevisionAsync();
         await _store.ExpireLeasesAsync();
-        Assert.That(await _store.CurrentRevisionAsync(), Is.EqualTo(before + 1), "the sweep deleted it as a revision");
+        var gone = await deleted;
+        Assert.That((gone.Kind, gone.KeyValue.Key, gone.Revision), Is.EqualTo((WatchEventKind.Delete, "/nodes/n1", before + 1)), "the expiry deleted it as one revision");
     }
+
+    [Test]
+    public async Task Keep_alive_of_an_unknown_lease_is_false() =>
+        Assert.That(await _store.KeepAliveAsync(987_654_321), Is.False);
 
     [Test]
     public async Task Revoking_a_lease_deletes_its_keys()
@@ -222,20 +269,49 @@ public sealed class ClusterStoreContractTests(string backing)
     [Test]
     public async Task Watch_from_a_compacted_revision_is_a_clear_error()
     {
+        var first = await _store.PutAsync("/k", Bytes("first"));
         for (var i = 0; i < 100; i++)
         {
             await _store.PutAsync("/k", Bytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
+        if (_store is EtcdClusterStore etcd)
+        {
+            await etcd.CompactAsync(await _store.CurrentRevisionAsync()); // the embedded store keeps 50 revisions here; etcd is told
+        }
+
         var error = Assert.ThrowsAsync<ClusterStoreException>(async () =>
         {
-            await foreach (var item in _store.WatchAsync("/", 1))
+            await foreach (var item in _store.WatchAsync("/", first))
             {
                 break;
             }
         });
 
-        Assert.That(error!.Message, Does.Contain("Revision 1 has been compacted"));
+        Assert.That(error!.Message, Does.Contain($"Revision {first} has been compacted"));
+    }
+
+    /// <summary>Lets <paramref name="time"/> pass for the store: on the fake clock, or for real on etcd.</summary>
+    private async Task PassAsync(TimeSpan time)
+    {
+        if (backing == "etcd")
+        {
+            await Task.Delay(time);
+        }
+        else
+        {
+            _clock.Advance(time);
+        }
+    }
+
+    private async Task<WatchEvent> FirstEventAsync(string prefix, long fromRevision, CancellationToken cancellationToken)
+    {
+        await foreach (var item in _store.WatchAsync(prefix, fromRevision, cancellationToken))
+        {
+            return item;
+        }
+
+        throw new InvalidOperationException("the watch ended");
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
