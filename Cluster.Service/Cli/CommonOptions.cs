@@ -14,6 +14,24 @@ internal static class CommonOptions
 
     public static Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of a table" };
 
+    /// <summary>--store for a verb that takes a store's location (`sqlite` or `etcd://HOST:PORT[,...]`); bad text is a parse error naming it.</summary>
+    public static Option<Store.StoreLocation?> StoreLocation(string description) => new("--store")
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            try
+            {
+                return Store.StoreLocation.Parse(result.Tokens.Single().Value);
+            }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+                return null;
+            }
+        },
+    };
+
     public static ClusterDirectory ResolveDirectory(ParseResult parseResult) =>
         ClusterDirectory.Resolve(parseResult.GetValue(Directory));
 }

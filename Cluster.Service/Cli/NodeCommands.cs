@@ -67,7 +67,9 @@ internal static partial class NodeCommands
         {
             Description = "Stop when stdin closes, and die with the parent even while frozen: for a parent that starts nodes (cluster up, tests)",
         };
-        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, traceCapacity, exitWithParent };
+        var store = CommonOptions.StoreLocation(
+            "The cluster store: sqlite (the file in the cluster directory) or etcd://HOST:PORT[,HOST:PORT...] (default: what `cluster up --store` recorded in the directory, else sqlite)");
+        var run = new Command("run", "Run one node in the foreground until Ctrl-C") { name, deadlock, leaseTtl, healthTimeout, traceCapacity, store, exitWithParent };
         run.SetHandler(async (parseResult, cancellationToken) =>
         {
             ILogger? released = null;
@@ -89,11 +91,13 @@ internal static partial class NodeCommands
                 // with a status other than OK (a refused request, a cancelled watch) as if it were news.
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Grpc", LogLevel.Warning));
+            var directory = CommonOptions.ResolveDirectory(parseResult);
             var host = new NodeHost(
                 new NodeOptions
                 {
                     Name = parseResult.GetValue(name)!,
-                    Directory = CommonOptions.ResolveDirectory(parseResult),
+                    Directory = directory,
+                    Store = parseResult.GetValue(store) ?? directory.ReadStoreLocation(),
                     DeadlockTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(deadlock)),
                     HealthTimeout = TimeSpan.FromMilliseconds(parseResult.GetValue(healthTimeout)),
                     Membership = MembershipFor(TimeSpan.FromMilliseconds(parseResult.GetValue(leaseTtl))),

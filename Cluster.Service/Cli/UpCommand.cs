@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using Cluster.Service.ClusterLog;
 using Cluster.Service.Database;
+using Cluster.Service.Store;
+using Cluster.Service.Store.Etcd;
 
 namespace Cluster.Service.Cli;
 
@@ -10,6 +12,9 @@ internal static class UpCommand
 {
     public const int MaxNodes = 32;
 
+    /// <summary>--store etcd: start a local etcd for the cluster.</summary>
+    private const string LocalEtcd = "etcd";
+
     public static Command CreateUp()
     {
         // Each node is a .NET process with an RHS or two (~100 MiB); past a few dozen, one machine is the limit, not the cluster.
@@ -17,7 +22,40 @@ internal static class UpCommand
         var file = new Option<FileInfo[]>("--file", "-f") { Description = "YAML files to apply once the nodes are up (see samples/; repeatable)" };
         file.AcceptExistingOnly();
         var detach = new Option<bool>("--detach") { Description = "Return once every node is up, and leave them running (`cluster down` stops them)" };
-        var up = new Command("up", "Start a local cluster and show its live status until Ctrl-C, then stop it") { nodes, file, detach };
+        var store = new Option<string>("--store")
+        {
+            Description = "The cluster store: sqlite (embedded, the default), etcd (a local etcd started in the cluster directory, stopped with the cluster) "
+                + "or etcd://HOST:PORT[,HOST:PORT...] (a running etcd)",
+            DefaultValueFactory = _ => "sqlite",
+        };
+        store.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value != LocalEtcd)
+            {
+                try
+                {
+                    StoreLocation.Parse(value);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError(e.Message.Replace("use sqlite (", "use sqlite, etcd (a local one) or (", StringComparison.Ordinal));
+                }
+            }
+        });
+        var etcdMembers = new Option<int>("--etcd-members")
+        {
+            Description = $"With --store etcd: how many etcd members to run (1 to {EtcdCluster.MaxMembers}; 3 survives the loss of one)",
+            DefaultValueFactory = _ => 1,
+        }.Between(1, EtcdCluster.MaxMembers);
+        var up = new Command("up", "Start a local cluster and show its live status until Ctrl-C, then stop it") { nodes, file, detach, store, etcdMembers };
+        up.Validators.Add(result =>
+        {
+            if (result.GetResult(etcdMembers) is { Implicit: false } && result.GetValue(store) != LocalEtcd)
+            {
+                result.AddError("--etcd-members needs --store etcd: it says how many members of a local etcd to start.");
+            }
+        });
         up.SetHandler(async (parseResult, cancellationToken) =>
         {
             var directory = CommonOptions.ResolveDirectory(parseResult);
@@ -26,6 +64,11 @@ internal static class UpCommand
             {
                 throw new ClusterUserException(
                     $"A cluster is running in {directory.Root} already (nodes {string.Join(", ", running)}): use it, or `cluster down` first.");
+            }
+
+            if (EtcdCluster.AnyRunning(directory.EtcdPath))
+            {
+                throw new ClusterUserException($"The etcd of a cluster in {directory.Root} is still running: `cluster down` first.");
             }
 
             // Every file is read and parsed before any node starts: a bad one changes nothing.
@@ -39,18 +82,27 @@ internal static class UpCommand
             directory.EnsureToken(); // before the nodes, so that waiting for them finds the cluster
             var names = Enumerable.Range(1, parseResult.GetValue(nodes)).Select(i => $"n{i}").ToList();
             var clock = Stopwatch.StartNew();
-            // Attached until the cluster is up and its files applied: an `up` killed before that takes its nodes with it.
-            var processes = names.Select(name => NodeLauncher.Start(directory, name)).ToList();
             var leaveRunning = false;
+            var processes = new List<Process>();
+            EtcdCluster? etcd = null;
             try
             {
+                var location = parseResult.GetValue(store) is LocalEtcd
+                    ? (etcd = await StartEtcdAsync(parseResult, directory, parseResult.GetValue(etcdMembers), detached: parseResult.GetValue(detach), cancellationToken)
+                        .ConfigureAwait(false)).Location
+                    : StoreLocation.Parse(parseResult.GetValue(store)!);
+                directory.WriteStoreLocation(location); // the nodes, and any started later in this directory, use it
+
+                // Attached until the cluster is up and its files applied: an `up` killed before that takes its nodes with it.
+                processes.AddRange(names.Select(name => NodeLauncher.Start(directory, name)));
                 foreach (var (name, process) in names.Zip(processes))
                 {
                     await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up" && n.Pid == process.Id, TimeSpan.FromSeconds(60), "to come up", cancellationToken)
                         .ConfigureAwait(false);
                 }
 
-                await output.WriteLineAsync($"{names.Count} nodes up in {clock.Elapsed.TotalSeconds:0.00} s ({directory.Root})").ConfigureAwait(false);
+                await output.WriteLineAsync(
+                    $"{names.Count} nodes up in {clock.Elapsed.TotalSeconds:0.00} s ({directory.Root}{(location.IsEtcd ? $", store {location}" : "")})").ConfigureAwait(false);
                 foreach (var request in requests)
                 {
                     await DatabaseChange.SendAsync(parseResult, request, cancellationToken).ConfigureAwait(false);
@@ -78,6 +130,10 @@ internal static class UpCommand
                 if (!leaveRunning)
                 {
                     await StopAsync(directory, processes).ConfigureAwait(false);
+                    if (etcd is not null)
+                    {
+                        await etcd.DisposeAsync().ConfigureAwait(false); // after the nodes: they leave through it
+                    }
                 }
 
                 foreach (var process in processes)
@@ -112,11 +168,23 @@ internal static class UpCommand
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
 
+            var etcd = await EtcdCluster.StopRecordedAsync(directory.EtcdPath).ConfigureAwait(false); // after the nodes: they leave through it
+            var stopped = running.Select(r => r.Name).Concat(etcd.Select(m => "etcd " + m)).ToList();
             await parseResult.InvocationConfiguration.Output.WriteLineAsync(
-                running.Count == 0 ? $"no node is running in {directory.Root}" : $"stopped {string.Join(", ", running.Select(r => r.Name))}").ConfigureAwait(false);
+                stopped.Count == 0 ? $"no node is running in {directory.Root}" : $"stopped {string.Join(", ", stopped)}").ConfigureAwait(false);
             return 0;
         });
         return down;
+    }
+
+    /// <summary>A local etcd for the cluster, its data in the cluster directory: it runs as long as the nodes do.</summary>
+    private static async Task<EtcdCluster> StartEtcdAsync(ParseResult parseResult, ClusterDirectory directory, int members, bool detached, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var etcd = await EtcdCluster.StartAsync(directory.EtcdPath, members, attached: !detached, cancellationToken).ConfigureAwait(false);
+        await parseResult.InvocationConfiguration.Output.WriteLineAsync(
+            $"etcd up in {clock.Elapsed.TotalSeconds:0.00} s: {string.Join(", ", etcd.Members)}").ConfigureAwait(false);
+        return etcd;
     }
 
     /// <summary>Nodes, groups, resources, monitors, the latest events and calls, redrawn every second until Ctrl-C, fitted to the terminal.</summary>

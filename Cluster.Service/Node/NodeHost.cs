@@ -54,7 +54,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             loggerFactory);
         var clusterEvents = new ClusterEventFeed(options.Name);
         using var clusterLog = new ClusterLogWriter(Path.Combine(directory.LogsPath, options.Name + ".log"), clusterEvents.Add);
-        var store = new IsolatableStore(SqliteClusterStore.Open(directory.StorePath));
+        var store = new IsolatableStore(ClusterStores.Open(options.Store, directory));
         await using var storeLifetime = store.ConfigureAwait(false);
         var types = new ResourceTypeRegistry(store, monitors.LoadTypeAsync);
         var database = new ClusterDatabase(store, monitors.LoadTypeAsync);
@@ -167,7 +167,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
                         supervisor.Watch("trace file", trace.Writing);
                     }
                     InjectedFault.ListenIfAsked(feed.Wake);
-                    LogNodeUp(_logger, options.Name, endpoint, directory.Root);
+                    LogNodeUp(_logger, options.Name, endpoint, directory.Root, options.Store);
                     try
                     {
                         await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
@@ -216,8 +216,8 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Name} is up; admin API on {Endpoint}; cluster directory {Directory}")]
-    private static partial void LogNodeUp(ILogger logger, string name, string endpoint, string directory);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Name} is up; admin API on {Endpoint}; cluster directory {Directory}; cluster store {Store}")]
+    private static partial void LogNodeUp(ILogger logger, string name, string endpoint, string directory, Store.StoreLocation store);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The trace file cannot be written: calls are recorded in memory only from now on")]
     private static partial void LogTraceFileFailed(ILogger logger, Exception error);

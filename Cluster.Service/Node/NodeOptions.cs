@@ -6,6 +6,9 @@ internal sealed class NodeOptions
 
     public required ClusterDirectory Directory { get; init; }
 
+    /// <summary>The cluster store the node uses: the embedded SQLite file in <see cref="Directory"/>, or etcd.</summary>
+    public Store.StoreLocation Store { get; init; } = Cluster.Service.Store.StoreLocation.Embedded;
+
     /// <summary>Where the admin API listens; default TCP loopback on an ephemeral port.</summary>
     public Protocol.Transport.GrpcEndpoint AdminEndpoint { get; init; } = Protocol.Transport.GrpcEndpoint.Loopback();
 

@@ -3,10 +3,11 @@ using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;
 
-/// <summary>Three real node processes: membership, the coordinator, failover, moves and fencing, through the CLI.</summary>
-[TestFixture]
+/// <summary>Three real node processes: membership, the coordinator, failover, moves and fencing, through the CLI; on each store.</summary>
+[TestFixture("sqlite")]
+[TestFixture("etcd")]
 [NonParallelizable]
-public sealed class FailoverTests : NodeTestBase
+public sealed class FailoverTests(string store) : NodeTestBase(store)
 {
     protected override int NodeCount => 3;
 

@@ -1,17 +1,42 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Cluster.Service.Store;
+using Cluster.Service.Store.Etcd;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;
 
 /// <summary>
 /// A fresh cluster directory and real node processes (n1, n2, ...; DeadlockTimeout 1 s) per test, driven
-/// through the CLI. The nodes watch their stdin, so none outlives the test run.
+/// through the CLI. The nodes watch their stdin, so none outlives the test run. On the embedded store,
+/// or (<paramref name="store"/> "etcd") on one real etcd per fixture, emptied before each test.
 /// </summary>
-public abstract class NodeTestBase
+public abstract class NodeTestBase(string store = "sqlite")
 {
     private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private string? _etcdRoot;
+    private EtcdCluster? _etcd;
+
+    [OneTimeSetUp]
+    public async Task StartStore()
+    {
+        if (store == "etcd")
+        {
+            _etcdRoot = Path.Combine(Path.GetTempPath(), $"cluster-etcd-{Guid.NewGuid():N}");
+            _etcd = await EtcdCluster.StartAsync(_etcdRoot, 1, attached: true, CancellationToken.None);
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopStore()
+    {
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+            Directory.Delete(_etcdRoot!, recursive: true);
+        }
+    }
 
     protected string Dir { get; private set; } = null!;
 
@@ -25,6 +50,13 @@ public abstract class NodeTestBase
     public async Task CreateClusterAndStartNodes()
     {
         Dir = ClusterCli.NewClusterDirectory();
+        if (_etcd is not null)
+        {
+            await using var keys = EtcdClusterStore.Connect(_etcd.Location.EtcdEndpoints);
+            await keys.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }); // the last test's cluster is gone
+            new Service.ClusterDirectory(Dir).WriteStoreLocation(_etcd.Location); // as `cluster up --store` does: for nodes that `node start` starts
+        }
+
         for (var i = 1; i <= NodeCount; i++)
         {
             StartNodeProcess($"n{i}");
@@ -102,7 +134,9 @@ public abstract class NodeTestBase
     private void StartNodeProcess(string name) =>
         _nodes[name] = ClusterCli.Start(
             line => _output.Enqueue($"{name}: {line}"), EnvironmentOf(name),
-            ["node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent", .. ArgumentsOf(name)]);
+            ["node", "run", "--name", name, "--dir", Dir, "--deadlock-timeout-ms", "1000", "--exit-with-parent", .. StoreArguments, .. ArgumentsOf(name)]);
+
+    private string[] StoreArguments => _etcd is null ? [] : ["--store", _etcd.Location.ToString()];
 
     /// <summary>Until the membership lists this very process Up (after a kill, the old one's lease may still be alive for a moment).</summary>
     private async Task WaitUpAsync(string name)

@@ -174,5 +174,5 @@ internal sealed class EtcdMemberProcess : IDisposable
         }
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"etcd {Name} (pid {Pid}, {ClientUrl})");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"etcd {Name} (pid {Pid}, {Url(Record.ClientPort)})");
 }

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Cluster.Service.Store.Etcd;
+using Cluster.Tests.Support;
+
+namespace Cluster.Tests.Cli;
+
+/// <summary>`cluster up --store etcd`: a local etcd in the cluster directory, the nodes on it, and nothing left behind.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class EtcdClusterTests
+{
+    [Test]
+    public async Task Up_detach_on_a_local_etcd_runs_the_nodes_on_it_and_down_stops_them_and_etcd()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        try
+        {
+            var (exitCode, output, error) = await ClusterCli.RunAsync("up", "--nodes", "2", "--store", "etcd", "--detach", "--dir", dir);
+            Assert.That(exitCode, Is.Zero, error);
+            Assert.That(output, Does.Contain("etcd up in").And.Contain("2 nodes up in").And.Contain("store etcd://127.0.0.1:"));
+            var etcd = EtcdPids(dir);
+            Assert.That(etcd, Has.Count.EqualTo(1));
+            Assert.That(File.ReadAllText(Path.Combine(dir, "store")), Does.StartWith("etcd://127.0.0.1:"));
+            Assert.That(File.Exists(Path.Combine(dir, "cluster.db")), Is.False, "no node opened the embedded store");
+
+            await Cli(dir, "group", "create", "g");
+            var nodes = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray()
+                .Select(n => (n.GetProperty("name").GetString(), n.GetProperty("state").GetString())).ToList();
+            Assert.That(nodes, Is.EqualTo(new[] { ("n1", "Up"), ("n2", "Up") }));
+            var pids = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Select(n => n.GetProperty("pid").GetInt32()).ToList();
+
+            var down = await Cli(dir, "down");
+
+            Assert.That(down, Does.Contain("stopped n1, n2, etcd e1"));
+            Assert.That(pids.Concat(etcd).Where(Processes.IsRunning), Is.Empty, "nodes and etcd gone");
+            Assert.That(EtcdPids(dir), Is.Empty);
+            Assert.That((await ClusterCli.RunAsync("down", "--dir", dir)).Output, Does.Contain("no node is running"));
+        }
+        finally
+        {
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Killed_cluster_up_takes_its_etcd_and_nodes_with_it()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var up = ClusterCli.Start(output.Enqueue, "up", "--nodes", "1", "--store", "etcd", "--etcd-members", "3", "--dir", dir);
+        try
+        {
+            await Eventually.Until(() => output.Any(l => l.Contains("1 nodes up", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(90), "cluster up to start etcd and its node", () => string.Join('\n', output));
+            var etcd = EtcdPids(dir);
+            Assert.That(etcd, Has.Count.EqualTo(3), "three members");
+            var node = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Single().GetProperty("pid").GetInt32();
+
+            up.Kill(entireProcessTree: false);
+            await up.WaitForExitAsync();
+
+            await Eventually.Until(() => !etcd.Append(node).Any(Processes.IsRunning) && EtcdPids(dir).Count == 0, TimeSpan.FromSeconds(20),
+                "etcd's members and the node gone with cluster up");
+        }
+        finally
+        {
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The running etcd members of the cluster in <paramref name="dir"/>, found from the real processes.</summary>
+    private static List<int> EtcdPids(string dir)
+    {
+        var data = Directory.EnumerateDirectories(Path.Combine(dir, "etcd")).ToList();
+        return [.. Directory.EnumerateDirectories("/proc")
+            .Select(p => int.TryParse(Path.GetFileName(p), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && data.Any(d => EtcdMemberProcess.IsMemberProcess(pid, d)))];
+    }
+
+    private static async Task<string> Cli(string dir, params string[] args)
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", dir]);
+        Assert.That(exitCode, Is.Zero, $"cluster {string.Join(' ', args)}: {error}");
+        return output;
+    }
+}
