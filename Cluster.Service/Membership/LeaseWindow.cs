@@ -9,11 +9,13 @@ namespace Cluster.Service.Membership;
 /// </summary>
 internal readonly record struct LeaseWindow(TimeSpan SafeEnd, TimeSpan PetUntil, TimeSpan Lapse)
 {
-    public static LeaseWindow After(TimeSpan sent, MembershipOptions options)
+    /// <param name="sent">When the renewal (or grant) was sent.</param>
+    /// <param name="ttl">The lease's TTL as the store granted it (it may be longer than the node asked for).</param>
+    /// <param name="fenceMargin">How long before the lapse the node stops its groups.</param>
+    public static LeaseWindow After(TimeSpan sent, TimeSpan ttl, TimeSpan fenceMargin)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var lapse = sent + options.LeaseTtl;
-        return new LeaseWindow(lapse - options.FenceMargin, lapse - options.FenceMargin / 2, lapse);
+        var lapse = sent + ttl;
+        return new LeaseWindow(lapse - fenceMargin, lapse - fenceMargin / 2, lapse);
     }
 
     public bool Alive(TimeSpan now) => now < SafeEnd;

@@ -62,6 +62,9 @@ internal sealed partial class NodeMembership : IDisposable
 
     public long Lease { get; private set; }
 
+    /// <summary>The TTL the store granted the lease: the window each renewal buys (at least <see cref="MembershipOptions.LeaseTtl"/>).</summary>
+    public TimeSpan GrantedTtl { get; private set; }
+
     /// <summary>Whether the node may act on its groups: its lease is certainly alive.</summary>
     public bool IsAlive
     {
@@ -133,7 +136,8 @@ internal sealed partial class NodeMembership : IDisposable
     /// <summary>A new lease, the node's record if it has none, and its member key on the lease.</summary>
     private async Task JoinAsync(CancellationToken cancellationToken)
     {
-        Lease = await store.GrantLeaseAsync(options.LeaseTtl, cancellationToken).ConfigureAwait(false);
+        var grant = await store.GrantLeaseAsync(options.LeaseTtl, cancellationToken).ConfigureAwait(false);
+        (Lease, GrantedTtl) = (grant.Id, grant.Ttl);
         var nodeKey = ConfigurationKeys.Nodes + member.Name;
         await store.TransactAsync(
             new Transaction
@@ -144,12 +148,12 @@ internal sealed partial class NodeMembership : IDisposable
             cancellationToken).ConfigureAwait(false);
         member.Lease = Lease;
         await store.PutAsync(ConfigurationKeys.Members + member.Name, member.ToByteArray(), Lease, cancellationToken).ConfigureAwait(false);
-        LogJoined(logger, member.Name, Lease);
+        LogJoined(logger, member.Name, Lease, GrantedTtl.TotalMilliseconds);
     }
 
     private void Renewed(TimeSpan sent)
     {
-        var window = LeaseWindow.After(sent, options);
+        var window = LeaseWindow.After(sent, GrantedTtl, options.FenceMargin);
         lock (_lock)
         {
             var wasAlive = _window?.Alive(Now) == true;
@@ -225,8 +229,8 @@ internal sealed partial class NodeMembership : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Node} joined the cluster with lease {Lease}")]
-    private static partial void LogJoined(ILogger logger, string node, long lease);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Node} joined the cluster with lease {Lease} (TTL {TtlMs} ms)")]
+    private static partial void LogJoined(ILogger logger, string node, long lease, double ttlMs);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Node {Node} could not renew its lease: {Error}")]
     private static partial void LogRenewFailed(ILogger logger, string node, string error);

@@ -17,8 +17,11 @@ internal interface IClusterStore : IAsyncDisposable
     /// <exception cref="ClusterStoreException">An operation names an empty key or an unknown lease; nothing changed.</exception>
     Task<TransactionResult> TransactAsync(Transaction transaction, CancellationToken cancellationToken = default);
 
-    /// <summary>A new lease that expires <paramref name="ttl"/> from now unless kept alive.</summary>
-    Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A new lease that expires its TTL from now unless kept alive, and from each renewal on. The store may grant a
+    /// longer TTL than <paramref name="ttl"/>, never a shorter one; a holder that fences itself times its fence by the granted one.
+    /// </summary>
+    Task<LeaseGrant> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default);
 
     /// <summary>Renews the lease for another TTL; false when it has expired or never existed.</summary>
     Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default);

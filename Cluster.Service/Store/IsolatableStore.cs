@@ -26,7 +26,7 @@ internal sealed class IsolatableStore(IClusterStore inner) : IClusterStore
     public Task<TransactionResult> TransactAsync(Transaction transaction, CancellationToken cancellationToken = default) =>
         Pass(() => inner.TransactAsync(transaction, cancellationToken));
 
-    public Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default) => Pass(() => inner.GrantLeaseAsync(ttl, cancellationToken));
+    public Task<LeaseGrant> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default) => Pass(() => inner.GrantLeaseAsync(ttl, cancellationToken));
 
     public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) => Pass(() => inner.KeepAliveAsync(lease, cancellationToken));
 

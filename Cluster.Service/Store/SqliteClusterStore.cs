@@ -172,7 +172,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             cancellationToken);
     }
 
-    public async Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
+    public async Task<LeaseGrant> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         if (ttl <= TimeSpan.Zero)
         {
@@ -189,7 +189,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             },
             cancellationToken).ConfigureAwait(false);
         _granted.Fire();
-        return lease;
+        return new LeaseGrant(lease, ttl);
     }
 
     public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) =>

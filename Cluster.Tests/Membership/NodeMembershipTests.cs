@@ -59,4 +59,57 @@ public sealed class NodeMembershipTests
         await membership.LeaveAsync();
         Assert.That(await inner.GetAsync(ConfigurationKeys.Members + "n1"), Is.Null, "a clean leave revokes the lease at once");
     }
+
+    [Test]
+    public async Task Node_times_its_fence_by_the_ttl_the_store_granted_not_the_one_it_asked_for()
+    {
+        // etcd grants at least 2 s: a node asking 600 ms must not fence at 450 ms when its lease lives on.
+        await using var inner = SqliteClusterStore.OpenInMemory();
+        var store = new IsolatableStore(new TripleLeases(inner));
+        DateTimeOffset? fencedAt = null;
+        using var membership = new NodeMembership(store, new Member { Name = "n1", Pid = 1 }, s_options, NullLogger.Instance)
+        {
+            OnFenced = () => fencedAt = DateTimeOffset.UtcNow,
+        };
+        using var stop = new CancellationTokenSource();
+        var running = membership.RunAsync(stop.Token);
+        await Eventually.Until(() => membership.IsAlive, TimeSpan.FromSeconds(5), "the node to join");
+        Assert.That(membership.GrantedTtl, Is.EqualTo(3 * s_options.LeaseTtl));
+
+        var cut = DateTimeOffset.UtcNow;
+        store.Isolated = true;
+        await Eventually.Until(() => fencedAt is not null, TimeSpan.FromSeconds(10), "the node to fence itself");
+
+        // Last renewal at most one interval before the cut: the fence comes no sooner than 1800 - 150 - 100 ms after it.
+        Assert.That(fencedAt!.Value - cut, Is.GreaterThan(TimeSpan.FromMilliseconds(1500)));
+        await stop.CancelAsync();
+        await running;
+    }
+
+    /// <summary>A store that grants three times the TTL asked for, as etcd grants its minimum to short leases.</summary>
+    private sealed class TripleLeases(IClusterStore inner) : IClusterStore
+    {
+        public Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default) => inner.CurrentRevisionAsync(cancellationToken);
+
+        public Task<KeyValue?> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
+
+        public Task<(IReadOnlyList<KeyValue> Items, long Revision)> RangeAsync(string prefix, CancellationToken cancellationToken = default) =>
+            inner.RangeAsync(prefix, cancellationToken);
+
+        public Task<TransactionResult> TransactAsync(Transaction transaction, CancellationToken cancellationToken = default) =>
+            inner.TransactAsync(transaction, cancellationToken);
+
+        public Task<LeaseGrant> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default) => inner.GrantLeaseAsync(3 * ttl, cancellationToken);
+
+        public Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default) => inner.KeepAliveAsync(lease, cancellationToken);
+
+        public Task RevokeLeaseAsync(long lease, CancellationToken cancellationToken = default) => inner.RevokeLeaseAsync(lease, cancellationToken);
+
+        public Task ExpireLeasesAsync(CancellationToken cancellationToken = default) => inner.ExpireLeasesAsync(cancellationToken);
+
+        public IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long fromRevision, CancellationToken cancellationToken = default) =>
+            inner.WatchAsync(prefix, fromRevision, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

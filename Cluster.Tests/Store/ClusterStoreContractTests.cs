@@ -169,7 +169,7 @@ public sealed class ClusterStoreContractTests(string backing)
     {
         // On etcd time passes for real: twice as long, for a second of slack on a busy machine.
         var unit = TimeSpan.FromSeconds(backing == "etcd" ? 2 : 1);
-        var lease = await _store.GrantLeaseAsync(2 * unit);
+        var lease = (await _store.GrantLeaseAsync(2 * unit)).Id;
         await _store.PutAsync("/nodes/n1", Bytes("up"), lease);
         var before = await _store.CurrentRevisionAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -194,13 +194,23 @@ public sealed class ClusterStoreContractTests(string backing)
     }
 
     [Test]
+    public async Task A_lease_is_granted_at_least_the_ttl_asked_for()
+    {
+        var grant = await _store.GrantLeaseAsync(TimeSpan.FromMilliseconds(1500));
+
+        Assert.That(grant.Ttl, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1500)));
+        Assert.That(grant.Ttl, backing == "etcd" ? Is.EqualTo(TimeSpan.FromSeconds(2)) : Is.EqualTo(TimeSpan.FromMilliseconds(1500)), "etcd counts whole seconds");
+        Assert.That(await _store.KeepAliveAsync(grant.Id), Is.True);
+    }
+
+    [Test]
     public async Task Keep_alive_of_an_unknown_lease_is_false() =>
         Assert.That(await _store.KeepAliveAsync(987_654_321), Is.False);
 
     [Test]
     public async Task Revoking_a_lease_deletes_its_keys()
     {
-        var lease = await _store.GrantLeaseAsync(TimeSpan.FromSeconds(10));
+        var lease = (await _store.GrantLeaseAsync(TimeSpan.FromSeconds(10))).Id;
         await _store.PutAsync("/coordinator", Bytes("n1"), lease);
         await _store.PutAsync("/plain", Bytes("stays"));
 

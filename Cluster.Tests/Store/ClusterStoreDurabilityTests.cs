@@ -173,7 +173,7 @@ public sealed class ClusterStoreDurabilityTests
     /// <summary>A key on a 300 ms lease that is never renewed: its delete event comes, well within 30 s.</summary>
     private static async Task AssertSweptAsync(SqliteClusterStore store)
     {
-        var lease = await store.GrantLeaseAsync(TimeSpan.FromMilliseconds(300));
+        var lease = (await store.GrantLeaseAsync(TimeSpan.FromMilliseconds(300))).Id;
         var written = await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up"), lease);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 

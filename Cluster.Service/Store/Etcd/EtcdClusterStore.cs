@@ -96,15 +96,14 @@ internal sealed class EtcdClusterStore : IClusterStore
         }
     }
 
-    public async Task<long> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
+    public async Task<LeaseGrant> GrantLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         if (ttl <= TimeSpan.Zero)
         {
             throw new ClusterStoreException($"A lease needs a positive TTL, not {ttl}.");
         }
 
-        // etcd counts TTLs in whole seconds and grants at least its minimum (1.5 x election timeout): the lease
-        // lives at least as long as asked, which keeps a holder that fences on its own TTL safe.
+        // etcd counts TTLs in whole seconds and grants at least its minimum (1.5 x election timeout, 2 s by default).
         var seconds = (long)Math.Ceiling(ttl.TotalSeconds);
         var response = await CallAsync("grant a lease", (m, o) => m.Leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, o), cancellationToken)
             .ConfigureAwait(false);
@@ -113,7 +112,7 @@ internal sealed class EtcdClusterStore : IClusterStore
             throw new ClusterStoreException($"etcd refused a lease of {seconds} s: {response.Error}");
         }
 
-        return response.ID;
+        return new LeaseGrant(response.ID, TimeSpan.FromSeconds(response.TTL));
     }
 
     public async Task<bool> KeepAliveAsync(long lease, CancellationToken cancellationToken = default)
