@@ -1,36 +1,65 @@
 using System.Diagnostics;
+using Cluster.Protocol;
 using Cluster.Protocol.Admin.V1;
-using Cluster.Service.Admin;
-using Cluster.Service.Cli;
+using Cluster.Service.Store;
+using Cluster.Service.Store.Etcd;
 
 namespace Cluster.Service.Bench;
 
 /// <summary>
-/// `cluster bench failover`: a local cluster of real node processes with default settings. Times, from
-/// the kill(2) call or the simulated failure, until the group is Online on another node, as that node's
-/// admin API reports it (polled every 5 ms); and a three-node cluster's start until every node is Up.
+/// `cluster bench failover`: a local cluster of real node processes with default settings, on each store
+/// asked for. Times, from the kill(2) call, the cut or the simulated failure, until the group is Online on
+/// another node, as that node's admin API reports it (polled every 5 ms); a cluster's start until every
+/// node is Up; and on etcd (three members), from the kill of etcd's leader until a node accepts a change.
 /// </summary>
 internal static class FailoverBenchmark
 {
-    public static async Task<int> RunAsync(int trials, int nodes, TextWriter output, CancellationToken cancellationToken)
+    public const string Sqlite = "sqlite";
+    public const string Etcd = "etcd";
+
+    public static async Task<int> RunAsync(int trials, int nodes, IReadOnlyList<string> stores, TextWriter output, CancellationToken cancellationToken)
     {
-        output.WriteLine($"{trials} trials each; {nodes} real node processes, default lease (1 s TTL), a group with one application (sleep)");
-        output.WriteLine($"{"measurement",-62} {"median ms",10} {"max ms",10}");
+        output.WriteLine($"{trials} trials each; {nodes} real node processes, default lease (1 s asked; etcd grants 2 s), a group with one application (sleep)");
+        output.WriteLine($"{"store",-7} {"measurement",-78} {"median ms",10} {"max ms",10}");
+        foreach (var store in stores)
+        {
+            var root = Path.Combine(Path.GetTempPath(), $"cluster-bench-etcd-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            var etcd = store == Etcd ? await EtcdCluster.StartAsync(root, 3, attached: true, cancellationToken).ConfigureAwait(false) : null;
+            try
+            {
+                await RunOnAsync(new Bench(store, etcd, trials, nodes, output), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (etcd is not null)
+                {
+                    await etcd.DisposeAsync().ConfigureAwait(false);
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task RunOnAsync(Bench bench, CancellationToken cancellationToken)
+    {
         var startups = new List<TimeSpan>();
-        for (var i = 0; i < Math.Min(trials, 5); i++)
+        for (var i = 0; i < Math.Min(bench.Trials, 5); i++)
         {
             var clock = Stopwatch.StartNew();
-            await using var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false);
+            await using var cluster = await bench.StartClusterAsync(cancellationToken).ConfigureAwait(false);
             startups.Add(clock.Elapsed);
         }
 
-        Report(output, $"cluster of {nodes} nodes started until every node is Up ({startups.Count} trials)", startups);
+        bench.Report($"cluster of {bench.Nodes} nodes started until every node is Up ({startups.Count} trials)", startups);
 
-        await using (var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false))
+        await using (var cluster = await bench.StartClusterAsync(cancellationToken).ConfigureAwait(false))
         {
             await cluster.ApplyGroupAsync("bench", "sleep 3600", restartThreshold: null, cancellationToken: cancellationToken).ConfigureAwait(false);
             var kills = new List<TimeSpan>();
-            for (var i = 0; i < trials; i++)
+            var cuts = new List<TimeSpan>();
+            for (var i = 0; i < bench.Trials; i++)
             {
                 var owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
                 var killedAt = Stopwatch.GetTimestamp();
@@ -39,16 +68,26 @@ internal static class FailoverBenchmark
                 kills.Add(Stopwatch.GetElapsedTime(killedAt));
                 await cluster.RestartAsync(owner, cancellationToken).ConfigureAwait(false);
                 await cluster.ResetFailoversAsync("bench", cancellationToken).ConfigureAwait(false); // default FailoverThreshold: nodes - 1 per 6 h
+
+                // A partition of the owner from the store: `node isolate`, a cut inside the node's process.
+                owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
+                var cutAt = Stopwatch.GetTimestamp();
+                await cluster.IsolateAsync(owner, isolated: true, cancellationToken).ConfigureAwait(false);
+                await cluster.WaitOnlineAsync("bench", except: owner, cancellationToken).ConfigureAwait(false);
+                cuts.Add(Stopwatch.GetElapsedTime(cutAt));
+                await cluster.IsolateAsync(owner, isolated: false, cancellationToken).ConfigureAwait(false);
+                await cluster.ResetFailoversAsync("bench", cancellationToken).ConfigureAwait(false);
             }
 
-            Report(output, "kill -9 of the owner node -> group Online on another node", kills);
+            bench.Report("kill -9 of the owner node -> group Online on another node", kills);
+            bench.Report("owner cut off from the store (node isolate) -> Online on another", cuts);
         }
 
-        await using (var cluster = await BenchCluster.StartAsync(nodes, cancellationToken).ConfigureAwait(false))
+        await using (var cluster = await bench.StartClusterAsync(cancellationToken).ConfigureAwait(false))
         {
             await cluster.ApplyGroupAsync("flaky", "sleep 3600", restartThreshold: 0, cancellationToken: cancellationToken).ConfigureAwait(false);
             var failures = new List<TimeSpan>();
-            for (var i = 0; i < trials; i++)
+            for (var i = 0; i < bench.Trials; i++)
             {
                 var owner = await cluster.WaitOnlineAsync("flaky", except: null, cancellationToken).ConfigureAwait(false);
                 using var client = cluster.Client(owner);
@@ -59,15 +98,99 @@ internal static class FailoverBenchmark
                 await cluster.ResetFailoversAsync("flaky", cancellationToken).ConfigureAwait(false);
             }
 
-            Report(output, "resource failure, RestartThreshold 0 -> group Online on another node", failures);
+            bench.Report("resource failure, RestartThreshold 0 -> group Online on another node", failures);
         }
 
-        return 0;
+        if (bench.EtcdCluster is { } etcd)
+        {
+            await LeaderKillsAsync(bench, etcd, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private static void Report(TextWriter output, string what, List<TimeSpan> samples)
+    /// <summary>Kills etcd's leader; times until a node accepts a change again, and counts the trials in which the group was stopped (fenced).</summary>
+    private static async Task LeaderKillsAsync(Bench bench, EtcdCluster etcd, CancellationToken cancellationToken)
     {
-        var summary = new LatencySummary(samples);
-        output.WriteLine($"{what,-62} {summary.MedianMicroseconds / 1000,10:0.0} {summary.MaxMicroseconds / 1000,10:0.0}");
+        await using var cluster = await bench.StartClusterAsync(cancellationToken).ConfigureAwait(false);
+        await cluster.ApplyGroupAsync("bench", "sleep 3600", restartThreshold: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var writes = new List<TimeSpan>();
+        var restarts = 0;
+        for (var i = 0; i < bench.Trials; i++)
+        {
+            var owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
+            var application = await ApplicationPidAsync(cluster, owner, cancellationToken).ConfigureAwait(false);
+            var leader = await etcd.LeaderAsync(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("etcd has no leader.");
+            var killedAt = Stopwatch.GetTimestamp();
+            await etcd.KillAsync(leader, cancellationToken).ConfigureAwait(false);
+            await AcceptedChangeAsync(cluster, cancellationToken).ConfigureAwait(false);
+            writes.Add(Stopwatch.GetElapsedTime(killedAt));
+            await etcd.RestartAsync(leader, cancellationToken).ConfigureAwait(false);
+            owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
+            if (await ApplicationPidAsync(cluster, owner, cancellationToken).ConfigureAwait(false) != application)
+            {
+                restarts++;
+            }
+
+            await cluster.ResetFailoversAsync("bench", cancellationToken).ConfigureAwait(false);
+        }
+
+        bench.Report($"kill -9 of etcd's leader -> a change accepted again (group restarted in {restarts} of {bench.Trials})", writes);
+    }
+
+    /// <summary>Until a node takes a change to the store (an administrator's Online for the group), trying each live node in turn.</summary>
+    private static async Task AcceptedChangeAsync(BenchCluster cluster, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            foreach (var node in cluster.Nodes.Where(cluster.IsRunning))
+            {
+                try
+                {
+                    using var client = cluster.Client(node);
+                    await client.SetPersistentState(new SetPersistentStateRequest { Group = "bench", Online = true }, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (ClusterException)
+                {
+                    // No quorum yet, or the node fenced: try again.
+                }
+            }
+
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException("No node accepted a change within 60 s of etcd's leader kill.");
+    }
+
+    private static async Task<int> ApplicationPidAsync(BenchCluster cluster, string owner, CancellationToken cancellationToken)
+    {
+        using var client = cluster.Client(owner);
+        return (await client.ListResources(cancellationToken).ConfigureAwait(false)).Resources.Single(r => r.Name == "bench-app").ApplicationPid;
+    }
+
+    /// <summary>One store's run: how to start a cluster on it, and its lines of the table.</summary>
+    private sealed record Bench(string Store, EtcdCluster? EtcdCluster, int Trials, int Nodes, TextWriter Output)
+    {
+        /// <summary>A fresh cluster; on etcd, after emptying the key space the last one left.</summary>
+        public async Task<BenchCluster> StartClusterAsync(CancellationToken cancellationToken)
+        {
+            if (EtcdCluster is null)
+            {
+                return await BenchCluster.StartAsync(Nodes, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var keys = EtcdClusterStore.Connect(EtcdCluster.Location.EtcdEndpoints))
+            {
+                await keys.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await BenchCluster.StartAsync(Nodes, cancellationToken, ["--store", EtcdCluster.Location.ToString()]).ConfigureAwait(false);
+        }
+
+        public void Report(string what, List<TimeSpan> samples)
+        {
+            var summary = new LatencySummary(samples);
+            Output.WriteLine($"{Store,-7} {what,-78} {summary.MedianMicroseconds / 1000,10:0.0} {summary.MaxMicroseconds / 1000,10:0.0}");
+        }
     }
 }

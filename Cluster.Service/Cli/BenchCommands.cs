@@ -126,12 +126,19 @@ internal static class BenchCommands
     {
         var trials = new Option<int>("--trials") { Description = "Trials per measurement", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var nodes = new Option<int>("--nodes") { Description = "Nodes in the cluster", DefaultValueFactory = _ => 3 }.AtLeast(2);
-        var failover = new Command("failover", "Kill owner nodes and fail resources for real; time until the group is online on another node")
+        var stores = new Option<string[]>("--store")
         {
-            trials, nodes,
+            Description = "The stores to measure on, one after the other: sqlite (embedded), etcd (three local members); repeatable",
+            DefaultValueFactory = _ => [FailoverBenchmark.Sqlite],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        stores.AcceptOnlyFromAmong(FailoverBenchmark.Sqlite, FailoverBenchmark.Etcd);
+        var failover = new Command("failover", "Kill owner nodes, cut them off and fail resources for real; time until the group is online on another node")
+        {
+            trials, nodes, stores,
         };
         failover.SetHandler((parseResult, cancellationToken) => FailoverBenchmark.RunAsync(
-            parseResult.GetValue(trials), parseResult.GetValue(nodes), parseResult.InvocationConfiguration.Output, cancellationToken));
+            parseResult.GetValue(trials), parseResult.GetValue(nodes), [.. parseResult.GetValue(stores)!.Distinct()], parseResult.InvocationConfiguration.Output, cancellationToken));
         return failover;
     }
 

@@ -18,11 +18,17 @@ internal sealed class EtcdCluster : IAsyncDisposable
 
     private readonly string _root;
     private readonly List<EtcdMemberProcess> _members;
+    private readonly string _executable;
+    private readonly string _initialCluster;
+    private readonly bool _attached;
 
-    private EtcdCluster(string root, List<EtcdMemberProcess> members)
+    private EtcdCluster(string root, List<EtcdMemberProcess> members, string executable, string initialCluster, bool attached)
     {
         _root = root;
         _members = members;
+        _executable = executable;
+        _initialCluster = initialCluster;
+        _attached = attached;
     }
 
     public IReadOnlyList<EtcdMemberProcess> Members => _members;
@@ -44,7 +50,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
         var initialCluster = string.Join(',', layout.Select(m => $"{m.Name}={EtcdMemberProcess.Url(m.PeerPort)}"));
         var token = "cluster-" + Guid.NewGuid().ToString("N")[..12]; // only read when the members form a new cluster
         var members = new List<EtcdMemberProcess>();
-        var cluster = new EtcdCluster(root, members);
+        var cluster = new EtcdCluster(root, members, executable, initialCluster, attached);
         try
         {
             foreach (var member in layout)
@@ -82,6 +88,40 @@ internal sealed class EtcdCluster : IAsyncDisposable
     /// <summary>Whether a member recorded under <paramref name="root"/> still runs.</summary>
     public static bool AnyRunning(string root) =>
         (ReadRecord(root) ?? []).Any(m => m.Pid > 0 && EtcdMemberProcess.IsMemberProcess(m.Pid, DataPath(root, m.Name)));
+
+    /// <summary>The member that leads now, as the members themselves report it; null when none answers with a leader.</summary>
+    public async Task<EtcdMemberProcess?> LeaderAsync(CancellationToken cancellationToken)
+    {
+        foreach (var member in _members.Where(m => !m.HasExited))
+        {
+            if (await member.IsLeaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>SIGKILL to one member (a fault), waiting for its exit.</summary>
+    public Task KillAsync(EtcdMemberProcess member, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return member.KillAsync(cancellationToken);
+    }
+
+    /// <summary>Starts a stopped member again on its data, and waits until it serves.</summary>
+    public async Task RestartAsync(EtcdMemberProcess member, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var index = _members.IndexOf(member);
+        // On its data dir a member ignores the initial-cluster settings: it rejoins as it was.
+        var restarted = EtcdMemberProcess.Start(_executable, _root, member.Record, _initialCluster, token: "", _attached);
+        _members[index] = restarted;
+        member.Dispose();
+        WriteRecord(_root, [.. _members.Select(m => m.Record)]);
+        await restarted.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>SIGTERM to every member, SIGKILL to any still there after a bounded wait.</summary>
     public async ValueTask DisposeAsync()

@@ -107,6 +107,32 @@ internal sealed class EtcdMemberProcess : IDisposable
         }
     }
 
+    /// <summary>Whether this member says it is the leader (false when it does not answer within a second).</summary>
+    public async Task<bool> IsLeaderAsync(CancellationToken cancellationToken)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(ClientUrl);
+        try
+        {
+            var status = await new Etcdserverpb.Maintenance.MaintenanceClient(channel)
+                .StatusAsync(new Etcdserverpb.StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(1), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return status.Leader != 0 && status.Leader == status.Header.MemberId;
+        }
+        catch (Grpc.Core.RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task StopAsync(TimeSpan patience)
     {
         if (_process.HasExited)
