@@ -122,7 +122,7 @@ internal static partial class NodeCommands
 
     private static Command CreateList()
     {
-        var list = new Command("list", "List the nodes of the cluster: Up, Down or Paused, and the groups each owns") { CommonOptions.Json };
+        var list = new Command("list", "List the nodes of the cluster: Up, Down or Paused, and the groups each owns") { CommonOptions.Json, NodeConnections.NodeOption };
         list.SetHandler(async (parseResult, cancellationToken) =>
         {
             var rows = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);

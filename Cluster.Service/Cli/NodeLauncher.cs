@@ -18,14 +18,20 @@ internal static class NodeLauncher
     /// <param name="directory">The cluster's directory.</param>
     /// <param name="name">The node's name.</param>
     /// <param name="options">More options of `cluster node run` (--deadlock-timeout-ms 1000...).</param>
+    /// <param name="prefix">Words the node runs under, which exec it: `ip netns exec NAMESPACE` for a lab's host.</param>
     /// <returns>The node, attached: it stops when this process does, until <see cref="ReleaseAsync"/> lets it go.</returns>
-    public static Process Start(ClusterDirectory directory, string name, IReadOnlyList<string>? options = null)
+    public static Process Start(ClusterDirectory directory, string name, IReadOnlyList<string>? options = null, IReadOnlyList<string>? prefix = null)
     {
         Directory.CreateDirectory(directory.LogsPath);
         var self = SelfExecutable.StartInfo("node", ["node", "run", "--name", name, "--dir", directory.Root, .. options ?? [], "--exit-with-parent"]);
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec \"$0\" \"$@\" >> \"$LOG\" 2>&1");
+        foreach (var word in prefix ?? [])
+        {
+            start.ArgumentList.Add(word);
+        }
+
         start.ArgumentList.Add(self.FileName);
         foreach (var argument in self.Arguments)
         {

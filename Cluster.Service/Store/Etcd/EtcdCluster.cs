@@ -21,9 +21,11 @@ internal sealed class EtcdCluster : IAsyncDisposable
     private readonly string _executable;
     private readonly string _initialCluster;
     private readonly bool _attached;
+    private readonly Func<string, EtcdPlacement>? _placement;
 
-    private EtcdCluster(string root, List<EtcdMemberProcess> members, string executable, string initialCluster, bool attached)
+    private EtcdCluster(string root, List<EtcdMemberProcess> members, string executable, string initialCluster, bool attached, Func<string, EtcdPlacement>? placement)
     {
+        _placement = placement;
         _root = root;
         _members = members;
         _executable = executable;
@@ -36,26 +38,31 @@ internal sealed class EtcdCluster : IAsyncDisposable
     /// <summary>Where nodes find this cluster: every member's client address.</summary>
     public StoreLocation Location => StoreLocation.Etcd(_members.Select(m => m.ClientUrl));
 
+    /// <summary>Where a member runs: a lab host's address, and the words that run a command there.</summary>
+    internal sealed record EtcdPlacement(string Address, IReadOnlyList<string> CommandPrefix);
+
     /// <summary>Starts <paramref name="memberCount"/> members with their data under <paramref name="root"/> and waits until each serves.</summary>
     /// <exception cref="ClusterUserException">etcd is not installed, or a member did not start (its log is named).</exception>
-    public static async Task<EtcdCluster> StartAsync(string root, int memberCount, bool attached, CancellationToken cancellationToken)
+    /// <remarks>A placement says where each member runs (by name): a lab host's address and the prefix that runs a command there; none: this machine's loopback.</remarks>
+    public static async Task<EtcdCluster> StartAsync(
+        string root, int memberCount, bool attached, CancellationToken cancellationToken, Func<string, EtcdPlacement>? placement = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(memberCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(memberCount, MaxMembers);
         var executable = FindEtcd();
         Directory.CreateDirectory(root);
-        var layout = ReadRecord(root) is { } recorded && recorded.Count == memberCount && recorded.All(m => Directory.Exists(DataPath(root, m.Name)))
+        var layout = placement is null && ReadRecord(root) is { } recorded && recorded.Count == memberCount && recorded.All(m => Directory.Exists(DataPath(root, m.Name)))
             ? recorded
-            : NewLayout(root, memberCount);
-        var initialCluster = string.Join(',', layout.Select(m => $"{m.Name}={EtcdMemberProcess.Url(m.PeerPort)}"));
+            : NewLayout(root, memberCount, placement);
+        var initialCluster = string.Join(',', layout.Select(m => $"{m.Name}={EtcdMemberProcess.Url(m.Host, m.PeerPort)}"));
         var token = "cluster-" + Guid.NewGuid().ToString("N")[..12]; // only read when the members form a new cluster
         var members = new List<EtcdMemberProcess>();
-        var cluster = new EtcdCluster(root, members, executable, initialCluster, attached);
+        var cluster = new EtcdCluster(root, members, executable, initialCluster, attached, placement);
         try
         {
             foreach (var member in layout)
             {
-                members.Add(EtcdMemberProcess.Start(executable, root, member, initialCluster, token, attached));
+                members.Add(EtcdMemberProcess.Start(executable, root, member, initialCluster, token, attached, placement?.Invoke(member.Name).CommandPrefix ?? []));
             }
 
             WriteRecord(root, [.. members.Select(m => m.Record)]);
@@ -116,7 +123,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(member);
         var index = _members.IndexOf(member);
         // On its data dir a member ignores the initial-cluster settings: it rejoins as it was.
-        var restarted = EtcdMemberProcess.Start(_executable, _root, member.Record, _initialCluster, token: "", _attached);
+        var restarted = EtcdMemberProcess.Start(_executable, _root, member.Record, _initialCluster, token: "", _attached, _placement?.Invoke(member.Name).CommandPrefix ?? []);
         _members[index] = restarted;
         member.Dispose();
         WriteRecord(_root, [.. _members.Select(m => m.Record)]);
@@ -135,7 +142,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
 
     internal static string DataPath(string root, string name) => Path.Combine(root, name);
 
-    private static List<EtcdMemberRecord> NewLayout(string root, int count)
+    private static List<EtcdMemberRecord> NewLayout(string root, int count, Func<string, EtcdPlacement>? placement)
     {
         // A new cluster: the old members' data would not match the new membership.
         foreach (var old in Directory.EnumerateDirectories(root))
@@ -143,7 +150,10 @@ internal sealed class EtcdCluster : IAsyncDisposable
             Directory.Delete(old, recursive: true);
         }
 
-        return [.. Enumerable.Range(1, count).Select(i => new EtcdMemberRecord($"e{i}", FreePort(), FreePort(), 0))];
+        // On a lab host of its own a member has its address to itself: etcd's usual ports.
+        return [.. Enumerable.Range(1, count).Select(i => $"e{i}").Select(name => placement is null
+            ? new EtcdMemberRecord(name, FreePort(), FreePort(), 0)
+            : new EtcdMemberRecord(name, 2379, 2380, 0, placement(name).Address))];
     }
 
     private static int FreePort()

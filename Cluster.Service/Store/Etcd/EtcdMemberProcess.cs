@@ -5,8 +5,11 @@ using Cluster.Service.Bench;
 
 namespace Cluster.Service.Store.Etcd;
 
-/// <summary>What `cluster down` needs to find a member again: its name, ports and process.</summary>
-internal sealed record EtcdMemberRecord(string Name, int ClientPort, int PeerPort, int Pid);
+/// <summary>What `cluster down` needs to find a member again: its name, address, ports and process.</summary>
+internal sealed record EtcdMemberRecord(string Name, int ClientPort, int PeerPort, int Pid, string Host = "127.0.0.1")
+{
+    public Uri ClientUrl => new(EtcdMemberProcess.Url(Host, ClientPort));
+}
 
 [JsonSerializable(typeof(List<EtcdMemberRecord>))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
@@ -18,12 +21,14 @@ internal sealed class EtcdMemberProcess : IDisposable
     private const int Terminate = 15;
     private readonly Process _process;
     private readonly string _log;
+    private readonly IReadOnlyList<string> _prefix;
 
-    private EtcdMemberProcess(Process process, EtcdMemberRecord record, string log)
+    private EtcdMemberProcess(Process process, EtcdMemberRecord record, string log, IReadOnlyList<string> prefix)
     {
         _process = process;
         Record = record with { Pid = process.Id };
         _log = log;
+        _prefix = prefix;
     }
 
     public EtcdMemberRecord Record { get; }
@@ -32,15 +37,17 @@ internal sealed class EtcdMemberProcess : IDisposable
 
     public int Pid => Record.Pid;
 
-    public Uri ClientUrl => StoreLocation.Loopback(Record.ClientPort);
+    public Uri ClientUrl => Record.ClientUrl;
 
     public bool HasExited => _process.HasExited;
 
-    public static EtcdMemberProcess Start(string executable, string root, EtcdMemberRecord member, string initialCluster, string token, bool attached)
+    /// <summary>Starts the member under <paramref name="prefix"/>: `ip netns exec NAMESPACE` for a lab's host; empty on this machine's loopback.</summary>
+    public static EtcdMemberProcess Start(
+        string executable, string root, EtcdMemberRecord member, string initialCluster, string token, bool attached, IReadOnlyList<string> prefix)
     {
         var data = EtcdCluster.DataPath(root, member.Name);
-        var client = Url(member.ClientPort);
-        var peer = Url(member.PeerPort);
+        var client = Url(member.Host, member.ClientPort);
+        var peer = Url(member.Host, member.PeerPort);
         string[] etcd =
         [
             executable, "--name", member.Name, "--data-dir", data,
@@ -55,7 +62,7 @@ internal sealed class EtcdMemberProcess : IDisposable
         // Attached: the kernel kills the member when this process dies (armed on the fork thread, whose death
         // is this process's). Detached: a session of its own, until `cluster down`.
         var start = new ProcessStartInfo(attached ? "/usr/bin/setpriv" : "/usr/bin/setsid") { UseShellExecute = false };
-        foreach (var word in (string[])[.. attached ? ["--pdeathsig", "KILL", "--"] : (string[])[], "/bin/sh", "-c", "exec \"$0\" \"$@\" >> \"$LOG\" 2>&1", .. etcd])
+        foreach (var word in (string[])[.. attached ? ["--pdeathsig", "KILL", "--"] : (string[])[], .. prefix, "/bin/sh", "-c", "exec \"$0\" \"$@\" >> \"$LOG\" 2>&1", .. etcd])
         {
             start.ArgumentList.Add(word);
         }
@@ -63,11 +70,11 @@ internal sealed class EtcdMemberProcess : IDisposable
         var log = Path.Combine(root, member.Name + ".log");
         start.Environment["LOG"] = log;
         var process = Cluster.Contracts.Processes.ForkThread.Start(new Process { StartInfo = start, EnableRaisingEvents = true });
-        return new EtcdMemberProcess(process, member, log);
+        return new EtcdMemberProcess(process, member, log, prefix);
     }
 
-    /// <summary>A loopback URL as etcd takes it: no trailing slash.</summary>
-    public static string Url(int port) => StoreLocation.Loopback(port).GetLeftPart(UriPartial.Authority);
+    /// <summary>A URL as etcd takes it: no trailing slash.</summary>
+    public static string Url(string host, int port) => string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}");
 
     /// <summary>Waits until the member answers /health with true.</summary>
     /// <exception cref="ClusterUserException">It exited, or did not become healthy in time; names its log.</exception>
@@ -84,17 +91,9 @@ internal sealed class EtcdMemberProcess : IDisposable
                 throw new ClusterUserException($"etcd member {Name} exited with code {_process.ExitCode} while starting: see {_log}{LastLines()}");
             }
 
-            try
+            if (await IsHealthyAsync(http, health, cancellationToken).ConfigureAwait(false))
             {
-                var text = await http.GetStringAsync(health, cancellationToken).ConfigureAwait(false);
-                if (text.Contains("\"health\":\"true\"", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // not listening yet, or no quorum yet
+                return;
             }
 
             if (clock.Elapsed > patience)
@@ -105,6 +104,37 @@ internal sealed class EtcdMemberProcess : IDisposable
             await Task.WhenAny(Task.Delay(100, cancellationToken), exited).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <summary>
+    /// Asks /health: from here on this machine's loopback; inside the member's namespace through etcdctl for a
+    /// lab's host (nothing aimed at a lab address may leave the root namespace).
+    /// </summary>
+    private async Task<bool> IsHealthyAsync(HttpClient http, Uri health, CancellationToken cancellationToken)
+    {
+        if (_prefix.Count == 0)
+        {
+            try
+            {
+                return (await http.GetStringAsync(health, cancellationToken).ConfigureAwait(false)).Contains("\"health\":\"true\"", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return false; // not listening yet, or no quorum yet
+            }
+        }
+
+        var start = new ProcessStartInfo(_prefix[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var word in (string[])[.. _prefix.Skip(1), "etcdctl", "--endpoints", ClientUrl.GetLeftPart(UriPartial.Authority), "--command-timeout", "2s", "endpoint", "health"])
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        using var probe = Process.Start(start) ?? throw new ClusterUserException("etcdctl could not be started.");
+        _ = probe.StandardOutput.ReadToEndAsync(cancellationToken);
+        _ = probe.StandardError.ReadToEndAsync(cancellationToken);
+        await probe.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return probe.ExitCode == 0;
     }
 
     /// <summary>Whether this member says it is the leader (false when it does not answer within a second).</summary>
@@ -200,5 +230,5 @@ internal sealed class EtcdMemberProcess : IDisposable
         }
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"etcd {Name} (pid {Pid}, {Url(Record.ClientPort)})");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"etcd {Name} (pid {Pid}, {Url(Record.Host, Record.ClientPort)})");
 }

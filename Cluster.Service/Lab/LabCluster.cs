@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Cluster.Service.Cli;
+using Cluster.Service.Store.Etcd;
+
+namespace Cluster.Service.Lab;
+
+/// <summary>
+/// A cluster spread over simulated hosts: etcd's members (e1, e2, ...) and the nodes (n1, n2, ...) each on a
+/// host of a <see cref="NetworkLab"/>, the nodes on that etcd. Every node keeps its admin API and RHS channels
+/// on its own host's loopback, so client verbs run on a host too (<see cref="CliAsync"/>). Everything is
+/// attached to this process: nodes and members die with it, and dispose stops them and removes the lab.
+/// </summary>
+internal sealed class LabCluster : IAsyncDisposable
+{
+    private readonly ClusterDirectory _directory;
+    private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
+    private EtcdCluster? _etcd;
+
+    private LabCluster(ClusterDirectory directory, NetworkLab network)
+    {
+        _directory = directory;
+        Network = network;
+    }
+
+    public NetworkLab Network { get; }
+
+    public EtcdCluster Etcd => _etcd ?? throw new InvalidOperationException("etcd is not started.");
+
+    public IReadOnlyCollection<string> Nodes => _nodes.Keys;
+
+    public ClusterDirectory Directory => _directory;
+
+    /// <summary>Builds the lab, starts etcd on its hosts and the nodes on theirs, and waits until every node is Up.</summary>
+    public static async Task<LabCluster> StartAsync(ClusterDirectory directory, int nodes, int etcdMembers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var etcdHosts = Enumerable.Range(1, etcdMembers).Select(i => $"e{i}").ToList();
+        var nodeHosts = Enumerable.Range(1, nodes).Select(i => $"n{i}").ToList();
+        var network = await NetworkLab.CreateAsync([.. etcdHosts, .. nodeHosts], cancellationToken).ConfigureAwait(false);
+        var lab = new LabCluster(directory, network);
+        try
+        {
+            directory.EnsureToken();
+            lab._etcd = await EtcdCluster.StartAsync(directory.EtcdPath, etcdMembers, attached: true, cancellationToken,
+                member => new EtcdCluster.EtcdPlacement(network.AddressOf(member), network.ExecPrefix(member))).ConfigureAwait(false);
+            directory.WriteStoreLocation(lab._etcd.Location); // nodes started later in this directory use it too
+            foreach (var node in nodeHosts)
+            {
+                lab._nodes[node] = NodeLauncher.Start(directory, node, prefix: network.ExecPrefix(node));
+            }
+
+            foreach (var node in nodeHosts)
+            {
+                await lab.WaitUpAsync(node, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
+            }
+
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public int NodePid(string node) => _nodes[node].Id;
+
+    /// <summary>Runs `cluster ARGS --dir DIR` on a host of the lab (a node's host reaches that node's admin API).</summary>
+    public async Task<(int ExitCode, string Output, string Error)> CliAsync(string host, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var self = SelfExecutable.StartInfo("client", [.. arguments, "--dir", _directory.Root]);
+        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var word in (string[])[.. Network.ExecPrefix(host).Skip(1), self.FileName, .. self.Arguments])
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        using var process = Process.Start(start) ?? throw new LabException("ip(8) could not be started.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+    }
+
+    /// <summary>Until the membership, asked on the node's own host, lists this very process Up.</summary>
+    public async Task WaitUpAsync(string node, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "";
+        while (clock.Elapsed < patience)
+        {
+            if (_nodes[node].HasExited)
+            {
+                throw new LabException($"Node {node} exited with code {_nodes[node].ExitCode}: see {Path.Combine(_directory.LogsPath, node + ".out")}.");
+            }
+
+            var (exitCode, output, error) = await CliAsync(node, ["node", "list", "--json", "--node", node], cancellationToken).ConfigureAwait(false);
+            if (exitCode == 0 && JsonDocument.Parse(output).RootElement.EnumerateArray().Any(n =>
+                    n.GetProperty("name").GetString() == node && n.GetProperty("state").GetString() == "Up" && n.GetProperty("pid").GetInt32() == _nodes[node].Id))
+            {
+                return;
+            }
+
+            last = exitCode == 0 ? output : error;
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new LabException($"Node {node} was not Up within {patience.TotalSeconds:0} s; last answer: {last.Trim()}");
+    }
+
+    /// <summary>Nodes first (each stops its groups), then etcd, then the lab's network.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values.Where(n => !n.HasExited))
+        {
+            Bench.Signals.TrySend(node.Id, Bench.Signals.Continue); // a node a test left frozen could not hear its stdin close
+            node.StandardInput.Close();
+        }
+
+        foreach (var node in _nodes.Values)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await node.WaitForExitAsync(patience.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                node.Kill(entireProcessTree: true);
+                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            node.Dispose();
+        }
+
+        _nodes.Clear();
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync().ConfigureAwait(false);
+            _etcd = null;
+        }
+
+        await Network.DisposeAsync().ConfigureAwait(false);
+    }
+}
