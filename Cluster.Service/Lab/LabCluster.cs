@@ -45,9 +45,12 @@ internal sealed class LabCluster : IAsyncDisposable
             lab._etcd = await EtcdCluster.StartAsync(directory.EtcdPath, etcdMembers, attached: true, cancellationToken,
                 member => new EtcdCluster.EtcdPlacement(network.AddressOf(member), network.ExecPrefix(member))).ConfigureAwait(false);
             directory.WriteStoreLocation(lab._etcd.Location); // nodes started later in this directory use it too
-            foreach (var node in nodeHosts)
+            for (var i = 0; i < nodeHosts.Count; i++)
             {
-                lab._nodes[node] = NodeLauncher.Start(directory, node, prefix: network.ExecPrefix(node));
+                // Each node starts on a different member (n1 on e1, n2 on e2, ...), as clients spread over a real etcd cluster.
+                var members = lab._etcd.Location.EtcdEndpoints;
+                var store = Store.StoreLocation.Etcd(members.Skip(i % members.Count).Concat(members.Take(i % members.Count)));
+                lab._nodes[nodeHosts[i]] = NodeLauncher.Start(directory, nodeHosts[i], ["--store", store.ToString()], network.ExecPrefix(nodeHosts[i]));
             }
 
             foreach (var node in nodeHosts)
@@ -67,11 +70,18 @@ internal sealed class LabCluster : IAsyncDisposable
     public int NodePid(string node) => _nodes[node].Id;
 
     /// <summary>Runs `cluster ARGS --dir DIR` on a host of the lab (a node's host reaches that node's admin API).</summary>
-    public async Task<(int ExitCode, string Output, string Error)> CliAsync(string host, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public Task<(int ExitCode, string Output, string Error)> CliAsync(string host, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var self = SelfExecutable.StartInfo("client", [.. arguments, "--dir", _directory.Root]);
-        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var word in (string[])[.. Network.ExecPrefix(host).Skip(1), self.FileName, .. self.Arguments])
+        return RunOnAsync(host, [self.FileName, .. self.Arguments], cancellationToken);
+    }
+
+    /// <summary>Runs a command on a host of the lab, inside its namespace; its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunOnAsync(string host, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        var prefix = Network.ExecPrefix(host);
+        var start = new ProcessStartInfo(prefix[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var word in (string[])[.. prefix.Skip(1), .. command])
         {
             start.ArgumentList.Add(word);
         }
@@ -81,6 +91,25 @@ internal sealed class LabCluster : IAsyncDisposable
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+    }
+
+    /// <summary>The etcd member that leads, as the members report it (asked on their own hosts); null when none does.</summary>
+    public async Task<string?> EtcdLeaderAsync(CancellationToken cancellationToken)
+    {
+        foreach (var member in Etcd.Members)
+        {
+            var (exitCode, output, _) = await RunOnAsync(member.Name,
+                ["etcdctl", "--endpoints", member.ClientUrl.GetLeftPart(UriPartial.Authority), "--command-timeout", "1s", "endpoint", "status", "-w", "json"],
+                cancellationToken).ConfigureAwait(false);
+            if (exitCode == 0 && JsonDocument.Parse(output).RootElement.EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } answer
+                && answer.GetProperty("Status") is var status
+                && status.GetProperty("leader").GetRawText() == status.GetProperty("header").GetProperty("member_id").GetRawText())
+            {
+                return member.Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Until the membership, asked on the node's own host, lists this very process Up.</summary>

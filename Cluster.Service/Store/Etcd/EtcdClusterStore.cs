@@ -17,11 +17,14 @@ namespace Cluster.Service.Store.Etcd;
 internal sealed class EtcdClusterStore : IClusterStore
 {
     private static readonly ByteString s_allKeys = ByteString.CopyFrom(0); // as key and range end: every key
-    private static readonly Metadata s_requireLeader = new() { { "hasleader", "true" } }; // a member without a leader ends the watch
+    // A member that has lost its leader refuses at once instead of waiting for one: the call moves on to the next member.
+    private static readonly Metadata s_requireLeader = new() { { "hasleader", "true" } };
 
     private readonly EtcdMember[] _members;
     private readonly EtcdStoreOptions _options;
+    private readonly object _moving = new();
     private int _current;
+    private CancellationTokenSource _onCurrent = new(); // cancelled when the store moves to another member: its watches follow
 
     private EtcdClusterStore(EtcdMember[] members, EtcdStoreOptions options)
     {
@@ -121,7 +124,7 @@ internal sealed class EtcdClusterStore : IClusterStore
         try
         {
             // One request on etcd's keep-alive stream; a TTL of 0 in the answer: the lease is gone.
-            using var call = member.Leases.LeaseKeepAlive(CallOptionsFor(cancellationToken));
+            using var call = member.Leases.LeaseKeepAlive(CallOptionsFor(cancellationToken, _options.RenewTimeout));
             await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, cancellationToken).ConfigureAwait(false);
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -156,13 +159,15 @@ internal sealed class EtcdClusterStore : IClusterStore
     public async IAsyncEnumerable<WatchEvent> WatchAsync(string prefix, long fromRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        var member = Current;
-        // No deadline: a watch lives as long as its reader. HTTP/2 pings end it if the member stops answering.
-        using var call = member.Watches.Watch(new CallOptions(headers: s_requireLeader, cancellationToken: cancellationToken));
+        var (member, moved) = CurrentWithMove;
+        // No deadline: a watch lives as long as its reader. HTTP/2 pings end it if the member stops answering, and it
+        // ends at once when the store moves to another member (a renewal found this one cut off, say).
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, moved);
+        using var call = member.Watches.Watch(new CallOptions(headers: s_requireLeader, cancellationToken: watching.Token));
         var create = new WatchCreateRequest { Key = PrefixStart(prefix), RangeEnd = PrefixEnd(prefix), StartRevision = fromRevision };
         try
         {
-            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, watching.Token).ConfigureAwait(false);
         }
         catch (RpcException e)
         {
@@ -171,7 +176,7 @@ internal sealed class EtcdClusterStore : IClusterStore
 
         while (true)
         {
-            var response = await NextAsync(call.ResponseStream, member, prefix, cancellationToken).ConfigureAwait(false);
+            var response = await NextAsync(call.ResponseStream, member, prefix, watching.Token, cancellationToken).ConfigureAwait(false);
             if (response.CompactRevision != 0)
             {
                 throw new ClusterStoreException(
@@ -207,6 +212,18 @@ internal sealed class EtcdClusterStore : IClusterStore
 
     private EtcdMember Current => _members[Volatile.Read(ref _current) % _members.Length];
 
+    /// <summary>The member in use, and a token cancelled when the store leaves it.</summary>
+    private (EtcdMember Member, CancellationToken Moved) CurrentWithMove
+    {
+        get
+        {
+            lock (_moving)
+            {
+                return (_members[_current], _onCurrent.Token);
+            }
+        }
+    }
+
     private async Task<T> CallAsync<T>(string what, Func<EtcdMember, CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
     {
         var member = Current;
@@ -221,17 +238,22 @@ internal sealed class EtcdClusterStore : IClusterStore
         }
     }
 
-    private CallOptions CallOptionsFor(CancellationToken cancellationToken) =>
-        new(deadline: DateTime.UtcNow + _options.CallTimeout, cancellationToken: cancellationToken);
+    private CallOptions CallOptionsFor(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        new(headers: s_requireLeader, deadline: DateTime.UtcNow + (timeout ?? _options.CallTimeout), cancellationToken: cancellationToken);
 
-    private async Task<WatchResponse> NextAsync(IAsyncStreamReader<WatchResponse> responses, EtcdMember member, string prefix, CancellationToken cancellationToken)
+    private async Task<WatchResponse> NextAsync(
+        IAsyncStreamReader<WatchResponse> responses, EtcdMember member, string prefix, CancellationToken watching, CancellationToken cancellationToken)
     {
         try
         {
-            if (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+            if (await responses.MoveNext(watching).ConfigureAwait(false))
             {
                 return responses.Current;
             }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested && watching.IsCancellationRequested)
+        {
+            throw new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: the store moved to {Current.Address}.", e);
         }
         catch (RpcException e)
         {
@@ -251,12 +273,35 @@ internal sealed class EtcdClusterStore : IClusterStore
 
         if (e.StatusCode is not (StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.OutOfRange))
         {
-            var index = Array.IndexOf(_members, member);
-            Interlocked.CompareExchange(ref _current, (index + 1) % _members.Length, index);
+            MoveOn(member);
         }
 
         var detail = e.StatusCode == StatusCode.DeadlineExceeded ? $"no answer within {_options.CallTimeout.TotalSeconds:0.#} s" : e.Status.Detail;
         return new ClusterStoreException($"etcd at {member.Address} could not {what}: {detail}", e);
+    }
+
+    /// <summary>Leaves <paramref name="member"/> for the next one, unless another call left it already; its watches end.</summary>
+    private void MoveOn(EtcdMember member)
+    {
+        if (_members.Length == 1)
+        {
+            return;
+        }
+
+        CancellationTokenSource left;
+        lock (_moving)
+        {
+            if (_members[_current] != member)
+            {
+                return;
+            }
+
+            _current = (_current + 1) % _members.Length;
+            left = _onCurrent;
+            _onCurrent = new CancellationTokenSource();
+        }
+
+        left.Cancel(); // not disposed: a watch may be linking to its token at this moment
     }
 
     private static RequestOp ToRequestOp(StoreOperation operation)

@@ -8,8 +8,14 @@ internal sealed record EtcdStoreOptions
     /// </summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The deadline of a lease renewal: short, so that a node whose member is cut off moves to the next one and
+    /// renews there well before its fence point (a default lease of 2 s, renewed every 250 ms, fences after 1.75 s).
+    /// </summary>
+    public TimeSpan RenewTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a connection to a member may take before the next one is tried.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// HTTP/2 pings on an idle connection, so that a watch on a frozen or unreachable member ends (and the
