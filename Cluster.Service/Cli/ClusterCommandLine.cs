@@ -23,6 +23,7 @@ internal static class ClusterCommandLine
         ("trace", TraceCommand.Create),
         ("scenario", ScenarioCommands.Create),
         ("bench", BenchCommands.Create),
+        ("lab", LabCommands.Create),
     ];
 
     /// <summary>The whole tree.</summary>

@@ -8,7 +8,7 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var status = new Command("status", "Nodes, groups, resources and monitors in one view") { CommonOptions.Json };
+        var status = new Command("status", "Nodes, groups, resources and monitors in one view") { CommonOptions.Json, NodeConnections.NodeOption };
         status.SetHandler(async (parseResult, cancellationToken) =>
         {
             // No node answers: say so, and fail, rather than print an empty view that looks like an empty cluster.

@@ -53,6 +53,7 @@ internal sealed class LabCluster : IAsyncDisposable
                 lab._nodes[nodeHosts[i]] = NodeLauncher.Start(directory, nodeHosts[i], ["--store", store.ToString()], network.ExecPrefix(nodeHosts[i]));
             }
 
+            network.Record.Write(directory); // `lab cut`, `node isolate`: from any terminal
             foreach (var node in nodeHosts)
             {
                 await lab.WaitUpAsync(node, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
@@ -170,6 +171,7 @@ internal sealed class LabCluster : IAsyncDisposable
             _etcd = null;
         }
 
+        File.Delete(LabRecord.PathIn(_directory));
         await Network.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -24,6 +24,7 @@ internal sealed class NetworkLab : IAsyncDisposable
     private readonly int _octet;
     private readonly List<string> _namespaces = [];
     private readonly Dictionary<string, string> _addresses = new(StringComparer.Ordinal);
+    private readonly List<string> _hosts = []; // in order: host i has port i on the switch
     private bool _routed;
 
     private NetworkLab(int octet)
@@ -35,7 +36,11 @@ internal sealed class NetworkLab : IAsyncDisposable
     /// <summary>The lab's subnet, 10.213.N.0/24.</summary>
     public string Subnet => SubnetOf(_octet);
 
-    public IReadOnlyCollection<string> Hosts => _addresses.Keys;
+    public IReadOnlyList<string> Hosts => _hosts;
+
+    /// <summary>What other commands need to cut and heal this lab's hosts.</summary>
+    public LabRecord Record =>
+        new(Environment.ProcessId, $"{_id}-{Switch}", [.. _hosts.Select((h, i) => new LabHost(h, NamespaceOf(h), _addresses[h], Port(i)))]);
 
     /// <summary>Builds the switch and one host per name (addresses .11, .12, ... in order).</summary>
     /// <exception cref="LabException">A command failed (the message has its error); everything made so far is removed.</exception>
@@ -68,6 +73,7 @@ internal sealed class NetworkLab : IAsyncDisposable
                 await IpAsync(cancellationToken, "-n", space, "addr", "add", address + "/24", "dev", HostInterface).ConfigureAwait(false);
                 await IpAsync(cancellationToken, "-n", space, "link", "set", HostInterface, "up").ConfigureAwait(false);
                 lab._addresses[host] = address;
+                lab._hosts.Add(host);
             }
 
             return lab;
@@ -87,10 +93,19 @@ internal sealed class NetworkLab : IAsyncDisposable
     public IReadOnlyList<string> ExecPrefix(string host) => ["ip", "netns", "exec", NamespaceOf(host)];
 
     /// <summary>Unplugs the host from the switch: it reaches no other host, and none reaches it.</summary>
-    public Task CutAsync(string host, CancellationToken cancellationToken = default) => SetPortAsync(host, "down", cancellationToken);
+    public Task CutAsync(string host, CancellationToken cancellationToken = default) => SetPortAsync(Record, host, cut: true, cancellationToken);
 
     /// <summary>Plugs the host back in.</summary>
-    public Task HealAsync(string host, CancellationToken cancellationToken = default) => SetPortAsync(host, "up", cancellationToken);
+    public Task HealAsync(string host, CancellationToken cancellationToken = default) => SetPortAsync(Record, host, cut: false, cancellationToken);
+
+    /// <summary>Unplugs (or plugs back) a host of a running lab, found through its record: the port's side on the switch goes down (up).</summary>
+    /// <exception cref="ArgumentException">The lab has no such host.</exception>
+    public static async Task SetPortAsync(LabRecord lab, string host, bool cut, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        var port = lab.Host(host)?.Port ?? throw new ArgumentException($"The lab has no host {host}: it has {string.Join(", ", lab.Hosts.Select(h => h.Name))}.", nameof(host));
+        await IpAsync(cancellationToken, "-n", lab.Switch, "link", "set", port, cut ? "down" : "up").ConfigureAwait(false);
+    }
 
     /// <summary>Removes the namespaces (their interfaces go with them) and the blackhole route; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
@@ -161,17 +176,6 @@ internal sealed class NetworkLab : IAsyncDisposable
         _namespaces.Add(space);
         await IpAsync(cancellationToken, "-n", space, "link", "set", "lo", "up").ConfigureAwait(false);
         return space;
-    }
-
-    private async Task SetPortAsync(string host, string state, CancellationToken cancellationToken)
-    {
-        var index = _addresses.Keys.ToList().IndexOf(host);
-        if (index < 0)
-        {
-            throw new ArgumentException($"No host {host} in the lab.", nameof(host));
-        }
-
-        await IpAsync(cancellationToken, "-n", $"{_id}-{Switch}", "link", "set", Port(index), state).ConfigureAwait(false);
     }
 
     /// <summary>The host's port on the switch (an interface name: at most 15 characters).</summary>

@@ -60,7 +60,7 @@ public sealed class PartitionTests
 
         await using (var sampler = new DoubleRunSampler(new() { ["web"] = ["sleep", "7411"] }))
         {
-            await _lab.Network.CutAsync("n1");
+            Assert.That(await RootCli("node", "isolate", "n1"), Does.Contain("node n1's host cut off from the lab's network"));
 
             await WaitOwnerAsync("n2", "n2");
             var moved = await SingleApplicationAsync(pid => pid != first, "the application running again, elsewhere");
@@ -69,7 +69,7 @@ public sealed class PartitionTests
             var n1Log = await File.ReadAllTextAsync(Path.Combine(_dir, "logs", "n1.log"));
             Assert.That(n1Log, Does.Contain("(fenced)"), "n1 fenced itself");
 
-            await _lab.Network.HealAsync("n1");
+            await RootCli("node", "rejoin", "n1");
             await Eventually.Until(async () => await NodeAsync("n2", "n1") is { } n1 && n1.GetProperty("state").GetString() == "Up"
                     && n1.GetProperty("groups").GetArrayLength() == 0 ? "up" : null,
                 TimeSpan.FromSeconds(30), "n1 Up again, holding nothing");
@@ -79,6 +79,19 @@ public sealed class PartitionTests
             Assert.That(sampler.Violations, Is.Empty, "never on two hosts at once");
             Assert.That(sampler.Samples, Is.GreaterThan(100));
         }
+    }
+
+    [Test]
+    public async Task Lab_verbs_refuse_what_is_not_there()
+    {
+        var (exitCode, _, error) = await ClusterCli.RunAsync("lab", "cut", "n1", "--dir", _dir);
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain($"No lab is running in {_dir}: start one with `cluster lab up`."));
+
+        _lab = await LabCluster.StartAsync(new ClusterDirectory(_dir), nodes: 1, etcdMembers: 1, CancellationToken.None);
+        (exitCode, _, error) = await ClusterCli.RunAsync("lab", "cut", "n7", "--dir", _dir);
+        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(error, Does.Contain("The lab has no host n7: it has e1, n1."));
     }
 
     [Test]
@@ -97,13 +110,13 @@ public sealed class PartitionTests
 
         await using (var sampler = new DoubleRunSampler(new() { ["web"] = ["sleep", "7411"] }))
         {
-            await _lab.Network.CutAsync(follower);
+            Assert.That(await RootCli("lab", "cut", follower), Does.Contain($"host {follower} cut off from the lab's network"));
 
             // The owner's store calls time out on the cut member and move to the next: a change goes through.
             await Eventually.Until(async () => (await _lab.CliAsync(owner, ["group", "create", "probe", "--node", owner], CancellationToken.None)).ExitCode == 0 ? "" : null,
                 TimeSpan.FromSeconds(30), $"{owner} to accept a change with {follower} cut off");
             await WaitOwnerAsync(owner, owner);
-            await _lab.Network.HealAsync(follower);
+            await RootCli("lab", "heal", follower);
             await sampler.DisposeAsync();
 
             Assert.That(Processes.WithCommandLine("sleep", "7411"), Is.EqualTo(new[] { application }), "the application ran on, never stopped");
@@ -133,6 +146,14 @@ public sealed class PartitionTests
         return exitCode == 0
             ? JsonDocument.Parse(output).RootElement.EnumerateArray().Single(n => n.GetProperty("name").GetString() == node).Clone()
             : null;
+    }
+
+    /// <summary>A verb run here, in the root namespace: the lab's verbs find the lab through its record in the directory.</summary>
+    private async Task<string> RootCli(params string[] args)
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync([.. args, "--dir", _dir]);
+        Assert.That(exitCode, Is.Zero, $"cluster {string.Join(' ', args)}: {error}");
+        return output;
     }
 
     private async Task Cli(string host, params string[] args)
