@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cluster.Protocol;
 using Cluster.Protocol.Admin.V1;
+using Cluster.Service.Lab;
 using Cluster.Service.Store;
 using Cluster.Service.Store.Etcd;
 
@@ -104,8 +105,86 @@ internal static class FailoverBenchmark
         if (bench.EtcdCluster is { } etcd)
         {
             await LeaderKillsAsync(bench, etcd, cancellationToken).ConfigureAwait(false);
+            await LabPartitionsAsync(bench, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Real partitions (root only): the nodes and etcd on simulated hosts, the owner's host unplugged; timed from the
+    /// cut until the application runs on another host, seen in /proc, and sampled for a moment with two.
+    /// </summary>
+    private static async Task LabPartitionsAsync(Bench bench, CancellationToken cancellationToken)
+    {
+        if (Environment.UserName != "root")
+        {
+            bench.Output.WriteLine($"{bench.Store,-7} owner's host unplugged (lab): skipped, the lab needs root");
+            return;
+        }
+
+        var directory = new ClusterDirectory(Path.Combine(Path.GetTempPath(), $"cluster-bench-lab-{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        string[] application = ["sleep", "3607"];
+        try
+        {
+            await using var lab = await LabCluster.StartAsync(directory, bench.Nodes, 1, cancellationToken).ConfigureAwait(false);
+            await LabCliAsync(lab, "n1", cancellationToken, "group", "create", "bench");
+            await LabCliAsync(lab, "n1", cancellationToken, "resource", "create", "bench-app", "--group", "bench", "--type", "GenericApplication",
+                "--prop", "CommandLine=" + string.Join(' ', application));
+            await LabCliAsync(lab, "n1", cancellationToken, "group", "online", "bench", "--wait", "30");
+            var hosts = lab.Nodes.ToDictionary(n => NetworkNamespaceOf(lab.NodePid(n)), n => n);
+            var cuts = new List<TimeSpan>();
+            await using var sampler = new DoubleRunSampler(new() { ["bench"] = application });
+            for (var i = 0; i < bench.Trials; i++)
+            {
+                var running = await SingleProcessAsync(application, _ => true, cancellationToken).ConfigureAwait(false);
+                var owner = hosts[NetworkNamespaceOf(running)];
+                var cutAt = Stopwatch.GetTimestamp();
+                await lab.Network.CutAsync(owner, cancellationToken).ConfigureAwait(false);
+                var moved = await SingleProcessAsync(application, pid => pid != running, cancellationToken).ConfigureAwait(false);
+                cuts.Add(Stopwatch.GetElapsedTime(cutAt));
+                await lab.Network.HealAsync(owner, cancellationToken).ConfigureAwait(false);
+                await lab.WaitUpAsync(owner, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+                await LabCliAsync(lab, hosts[NetworkNamespaceOf(moved)], cancellationToken, "group", "online", "bench", "--wait", "0"); // clears the failover history
+            }
+
+            await sampler.DisposeAsync().ConfigureAwait(false);
+            bench.Report($"owner's host unplugged (lab) -> application running on another ({sampler.Violations.Count} moments with two)", cuts);
+        }
+        finally
+        {
+            if (Directory.Exists(directory.Root))
+            {
+                Directory.Delete(directory.Root, recursive: true);
+            }
+        }
+    }
+
+    private static async Task LabCliAsync(LabCluster lab, string host, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var (exitCode, _, error) = await lab.CliAsync(host, [.. arguments, "--node", host], cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"cluster {string.Join(' ', arguments)} on {host}: {error.Trim()}");
+        }
+    }
+
+    /// <summary>Until exactly one process has the command line, and <paramref name="accept"/> takes it; polled every 2 ms from /proc.</summary>
+    private static async Task<int> SingleProcessAsync(string[] commandLine, Func<int, bool> accept, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (ProcFs.WithCommandLine(commandLine) is [var pid] && accept(pid))
+            {
+                return pid;
+            }
+
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"`{string.Join(' ', commandLine)}` did not run as one new process within 60 s.");
+    }
+
+    private static string NetworkNamespaceOf(int pid) => new FileInfo($"/proc/{pid}/ns/net").LinkTarget ?? "";
 
     /// <summary>Kills etcd's leader; times until a node accepts a change again, and counts the trials in which the group was stopped (fenced).</summary>
     private static async Task LeaderKillsAsync(Bench bench, EtcdCluster etcd, CancellationToken cancellationToken)
