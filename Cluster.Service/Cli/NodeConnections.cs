@@ -19,7 +19,7 @@ internal static class NodeConnections
         var directory = CommonOptions.ResolveDirectory(parseResult);
         var token = directory.ReadToken();
         var named = parseResult.GetValue(NodeOption);
-        var records = directory.ReadNodeRecords().Where(r => named is null || r.Name == named).ToList();
+        var records = Records(parseResult).Where(r => named is null || r.Name == named).ToList();
         if (named is not null && records.Count == 0)
         {
             throw new ClusterUserException($"There is no node {named} in {directory.Root}.");
@@ -55,7 +55,7 @@ internal static class NodeConnections
     {
         var directory = CommonOptions.ResolveDirectory(parseResult);
         var named = parseResult.GetValue(NodeOption);
-        if (directory.ReadNodeRecords().Count == 0)
+        if (Records(parseResult).Count == 0)
         {
             throw new ClusterUserException($"No node is running in {directory.Root}.");
         }
@@ -124,17 +124,27 @@ internal static class NodeConnections
         }
         catch (ClusterUserException)
         {
-            return [.. CommonOptions.ResolveDirectory(parseResult).ReadNodeRecords()
-                .Select(r => new Protocol.Admin.V1.ClusterNode { Name = r.Name, State = "Down", Endpoint = r.Endpoint })];
+            return [.. Records(parseResult).Select(r => new Protocol.Admin.V1.ClusterNode { Name = r.Name, State = "Down", Endpoint = r.Endpoint })];
         }
     }
 
-    /// <summary>The record of node <paramref name="name"/> in the cluster directory.</summary>
+    /// <summary>The record of node <paramref name="name"/>: its member key in the store, else its file in the cluster directory.</summary>
     public static NodeRecord Record(ParseResult parseResult, string name)
     {
         var directory = CommonOptions.ResolveDirectory(parseResult);
-        return directory.ReadNodeRecords().FirstOrDefault(r => r.Name == name)
+        return Records(parseResult).FirstOrDefault(r => r.Name == name)
             ?? throw new ClusterUserException($"Node {name} has never run in {directory.Root}.");
+    }
+
+    /// <summary>
+    /// The nodes a client can address: on etcd, the members the store lists (wherever they run), then the
+    /// records in the cluster directory of nodes the store does not list (Down, or the embedded store's).
+    /// </summary>
+    public static IReadOnlyList<NodeRecord> Records(ParseResult parseResult)
+    {
+        var directory = CommonOptions.ResolveDirectory(parseResult);
+        var members = StoreMembers.Read(directory);
+        return [.. members.Concat(directory.ReadNodeRecords().Where(f => members.All(m => m.Name != f.Name))).OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>Every resource of the cluster once: as its hosting node reports it, else as stored.</summary>

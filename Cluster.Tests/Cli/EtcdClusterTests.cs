@@ -29,6 +29,24 @@ public sealed class EtcdClusterTests
             Assert.That(nodes, Is.EqualTo(new[] { ("n1", "Up"), ("n2", "Up") }));
             var pids = JsonDocument.Parse(await Cli(dir, "node", "list", "--json")).RootElement.EnumerateArray().Select(n => n.GetProperty("pid").GetInt32()).ToList();
 
+            // A client elsewhere, with the token and the store's address but none of the nodes' records, finds them through the store.
+            var elsewhere = ClusterCli.NewClusterDirectory();
+            Directory.CreateDirectory(elsewhere);
+            File.Copy(Path.Combine(dir, "admin.token"), Path.Combine(elsewhere, "admin.token"));
+            File.Copy(Path.Combine(dir, "store"), Path.Combine(elsewhere, "store"));
+            try
+            {
+                var seen = JsonDocument.Parse(await Cli(elsewhere, "node", "list", "--json")).RootElement.EnumerateArray()
+                    .Select(n => (n.GetProperty("name").GetString(), n.GetProperty("state").GetString())).ToList();
+                Assert.That(seen, Is.EqualTo(new[] { ("n1", "Up"), ("n2", "Up") }));
+                await Cli(elsewhere, "group", "create", "from-elsewhere");
+                Assert.That(await Cli(dir, "group", "list"), Does.Contain("from-elsewhere"));
+            }
+            finally
+            {
+                Directory.Delete(elsewhere, recursive: true);
+            }
+
             var down = await Cli(dir, "down");
 
             Assert.That(down, Does.Contain("stopped n1, n2, etcd e1"));
