@@ -220,31 +220,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes.Values)
-        {
-            if (!node.HasExited)
-            {
-                Signals.Thaw(node.Id); // a node left frozen by an interrupted campaign could not hear its stdin close
-                node.StandardInput.Close();
-            }
-        }
-
-        foreach (var node in _nodes.Values)
-        {
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await node.WaitForExitAsync(patience.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                node.Kill(entireProcessTree: true); // it would not stop: nothing of ours may outlive the benchmark
-                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            node.Dispose();
-        }
-
+        await NodeLauncher.StopAttachedAsync(_nodes.Values).ConfigureAwait(false);
         if (!KeepDirectory)
         {
             Directory.Delete(_directory.Root, recursive: true);

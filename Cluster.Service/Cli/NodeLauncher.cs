@@ -79,6 +79,37 @@ internal static class NodeLauncher
         return Bench.ProcFs.SessionOf(node.Id) == node.Id;
     }
 
+    /// <summary>
+    /// Stops attached nodes the clean way (their stdin closes: each stops its groups and leaves), thawing any left
+    /// frozen first, and kills what is still there after 30 s with its whole tree: nothing of ours outlives its
+    /// starter. Disposes the processes.
+    /// </summary>
+    public static async Task StopAttachedAsync(IEnumerable<Process> nodes)
+    {
+        var stopping = nodes.ToList();
+        foreach (var node in stopping.Where(n => !n.HasExited))
+        {
+            Bench.Signals.TrySend(node.Id, Bench.Signals.Continue); // a frozen node could not hear its stdin close
+            node.StandardInput.Close();
+        }
+
+        foreach (var node in stopping)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await node.WaitForExitAsync(patience.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                node.Kill(entireProcessTree: true);
+                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            node.Dispose();
+        }
+    }
+
     /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>
     public static async Task TerminateAsync(int pid, CancellationToken cancellationToken = default)
     {

@@ -142,28 +142,7 @@ internal sealed class LabCluster : IAsyncDisposable
     /// <summary>Nodes first (each stops its groups), then etcd, then the lab's network.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes.Values.Where(n => !n.HasExited))
-        {
-            Bench.Signals.TrySend(node.Id, Bench.Signals.Continue); // a node a test left frozen could not hear its stdin close
-            node.StandardInput.Close();
-        }
-
-        foreach (var node in _nodes.Values)
-        {
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await node.WaitForExitAsync(patience.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                node.Kill(entireProcessTree: true);
-                await node.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            node.Dispose();
-        }
-
+        await NodeLauncher.StopAttachedAsync(_nodes.Values).ConfigureAwait(false);
         _nodes.Clear();
         if (_etcd is not null)
         {

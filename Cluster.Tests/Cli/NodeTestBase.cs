@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Cluster.Service.Store;
-using Cluster.Service.Store.Etcd;
 using Cluster.Tests.Support;
 
 namespace Cluster.Tests.Cli;
@@ -15,16 +13,14 @@ public abstract class NodeTestBase(string store = "sqlite")
 {
     private readonly Dictionary<string, Process> _nodes = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
-    private string? _etcdRoot;
-    private EtcdCluster? _etcd;
+    private TestEtcd? _etcd;
 
     [OneTimeSetUp]
     public async Task StartStore()
     {
         if (store == "etcd")
         {
-            _etcdRoot = Path.Combine(Path.GetTempPath(), $"cluster-etcd-{Guid.NewGuid():N}");
-            _etcd = await EtcdCluster.StartAsync(_etcdRoot, 1, attached: true, CancellationToken.None);
+            _etcd = await TestEtcd.StartAsync();
         }
     }
 
@@ -34,7 +30,6 @@ public abstract class NodeTestBase(string store = "sqlite")
         if (_etcd is not null)
         {
             await _etcd.DisposeAsync();
-            Directory.Delete(_etcdRoot!, recursive: true);
         }
     }
 
@@ -52,8 +47,7 @@ public abstract class NodeTestBase(string store = "sqlite")
         Dir = ClusterCli.NewClusterDirectory();
         if (_etcd is not null)
         {
-            await using var keys = EtcdClusterStore.Connect(_etcd.Location.EtcdEndpoints);
-            await keys.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }); // the last test's cluster is gone
+            await _etcd.EmptyAsync(); // the last test's cluster is gone
             new Service.ClusterDirectory(Dir).WriteStoreLocation(_etcd.Location); // as `cluster up --store` does: for nodes that `node start` starts
         }
 

@@ -16,7 +16,7 @@ public sealed class ClusterStoreContractTests(string backing)
 {
     private readonly ManualTimeProvider _clock = new();
     private string? _path;
-    private EtcdCluster? _etcd;
+    private TestEtcd? _etcd;
     private IClusterStore _store = null!;
 
     [OneTimeSetUp]
@@ -24,8 +24,7 @@ public sealed class ClusterStoreContractTests(string backing)
     {
         if (backing == "etcd")
         {
-            _path = Path.Combine(Path.GetTempPath(), $"cluster-etcd-{Guid.NewGuid():N}");
-            _etcd = await EtcdCluster.StartAsync(_path, 1, attached: true, CancellationToken.None);
+            _etcd = await TestEtcd.StartAsync();
         }
     }
 
@@ -35,7 +34,6 @@ public sealed class ClusterStoreContractTests(string backing)
         if (_etcd is not null)
         {
             await _etcd.DisposeAsync();
-            Directory.Delete(_path!, recursive: true);
         }
     }
 
@@ -53,8 +51,8 @@ public sealed class ClusterStoreContractTests(string backing)
                 _store = SqliteClusterStore.OpenInMemory(options);
                 break;
             default:
-                _store = EtcdClusterStore.Connect(_etcd!.Location.EtcdEndpoints);
-                await _store.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }); // each test from an empty key space
+                await _etcd!.EmptyAsync(); // each test from an empty key space
+                _store = _etcd.Connect();
                 break;
         }
     }
