@@ -241,7 +241,8 @@ internal static partial class NodeCommands
             var pid = started.Id; // the shell execs the node: one PID
             try
             {
-                await WaitForNodeAsync(parseResult, node, n => n.State != "Down" && n.Pid == pid, TimeSpan.FromSeconds(60), "to come up", cancellationToken).ConfigureAwait(false);
+                await WaitForNodeAsync(parseResult, node, n => n.State != "Down" && n.Pid == pid, TimeSpan.FromSeconds(60), "to come up", cancellationToken, started)
+                    .ConfigureAwait(false);
             }
             catch
             {
@@ -292,11 +293,20 @@ internal static partial class NodeCommands
 
     /// <summary>Polls `node list` until the node matches; the deadline is an error naming what did not happen.</summary>
     public static async Task WaitForNodeAsync(
-        ParseResult parseResult, string node, Func<ClusterNode, bool> condition, TimeSpan deadline, string what, CancellationToken cancellationToken)
+        ParseResult parseResult, string node, Func<ClusterNode, bool> condition, TimeSpan deadline, string what, CancellationToken cancellationToken,
+        System.Diagnostics.Process? process = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
+            if (process is { HasExited: true })
+            {
+                // Its exit notification: no point waiting out the deadline for a node that is gone. Its last lines, not its stack.
+                var output = Path.Combine(CommonOptions.ResolveDirectory(parseResult).LogsPath, node + ".out");
+                var last = File.Exists(output) ? File.ReadLines(output).Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && !l.StartsWith("---", StringComparison.Ordinal)).TakeLast(3) : [];
+                throw new ClusterUserException($"Node {node} exited with code {process.ExitCode} before it managed {what}: see {output}{string.Concat(last.Select(l => Environment.NewLine + "  " + l))}");
+            }
+
             var nodes = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);
             if (nodes.FirstOrDefault(n => n.Name == node) is { } found && condition(found))
             {

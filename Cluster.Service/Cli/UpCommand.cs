@@ -91,13 +91,17 @@ internal static class UpCommand
                     ? (etcd = await StartEtcdAsync(parseResult, directory, parseResult.GetValue(etcdMembers), detached: parseResult.GetValue(detach), cancellationToken)
                         .ConfigureAwait(false)).Location
                     : StoreLocation.Parse(parseResult.GetValue(store)!);
+                if (etcd is null && location.IsEtcd)
+                {
+                    await EtcdClusterStore.RequireAnswerAsync(location, cancellationToken).ConfigureAwait(false); // before any node starts against it
+                }
                 directory.WriteStoreLocation(location); // the nodes, and any started later in this directory, use it
 
                 // Attached until the cluster is up and its files applied: an `up` killed before that takes its nodes with it.
                 processes.AddRange(names.Select(name => NodeLauncher.Start(directory, name)));
                 foreach (var (name, process) in names.Zip(processes))
                 {
-                    await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up" && n.Pid == process.Id, TimeSpan.FromSeconds(60), "to come up", cancellationToken)
+                    await NodeCommands.WaitForNodeAsync(parseResult, name, n => n.State == "Up" && n.Pid == process.Id, TimeSpan.FromSeconds(60), "to come up", cancellationToken, process)
                         .ConfigureAwait(false);
                 }
 

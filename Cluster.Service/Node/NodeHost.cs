@@ -78,10 +78,7 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             await using (rcm.ConfigureAwait(false))
             {
                 await monitors.StartAsync(stopping).ConfigureAwait(false);
-                foreach (var name in BuiltInResourceTypes.Names)
-                {
-                    await types.EnsureAsync(name, BuiltInResourceTypes.DllPath, stopping).ConfigureAwait(false);
-                }
+                await RegisterBuiltInTypesAsync(types, stopping).ConfigureAwait(false);
 
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 // Fence and unfence reach the RCM strictly in the order membership saw them, one after the other.
@@ -215,6 +212,33 @@ internal sealed partial class NodeHost(NodeOptions options, ILoggerFactory logge
             throw new ClusterUserException($"Node {name} is already running in {directory.Root}.");
         }
     }
+
+    /// <summary>The built-in types, registered once the store answers: a node may start before its store (etcd restarting, say) and waits for it.</summary>
+    private async Task RegisterBuiltInTypesAsync(ResourceTypeRegistry types, CancellationToken stopping)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                foreach (var name in BuiltInResourceTypes.Names)
+                {
+                    await types.EnsureAsync(name, BuiltInResourceTypes.DllPath, stopping).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (ClusterStoreException e)
+            {
+                LogWaitingForStore(_logger, options.Store, e.Message);
+                await Task.Delay(pause, stopping).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Waiting for the cluster store {Store}: {Error}")]
+    private static partial void LogWaitingForStore(ILogger logger, Store.StoreLocation store, string error);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Name} is up; admin API on {Endpoint}; cluster directory {Directory}; cluster store {Store}")]
     private static partial void LogNodeUp(ILogger logger, string name, string endpoint, string directory, Store.StoreLocation store);

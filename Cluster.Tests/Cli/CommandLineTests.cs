@@ -176,6 +176,7 @@ public sealed class CommandLineTests
     [TestCase("up", "--store", "mysql://db", "'mysql://db' is not a cluster store: use sqlite, etcd (a local one) or (")]
     [TestCase("up", "--store", "etcd://127.0.0.1", "'127.0.0.1' in 'etcd://127.0.0.1' is not an etcd member's address")]
     [TestCase("up", "--etcd-members", "3", "--etcd-members needs --store etcd")]
+    [TestCase("up", "--store", "etcd://127.0.0.1:1", "No member of the etcd at etcd://127.0.0.1:1 answers: etcd at http://127.0.0.1:1/ could not read the revision")]
     [TestCase("up", "--store", "etcd", "--etcd-members", "8", "--etcd-members must be from 1 to 7, not 8")]
     [TestCase("node", "run", "--name", "n1", "--store", "etcd", "'etcd' is not a cluster store: use sqlite (the embedded default) or etcd://HOST:PORT")]
     [TestCase("node", "run", "--name", "n1", "--store", "etcd://a:1,,b:2", "'' in 'etcd://a:1,,b:2' is not an etcd member's address")]
@@ -205,6 +206,24 @@ public sealed class CommandLineTests
 
         Assert.That(exitCode, Is.Not.Zero);
         Assert.That(error, Does.Contain(argsAndMessage[^1]));
+    }
+
+    [Test]
+    public async Task Up_whose_node_exits_at_start_says_so_at_once_with_what_it_printed()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        Directory.CreateDirectory(Path.Combine(directory, "cluster.db")); // the store cannot be opened: the node exits
+        try
+        {
+            var (exitCode, _, error) = await ClusterCli.RunAsync("up", "--nodes", "1", "--detach", "--dir", directory);
+
+            Assert.That(exitCode, Is.Not.Zero);
+            Assert.That(error, Does.Contain("Node n1 exited with code").And.Contain("before it managed to come up").And.Contain("could not be opened"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Test]

@@ -93,6 +93,35 @@ public sealed class EtcdClusterTests
         }
     }
 
+    [Test]
+    public async Task Node_started_while_its_etcd_is_down_waits_for_it_and_comes_up()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        await using var etcd = await TestEtcd.StartAsync();
+        await etcd.KillAsync();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var node = ClusterCli.Start(output.Enqueue, "node", "run", "--name", "n1", "--dir", dir, "--store", etcd.Location.ToString(), "--exit-with-parent");
+        try
+        {
+            await Eventually.Until(() => output.Any(l => l.Contains($"Waiting for the cluster store {etcd.Location}", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), "the node to say it waits for its store", () => string.Join('\n', output));
+            Assert.That(node.HasExited, Is.False, "it waits; it does not die");
+
+            await etcd.RestartAsync();
+
+            await Eventually.Until(async () => (await ClusterCli.RunAsync("node", "list", "--json", "--dir", dir)) is { ExitCode: 0 } list
+                    && JsonDocument.Parse(list.Output).RootElement.EnumerateArray().Any(n => n.GetProperty("name").GetString() == "n1" && n.GetProperty("state").GetString() == "Up")
+                    ? "up" : null,
+                TimeSpan.FromSeconds(60), "n1 Up once etcd is back", () => string.Join('\n', output));
+        }
+        finally
+        {
+            node.StandardInput.Close();
+            await node.WaitForExitAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>The running etcd members of the cluster in <paramref name="dir"/>, found from the real processes.</summary>
     private static List<int> EtcdPids(string dir)
     {

@@ -23,6 +23,12 @@ internal sealed class TestEtcd : IAsyncDisposable
         return new TestEtcd(root, await EtcdCluster.StartAsync(root, 1, attached: true, CancellationToken.None));
     }
 
+    /// <summary>Kills the member (SIGKILL): the store is gone until <see cref="RestartAsync"/>.</summary>
+    public Task KillAsync() => _etcd.KillAsync(_etcd.Members[0], CancellationToken.None);
+
+    /// <summary>Starts the member again on its data, and waits until it serves.</summary>
+    public Task RestartAsync() => _etcd.RestartAsync(_etcd.Members[0], CancellationToken.None);
+
     /// <summary>A store on it (the caller disposes it).</summary>
     public EtcdClusterStore Connect() => EtcdClusterStore.Connect(Location.EtcdEndpoints);
 

@@ -45,6 +45,29 @@ internal sealed class EtcdClusterStore : IClusterStore
         return new EtcdClusterStore([.. endpoints.Select(e => EtcdMember.Create(e, options))], options);
     }
 
+    /// <summary>Checks that a member of the etcd at <paramref name="location"/> answers, trying each in turn.</summary>
+    /// <exception cref="ClusterUserException">None does; names them and the last error.</exception>
+    public static async Task RequireAnswerAsync(StoreLocation location, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        await using var store = Connect(location.EtcdEndpoints, new EtcdStoreOptions { CallTimeout = TimeSpan.FromSeconds(2) });
+        var errors = new List<string>();
+        foreach (var _ in location.EtcdEndpoints)
+        {
+            try
+            {
+                await store.CurrentRevisionAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ClusterStoreException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+
+        throw new ClusterUserException($"No member of the etcd at {location} answers: {string.Join("; ", errors)}");
+    }
+
     /// <summary>The members, as given; the store talks to one at a time.</summary>
     public IEnumerable<Uri> Endpoints => _members.Select(m => m.Address);
 
