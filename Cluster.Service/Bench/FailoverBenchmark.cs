@@ -18,9 +18,13 @@ internal static class FailoverBenchmark
     public const string Sqlite = "sqlite";
     public const string Etcd = "etcd";
 
-    public static async Task<int> RunAsync(int trials, int nodes, IReadOnlyList<string> stores, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Runs every measurement on each store; a lease TTL given goes to every node (`node run --lease-ttl-ms`).</summary>
+    public static async Task<int> RunAsync(
+        int trials, int nodes, IReadOnlyList<string> stores, uint? leaseTtlMs, TextWriter output, CancellationToken cancellationToken)
     {
-        output.WriteLine($"{trials} trials each; {nodes} real node processes, default lease (1 s asked; etcd grants 2 s), a group with one application (sleep)");
+        var lease = leaseTtlMs is { } ttl ? $"a lease of {ttl} ms asked (etcd grants whole seconds, at least 2)" : "default lease (1 s asked; etcd grants 2 s)";
+        output.WriteLine($"{trials} trials each; {nodes} real node processes, {lease}, a group with one application (sleep)");
+        string[] nodeOptions = leaseTtlMs is { } asked ? ["--lease-ttl-ms", asked.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
         output.WriteLine($"{"store",-7} {"measurement",-78} {"median ms",10} {"max ms",10}");
         foreach (var store in stores)
         {
@@ -28,7 +32,7 @@ internal static class FailoverBenchmark
             var etcd = store == Etcd ? await EtcdCluster.StartAsync(root, 3, attached: true, cancellationToken).ConfigureAwait(false) : null;
             try
             {
-                await RunOnAsync(new Bench(store, etcd, trials, nodes, output), cancellationToken).ConfigureAwait(false);
+                await RunOnAsync(new Bench(store, etcd, trials, nodes, nodeOptions, output), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -125,7 +129,7 @@ internal static class FailoverBenchmark
         string[] application = ["sleep", "3607"];
         try
         {
-            await using var lab = await LabCluster.StartAsync(directory, bench.Nodes, 1, cancellationToken).ConfigureAwait(false);
+            await using var lab = await LabCluster.StartAsync(directory, bench.Nodes, 1, cancellationToken, bench.NodeOptions).ConfigureAwait(false);
             await LabCliAsync(lab, "n1", cancellationToken, "group", "create", "bench");
             await LabCliAsync(lab, "n1", cancellationToken, "resource", "create", "bench-app", "--group", "bench", "--type", "GenericApplication",
                 "--prop", "CommandLine=" + string.Join(' ', application));
@@ -248,14 +252,14 @@ internal static class FailoverBenchmark
     }
 
     /// <summary>One store's run: how to start a cluster on it, and its lines of the table.</summary>
-    private sealed record Bench(string Store, EtcdCluster? EtcdCluster, int Trials, int Nodes, TextWriter Output)
+    private sealed record Bench(string Store, EtcdCluster? EtcdCluster, int Trials, int Nodes, IReadOnlyList<string> NodeOptions, TextWriter Output)
     {
         /// <summary>A fresh cluster; on etcd, after emptying the key space the last one left.</summary>
         public async Task<BenchCluster> StartClusterAsync(CancellationToken cancellationToken)
         {
             if (EtcdCluster is null)
             {
-                return await BenchCluster.StartAsync(Nodes, cancellationToken).ConfigureAwait(false);
+                return await BenchCluster.StartAsync(Nodes, cancellationToken, NodeOptions).ConfigureAwait(false);
             }
 
             await using (var keys = EtcdClusterStore.Connect(EtcdCluster.Location.EtcdEndpoints))
@@ -263,7 +267,7 @@ internal static class FailoverBenchmark
                 await keys.TransactAsync(new Transaction { Success = [StoreOperation.DeletePrefix("")] }, cancellationToken).ConfigureAwait(false);
             }
 
-            return await BenchCluster.StartAsync(Nodes, cancellationToken, ["--store", EtcdCluster.Location.ToString()]).ConfigureAwait(false);
+            return await BenchCluster.StartAsync(Nodes, cancellationToken, ["--store", EtcdCluster.Location.ToString(), .. NodeOptions]).ConfigureAwait(false);
         }
 
         public void Report(string what, List<TimeSpan> samples)

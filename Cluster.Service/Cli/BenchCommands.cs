@@ -133,12 +133,21 @@ internal static class BenchCommands
             AllowMultipleArgumentsPerToken = true,
         };
         stores.AcceptOnlyFromAmong(FailoverBenchmark.Sqlite, FailoverBenchmark.Etcd);
+        var leaseTtl = new Option<uint?>("--lease-ttl-ms") { Description = "The nodes' lease, as `node run --lease-ttl-ms` (default: the node's default)" };
+        leaseTtl.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<uint?>() is < 300u and var tooShort)
+            {
+                result.AddError($"--lease-ttl-ms must be at least 300, not {tooShort}.");
+            }
+        });
         var failover = new Command("failover", "Kill owner nodes, cut them off and fail resources for real; time until the group is online on another node")
         {
-            trials, nodes, stores,
+            trials, nodes, stores, leaseTtl,
         };
         failover.SetHandler((parseResult, cancellationToken) => FailoverBenchmark.RunAsync(
-            parseResult.GetValue(trials), parseResult.GetValue(nodes), [.. parseResult.GetValue(stores)!.Distinct()], parseResult.InvocationConfiguration.Output, cancellationToken));
+            parseResult.GetValue(trials), parseResult.GetValue(nodes), [.. parseResult.GetValue(stores)!.Distinct()], parseResult.GetValue(leaseTtl),
+            parseResult.InvocationConfiguration.Output, cancellationToken));
         return failover;
     }
 

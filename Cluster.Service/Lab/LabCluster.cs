@@ -32,7 +32,9 @@ internal sealed class LabCluster : IAsyncDisposable
     public ClusterDirectory Directory => _directory;
 
     /// <summary>Builds the lab, starts etcd on its hosts and the nodes on theirs, and waits until every node is Up.</summary>
-    public static async Task<LabCluster> StartAsync(ClusterDirectory directory, int nodes, int etcdMembers, CancellationToken cancellationToken)
+    /// <remarks>Node options are more options of `cluster node run` for every node (`--lease-ttl-ms 3000`, say).</remarks>
+    public static async Task<LabCluster> StartAsync(
+        ClusterDirectory directory, int nodes, int etcdMembers, CancellationToken cancellationToken, IReadOnlyList<string>? nodeOptions = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var etcdHosts = Enumerable.Range(1, etcdMembers).Select(i => $"e{i}").ToList();
@@ -50,7 +52,7 @@ internal sealed class LabCluster : IAsyncDisposable
                 // Each node starts on a different member (n1 on e1, n2 on e2, ...), as clients spread over a real etcd cluster.
                 var members = lab._etcd.Location.EtcdEndpoints;
                 var store = Store.StoreLocation.Etcd(members.Skip(i % members.Count).Concat(members.Take(i % members.Count)));
-                lab._nodes[nodeHosts[i]] = NodeLauncher.Start(directory, nodeHosts[i], ["--store", store.ToString()], network.ExecPrefix(nodeHosts[i]));
+                lab._nodes[nodeHosts[i]] = NodeLauncher.Start(directory, nodeHosts[i], ["--store", store.ToString(), .. nodeOptions ?? []], network.ExecPrefix(nodeHosts[i]));
             }
 
             network.Record.Write(directory); // `lab cut`, `node isolate`: from any terminal

@@ -183,6 +183,8 @@ public sealed class CommandLineTests
     [TestCase("node", "run", "--name", "n1", "--lease-ttl-ms", "10", "--lease-ttl-ms must be at least 300, not 10")]
     [TestCase("group", "move", "g", "--wait", "-1", "--wait must be at least 0, not -1")]
     [TestCase("bench", "chaos", "--faults", "0", "--faults must be at least 1, not 0")]
+    [TestCase("bench", "failover", "--lease-ttl-ms", "100", "--lease-ttl-ms must be at least 300, not 100")]
+    [TestCase("bench", "failover", "--store", "zookeeper", "zookeeper")]
     [TestCase("apply", "-f", "/tmp", "/tmp is a directory: name a YAML file")]
     [TestCase("apply", "-f", "/dev/zero", "/dev/zero is larger than 4 MiB")]
     [TestCase("up", "-f", "/dev/zero", "/dev/zero is larger than 4 MiB")]
