@@ -197,23 +197,32 @@ internal static class FailoverBenchmark
         await cluster.ApplyGroupAsync("bench", "sleep 3600", restartThreshold: null, cancellationToken: cancellationToken).ConfigureAwait(false);
         var writes = new List<TimeSpan>();
         var restarts = 0;
-        for (var i = 0; i < bench.Trials; i++)
+        try
         {
-            var owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
-            var application = await ApplicationPidAsync(cluster, owner, cancellationToken).ConfigureAwait(false);
-            var leader = await etcd.LeaderAsync(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("etcd has no leader.");
-            var killedAt = Stopwatch.GetTimestamp();
-            await etcd.KillAsync(leader, cancellationToken).ConfigureAwait(false);
-            await AcceptedChangeAsync(cluster, cancellationToken).ConfigureAwait(false);
-            writes.Add(Stopwatch.GetElapsedTime(killedAt));
-            await etcd.RestartAsync(leader, cancellationToken).ConfigureAwait(false);
-            owner = await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
-            if (await ApplicationPidAsync(cluster, owner, cancellationToken).ConfigureAwait(false) != application)
+            for (var i = 0; i < bench.Trials; i++)
             {
-                restarts++;
-            }
+                await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
+                var application = await SingleProcessAsync(["sleep", "3600"], _ => true, cancellationToken).ConfigureAwait(false);
+                var leader = await etcd.LeaderAsync(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("etcd has no leader.");
+                var killedAt = Stopwatch.GetTimestamp();
+                await etcd.KillAsync(leader, cancellationToken).ConfigureAwait(false);
+                await AcceptedChangeAsync(cluster, cancellationToken).ConfigureAwait(false);
+                writes.Add(Stopwatch.GetElapsedTime(killedAt));
+                await etcd.RestartAsync(leader, cancellationToken).ConfigureAwait(false);
+                await cluster.WaitOnlineAsync("bench", except: null, cancellationToken).ConfigureAwait(false);
+                if (!ProcFs.IsRunning(application))
+                {
+                    restarts++; // its node fenced: the application was stopped, and started again
+                }
 
-            await cluster.ResetFailoversAsync("bench", cancellationToken).ConfigureAwait(false);
+                await AcceptedChangeAsync(cluster, cancellationToken).ConfigureAwait(false); // an administrator's Online: clears the failover history
+            }
+        }
+        catch
+        {
+            cluster.KeepDirectory = true;
+            bench.Output.WriteLine($"{bench.Store,-7} etcd's leader kills failed: the cluster directory is kept, {cluster.Root}");
+            throw;
         }
 
         bench.Report($"kill -9 of etcd's leader -> a change accepted again (group restarted in {restarts} of {bench.Trials})", writes);
@@ -243,12 +252,6 @@ internal static class FailoverBenchmark
         }
 
         throw new TimeoutException("No node accepted a change within 60 s of etcd's leader kill.");
-    }
-
-    private static async Task<int> ApplicationPidAsync(BenchCluster cluster, string owner, CancellationToken cancellationToken)
-    {
-        using var client = cluster.Client(owner);
-        return (await client.ListResources(cancellationToken).ConfigureAwait(false)).Resources.Single(r => r.Name == "bench-app").ApplicationPid;
     }
 
     /// <summary>One store's run: how to start a cluster on it, and its lines of the table.</summary>

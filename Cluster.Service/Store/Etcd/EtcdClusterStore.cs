@@ -159,7 +159,7 @@ internal sealed class EtcdClusterStore : IClusterStore
         }
         catch (RpcException e)
         {
-            throw Failed(member, $"renew lease {lease}", e, cancellationToken);
+            throw Failed(member, $"renew lease {lease}", e, cancellationToken, _options.RenewTimeout);
         }
     }
 
@@ -191,6 +191,10 @@ internal sealed class EtcdClusterStore : IClusterStore
         try
         {
             await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, watching.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested && watching.IsCancellationRequested)
+        {
+            throw new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: the store moved to {Current.Address}.", e);
         }
         catch (RpcException e)
         {
@@ -287,7 +291,7 @@ internal sealed class EtcdClusterStore : IClusterStore
     }
 
     /// <summary>The error to throw for a failed call; a member that did not answer is left for the next one.</summary>
-    private Exception Failed(EtcdMember member, string what, RpcException e, CancellationToken cancellationToken)
+    private Exception Failed(EtcdMember member, string what, RpcException e, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -299,7 +303,7 @@ internal sealed class EtcdClusterStore : IClusterStore
             MoveOn(member);
         }
 
-        var detail = e.StatusCode == StatusCode.DeadlineExceeded ? $"no answer within {_options.CallTimeout.TotalSeconds:0.#} s" : e.Status.Detail;
+        var detail = e.StatusCode == StatusCode.DeadlineExceeded ? $"no answer within {(timeout ?? _options.CallTimeout).TotalMilliseconds:0} ms" : e.Status.Detail;
         return new ClusterStoreException($"etcd at {member.Address} could not {what}: {detail}", e);
     }
 

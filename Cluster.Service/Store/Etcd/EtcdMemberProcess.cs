@@ -56,6 +56,9 @@ internal sealed class EtcdMemberProcess : IDisposable
             "--initial-cluster", initialCluster, "--initial-cluster-token", token, "--initial-cluster-state", "new",
             // Watches can resume from the last 10,000 revisions, as on the embedded store.
             "--auto-compaction-mode", "revision", "--auto-compaction-retention", "10000",
+            // A member that comes back (restarted, or healed from a partition) asks before it campaigns: it does
+            // not depose a working leader, and with it every lease renewal for an election's time.
+            "--pre-vote",
             "--logger", "zap", "--log-outputs", "stderr",
         ];
 
