@@ -13,6 +13,12 @@ internal sealed record MembershipOptions
     public TimeSpan RenewInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How soon a failed renewal is tried again, instead of at the next renewal: a store that is back (etcd's new
+    /// leader elected, the next member found) renews the lease at once, not a renewal interval later.
+    /// </summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// How long before the lease could lapse the node stops its groups when it cannot renew: time to
     /// terminate them, so that they are gone before another node may start them.
     /// </summary>

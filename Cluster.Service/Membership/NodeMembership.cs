@@ -90,9 +90,11 @@ internal sealed partial class NodeMembership : IDisposable
     {
         // One periodic timer, not a new delay each round: re-arming it costs the runtime's timer thread no wake-up.
         using var renewals = new PeriodicTimer(options.RenewInterval, _clock);
+        string? lastError = null; // logged when it changes: a cut-off node retries ten times a second
         while (!stopping.IsCancellationRequested)
         {
             var sent = Now;
+            var failed = false;
             try
             {
                 var renewed = Lease != 0 && await store.KeepAliveAsync(Lease, stopping).ConfigureAwait(false);
@@ -103,6 +105,7 @@ internal sealed partial class NodeMembership : IDisposable
                 }
 
                 Renewed(sent);
+                lastError = null;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -110,12 +113,18 @@ internal sealed partial class NodeMembership : IDisposable
             }
             catch (ClusterStoreException e)
             {
-                LogRenewFailed(logger, member.Name, e.Message);
+                failed = true;
+                if (e.Message != lastError)
+                {
+                    LogRenewFailed(logger, member.Name, e.Message);
+                    lastError = e.Message;
+                }
             }
 
             try
             {
-                await renewals.WaitForNextTickAsync(stopping).ConfigureAwait(false);
+                // A failure is tried again soon rather than at the next tick: every try before the fence point counts.
+                await (failed ? Task.Delay(options.RetryInterval < options.RenewInterval ? options.RetryInterval : options.RenewInterval, _clock, stopping) : renewals.WaitForNextTickAsync(stopping).AsTask()).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -86,6 +86,42 @@ public sealed class NodeMembershipTests
         await running;
     }
 
+    [Test]
+    public async Task A_failed_renewal_is_tried_again_at_once_so_a_store_back_within_the_window_saves_the_lease()
+    {
+        // Renewals every 2 s, fence 5 s after the last one: the store fails for 4.4 s right after a renewal. Tried only
+        // at the next ticks (2 s, 4 s: both fail; 6 s: past the fence point) the node would fence; retried, it does not.
+        var options = new MembershipOptions
+        {
+            LeaseTtl = TimeSpan.FromSeconds(8), RenewInterval = TimeSpan.FromSeconds(2), FenceMargin = TimeSpan.FromSeconds(3),
+        };
+        await using var inner = SqliteClusterStore.OpenInMemory();
+        var store = new IsolatableStore(inner);
+        var fenced = false;
+        var renewals = 0;
+        using var membership = new NodeMembership(store, new Member { Name = "n1", Pid = 1 }, options, NullLogger.Instance)
+        {
+            OnFenced = () => fenced = true,
+            OnRenewed = (_, _) => Interlocked.Increment(ref renewals),
+        };
+        using var stop = new CancellationTokenSource();
+        var running = membership.RunAsync(stop.Token);
+        await Eventually.Until(() => membership.IsAlive, TimeSpan.FromSeconds(5), "the node to join");
+        var before = renewals;
+        await Eventually.Until(() => renewals > before, TimeSpan.FromSeconds(5), "a renewal");
+
+        store.Isolated = true;
+        await Task.Delay(TimeSpan.FromSeconds(4.4)); // the fault's length, not a wait for a condition
+        store.Isolated = false;
+        var back = renewals;
+        await Eventually.Until(() => renewals > back, TimeSpan.FromSeconds(5), "a renewal once the store is back");
+
+        Assert.That(fenced, Is.False, "renewed within the window: no fence");
+        Assert.That(membership.IsAlive, Is.True);
+        await stop.CancelAsync();
+        await running;
+    }
+
     /// <summary>A store that grants three times the TTL asked for, as etcd grants its minimum to short leases.</summary>
     private sealed class TripleLeases(IClusterStore inner) : IClusterStore
     {
