@@ -205,7 +205,7 @@ internal static class FailoverBenchmark
                 var application = await SingleProcessAsync(["sleep", "3600"], _ => true, cancellationToken).ConfigureAwait(false);
                 var leader = await etcd.LeaderAsync(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("etcd has no leader.");
                 var killedAt = Stopwatch.GetTimestamp();
-                await etcd.KillAsync(leader, cancellationToken).ConfigureAwait(false);
+                await leader.KillAsync(cancellationToken).ConfigureAwait(false);
                 await AcceptedChangeAsync(cluster, cancellationToken).ConfigureAwait(false);
                 writes.Add(Stopwatch.GetElapsedTime(killedAt));
                 await etcd.RestartAsync(leader, cancellationToken).ConfigureAwait(false);

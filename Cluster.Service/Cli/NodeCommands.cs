@@ -272,16 +272,17 @@ internal static partial class NodeCommands
         var command = new Command(verb, description) { name };
         command.SetHandler(async (parseResult, cancellationToken) =>
         {
+            var node = parseResult.GetValue(name)!;
             // In a lab the node has a host of its own: isolating it unplugs the host, a real partition.
-            if (Lab.LabRecord.Read(CommonOptions.ResolveDirectory(parseResult)) is { } lab && lab.Host(parseResult.GetValue(name)!) is not null)
+            if (Lab.LabRecord.Read(CommonOptions.ResolveDirectory(parseResult)) is { } lab && lab.Host(node) is not null)
             {
-                await Lab.NetworkLab.SetPortAsync(lab, parseResult.GetValue(name)!, isolated, cancellationToken).ConfigureAwait(false);
+                await Lab.NetworkLab.SetPortAsync(lab, node, isolated, cancellationToken).ConfigureAwait(false);
                 await parseResult.InvocationConfiguration.Output.WriteLineAsync(
-                    $"node {parseResult.GetValue(name)}'s host {(isolated ? "cut off from" : "plugged back into")} the lab's network").ConfigureAwait(false);
+                    $"node {node}'s host {(isolated ? "cut off from" : "plugged back into")} the lab's network").ConfigureAwait(false);
                 return 0;
             }
 
-            var record = NodeConnections.Record(parseResult, parseResult.GetValue(name)!);
+            var record = NodeConnections.Record(parseResult, node);
             using var client = AdminClient.Connect(record, CommonOptions.ResolveDirectory(parseResult).ReadToken());
             await client.IsolateNode(new IsolateNodeRequest { Isolated = isolated }, cancellationToken).ConfigureAwait(false);
             await parseResult.InvocationConfiguration.Output.WriteLineAsync($"node {record.Name} {(isolated ? "isolated from" : "rejoined")} the cluster store")

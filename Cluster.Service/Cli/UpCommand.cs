@@ -87,14 +87,22 @@ internal static class UpCommand
             EtcdCluster? etcd = null;
             try
             {
-                var location = parseResult.GetValue(store) is LocalEtcd
-                    ? (etcd = await StartEtcdAsync(parseResult, directory, parseResult.GetValue(etcdMembers), detached: parseResult.GetValue(detach), cancellationToken)
-                        .ConfigureAwait(false)).Location
-                    : StoreLocation.Parse(parseResult.GetValue(store)!);
-                if (etcd is null && location.IsEtcd)
+                StoreLocation location;
+                if (parseResult.GetValue(store) is LocalEtcd)
                 {
-                    await EtcdClusterStore.RequireAnswerAsync(location, cancellationToken).ConfigureAwait(false); // before any node starts against it
+                    etcd = await StartEtcdAsync(parseResult, directory, parseResult.GetValue(etcdMembers), detached: parseResult.GetValue(detach), cancellationToken)
+                        .ConfigureAwait(false);
+                    location = etcd.Location;
                 }
+                else
+                {
+                    location = StoreLocation.Parse(parseResult.GetValue(store)!);
+                    if (location.IsEtcd)
+                    {
+                        await EtcdClusterStore.RequireAnswerAsync(location, cancellationToken).ConfigureAwait(false); // before any node starts against it
+                    }
+                }
+
                 directory.WriteStoreLocation(location); // the nodes, and any started later in this directory, use it
 
                 // Attached until the cluster is up and its files applied: an `up` killed before that takes its nodes with it.

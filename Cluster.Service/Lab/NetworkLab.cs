@@ -40,7 +40,7 @@ internal sealed class NetworkLab : IAsyncDisposable
 
     /// <summary>What other commands need to cut and heal this lab's hosts.</summary>
     public LabRecord Record =>
-        new(Environment.ProcessId, $"{_id}-{Switch}", [.. _hosts.Select((h, i) => new LabHost(h, NamespaceOf(h), _addresses[h], Port(i)))]);
+        new(Environment.ProcessId, SpaceOf(Switch), [.. _hosts.Select((h, i) => new LabHost(h, NamespaceOf(h), _addresses[h], Port(i)))]);
 
     /// <summary>Builds the switch and one host per name (addresses .11, .12, ... in order).</summary>
     /// <exception cref="LabException">A command failed (the message has its error); everything made so far is removed.</exception>
@@ -87,7 +87,7 @@ internal sealed class NetworkLab : IAsyncDisposable
 
     public string AddressOf(string host) => _addresses.TryGetValue(host, out var address) ? address : throw new ArgumentException($"No host {host} in the lab.", nameof(host));
 
-    public string NamespaceOf(string host) => _addresses.ContainsKey(host) ? $"{_id}-{host}" : throw new ArgumentException($"No host {host} in the lab.", nameof(host));
+    public string NamespaceOf(string host) => _addresses.ContainsKey(host) ? SpaceOf(host) : throw new ArgumentException($"No host {host} in the lab.", nameof(host));
 
     /// <summary>The words that run a command on <paramref name="host"/>: `ip netns exec NAMESPACE` (it execs, so the PID is the command's).</summary>
     public IReadOnlyList<string> ExecPrefix(string host) => ["ip", "netns", "exec", NamespaceOf(host)];
@@ -171,12 +171,15 @@ internal sealed class NetworkLab : IAsyncDisposable
 
     private async Task<string> AddNamespaceAsync(string host, CancellationToken cancellationToken)
     {
-        var space = $"{_id}-{host}";
+        var space = SpaceOf(host);
         await IpAsync(cancellationToken, "netns", "add", space).ConfigureAwait(false);
         _namespaces.Add(space);
         await IpAsync(cancellationToken, "-n", space, "link", "set", "lo", "up").ConfigureAwait(false);
         return space;
     }
+
+    /// <summary>A host's namespace (the switch's too): the lab's id, whose PID and subnet it carries, and the host.</summary>
+    private string SpaceOf(string host) => $"{_id}-{host}";
 
     /// <summary>The host's port on the switch (an interface name: at most 15 characters).</summary>
     private static string Port(int index) => string.Create(CultureInfo.InvariantCulture, $"port{index}");

@@ -90,6 +90,7 @@ internal sealed partial class NodeMembership : IDisposable
     {
         // One periodic timer, not a new delay each round: re-arming it costs the runtime's timer thread no wake-up.
         using var renewals = new PeriodicTimer(options.RenewInterval, _clock);
+        var retry = options.RetryInterval < options.RenewInterval ? options.RetryInterval : options.RenewInterval;
         string? lastError = null; // logged when it changes: a cut-off node retries ten times a second
         while (!stopping.IsCancellationRequested)
         {
@@ -124,7 +125,7 @@ internal sealed partial class NodeMembership : IDisposable
             try
             {
                 // A failure is tried again soon rather than at the next tick: every try before the fence point counts.
-                await (failed ? Task.Delay(options.RetryInterval < options.RenewInterval ? options.RetryInterval : options.RenewInterval, _clock, stopping) : renewals.WaitForNextTickAsync(stopping).AsTask()).ConfigureAwait(false);
+                await (failed ? Task.Delay(retry, _clock, stopping) : renewals.WaitForNextTickAsync(stopping).AsTask()).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

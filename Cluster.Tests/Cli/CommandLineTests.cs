@@ -176,6 +176,8 @@ public sealed class CommandLineTests
     [TestCase("up", "--store", "mysql://db", "'mysql://db' is not a cluster store: use sqlite, etcd (a local one) or (")]
     [TestCase("up", "--store", "etcd://127.0.0.1", "'127.0.0.1' in 'etcd://127.0.0.1' is not an etcd member's address")]
     [TestCase("up", "--etcd-members", "3", "--etcd-members needs --store etcd")]
+    [TestCase("lab", "up", "--nodes", "17", "--nodes must be from 1 to 16, not 17")]
+    [TestCase("lab", "up", "--etcd-members", "0", "--etcd-members must be from 1 to 7, not 0")]
     [TestCase("up", "--store", "etcd://127.0.0.1:1", "No member of the etcd at etcd://127.0.0.1:1 answers: etcd at http://127.0.0.1:1/ could not read the revision")]
     [TestCase("up", "--store", "etcd", "--etcd-members", "8", "--etcd-members must be from 1 to 7, not 8")]
     [TestCase("node", "run", "--name", "n1", "--store", "etcd", "'etcd' is not a cluster store: use sqlite (the embedded default) or etcd://HOST:PORT")]

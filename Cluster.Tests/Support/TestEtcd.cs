@@ -24,7 +24,7 @@ internal sealed class TestEtcd : IAsyncDisposable
     }
 
     /// <summary>Kills the member (SIGKILL): the store is gone until <see cref="RestartAsync"/>.</summary>
-    public Task KillAsync() => _etcd.KillAsync(_etcd.Members[0], CancellationToken.None);
+    public Task KillAsync() => _etcd.Members[0].KillAsync(CancellationToken.None);
 
     /// <summary>Starts the member again on its data, and waits until it serves.</summary>
     public Task RestartAsync() => _etcd.RestartAsync(_etcd.Members[0], CancellationToken.None);

@@ -25,12 +25,12 @@ internal sealed class EtcdCluster : IAsyncDisposable
 
     private EtcdCluster(string root, List<EtcdMemberProcess> members, string executable, string initialCluster, bool attached, Func<string, EtcdPlacement>? placement)
     {
-        _placement = placement;
         _root = root;
         _members = members;
         _executable = executable;
         _initialCluster = initialCluster;
         _attached = attached;
+        _placement = placement;
     }
 
     public IReadOnlyList<EtcdMemberProcess> Members => _members;
@@ -108,13 +108,6 @@ internal sealed class EtcdCluster : IAsyncDisposable
         }
 
         return null;
-    }
-
-    /// <summary>SIGKILL to one member (a fault), waiting for its exit.</summary>
-    public Task KillAsync(EtcdMemberProcess member, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(member);
-        return member.KillAsync(cancellationToken);
     }
 
     /// <summary>Starts a stopped member again on its data, and waits until it serves.</summary>

@@ -68,9 +68,6 @@ internal sealed class EtcdClusterStore : IClusterStore
         throw new ClusterUserException($"No member of the etcd at {location} answers: {string.Join("; ", errors)}");
     }
 
-    /// <summary>The members, as given; the store talks to one at a time.</summary>
-    public IEnumerable<Uri> Endpoints => _members.Select(m => m.Address);
-
     public async Task<long> CurrentRevisionAsync(CancellationToken cancellationToken = default)
     {
         // A read of one key that need not exist: its header carries the store's revision.
@@ -192,13 +189,9 @@ internal sealed class EtcdClusterStore : IClusterStore
         {
             await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, watching.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested && watching.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
         {
-            throw new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: the store moved to {Current.Address}.", e);
-        }
-        catch (RpcException e)
-        {
-            throw Failed(member, $"watch {Describe(prefix)}", e, cancellationToken);
+            throw WatchEnded(member, prefix, e, watching.Token, cancellationToken);
         }
 
         while (true)
@@ -278,17 +271,20 @@ internal sealed class EtcdClusterStore : IClusterStore
                 return responses.Current;
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested && watching.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
         {
-            throw new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: the store moved to {Current.Address}.", e);
-        }
-        catch (RpcException e)
-        {
-            throw Failed(member, $"watch {Describe(prefix)}", e, cancellationToken);
+            throw WatchEnded(member, prefix, e, watching, cancellationToken);
         }
 
         throw new ClusterStoreException($"etcd at {member.Address} closed the watch of {Describe(prefix)}.");
     }
+
+    /// <summary>Why a watch ended: its reader stopped it, the store moved to another member, or the member failed.</summary>
+    private Exception WatchEnded(EtcdMember member, string prefix, Exception e, CancellationToken watching, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? new OperationCanceledException(cancellationToken)
+        : watching.IsCancellationRequested ? new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: the store moved to {Current.Address}.", e)
+        : e is RpcException failure ? Failed(member, $"watch {Describe(prefix)}", failure, cancellationToken)
+        : new ClusterStoreException($"The watch of {Describe(prefix)} on etcd at {member.Address} ended: {e.Message}", e);
 
     /// <summary>The error to throw for a failed call; a member that did not answer is left for the next one.</summary>
     private Exception Failed(EtcdMember member, string what, RpcException e, CancellationToken cancellationToken, TimeSpan? timeout = null)
