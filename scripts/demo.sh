@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -x Cluster.Service/bin/Release/net10.0/cluster ]; then
-  echo "Building the cluster (the first time takes one to two minutes: NuGet restore, then the build)..."
+  echo "Building the cluster (the first time takes one to two minutes: NuGet restore, the build, then precompiling it)..."
 fi
 dotnet build Cluster.Service -c Release -nologo -v minimal -clp:NoSummary
 cluster="$PWD/Cluster.Service/bin/Release/net10.0/cluster"

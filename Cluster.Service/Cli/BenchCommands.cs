@@ -18,6 +18,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CreateChaos());
         bench.Subcommands.Add(CreateTrace());
         bench.Subcommands.Add(CreateScale());
+        bench.Subcommands.Add(CreateCli());
         bench.Subcommands.Add(CreateServe());
         return bench;
     }
@@ -169,6 +170,25 @@ internal static class BenchCommands
             return report.Passed ? 0 : 1;
         });
         return chaos;
+    }
+
+    private static Command CreateCli()
+    {
+        var runs = new Option<int>("--runs") { Description = "Measured runs of each call", DefaultValueFactory = _ => 20 }.Between(1, 10_000);
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured runs of each call first (the page cache)", DefaultValueFactory = _ => 3 }.Between(0, 1_000);
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the cluster the calls ask", DefaultValueFactory = _ => 3 }.Between(1, 16);
+        var settle = new Option<int>("--settle-seconds")
+        {
+            Description = "How long the started nodes are left alone before the first call", DefaultValueFactory = _ => 30,
+        }.Between(0, 3600);
+        var cli = new Command("cli", "What a `cluster` call costs its caller, exec to exit: --help, group list, node list, status, against real nodes")
+        {
+            runs, warmup, nodes, settle,
+        };
+        cli.SetHandler((parseResult, cancellationToken) => CliBenchmark.RunAsync(
+            parseResult.GetValue(nodes), parseResult.GetValue(runs), parseResult.GetValue(warmup), TimeSpan.FromSeconds(parseResult.GetValue(settle)),
+            parseResult.InvocationConfiguration.Output, cancellationToken));
+        return cli;
     }
 
     private static Command CreateServe()

@@ -25,10 +25,14 @@ internal static class StatusCommand
     /// <summary>The view, as a table (or JSON with --json), to <paramref name="output"/>: `status` and `up`'s live view.</summary>
     public static async Task WriteAsync(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken)
     {
-        var nodes = await NodeConnections.ListNodesAsync(parseResult, cancellationToken).ConfigureAwait(false);
-        var groups = await NodeConnections.ListGroupsAsync(parseResult, cancellationToken).ConfigureAwait(false);
-        var resources = await NodeConnections.ListResourcesAsync(parseResult, cancellationToken).ConfigureAwait(false);
-        var monitors = await NodeConnections.ListMonitorsAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        // The four questions at once: each waits on its own connections, so the view costs one round of them.
+        var nodesTask = NodeConnections.ListNodesAsync(parseResult, cancellationToken);
+        var groupsTask = NodeConnections.ListGroupsAsync(parseResult, cancellationToken);
+        var resourcesTask = NodeConnections.ListResourcesAsync(parseResult, cancellationToken);
+        var monitorsTask = NodeConnections.ListMonitorsAsync(parseResult, cancellationToken);
+        await Task.WhenAll(nodesTask, groupsTask, resourcesTask, monitorsTask).ConfigureAwait(false);
+        var (nodes, groups, resources, monitors) = (await nodesTask.ConfigureAwait(false), await groupsTask.ConfigureAwait(false),
+            await resourcesTask.ConfigureAwait(false), await monitorsTask.ConfigureAwait(false));
         if (parseResult.GetValue(CommonOptions.Json))
         {
             await JsonOutput.WriteAsync(parseResult, new JsonObject

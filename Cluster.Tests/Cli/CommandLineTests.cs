@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using Cluster.Service.Bench;
 using Cluster.Service.Cli;
 using Cluster.Tests.Support;
 
@@ -101,6 +103,38 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Bench_cli_times_each_call_from_exec_to_exit_against_real_nodes()
+    {
+        var (exitCode, output, error) = await ClusterCli.RunAsync(
+            "bench", "cli", "--runs", "2", "--warmup", "0", "--nodes", "1", "--settle-seconds", "0", "--dir", ClusterCli.NewClusterDirectory());
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain("1 nodes, a group on each"));
+        foreach (var call in new[] { "--help", "group list", "node list --json", "status" })
+        {
+            Assert.That(output, Does.Match($@"\ncluster {call}\s+\d+ ms\s+\d+ ms\s+\d+ ms\s+\d+ ms"), call);
+        }
+    }
+
+    [Test]
+    public void A_release_build_runs_cluster_precompiled()
+    {
+        var configuration = typeof(CommandLineTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
+        if (configuration != "Release")
+        {
+            Assert.Ignore($"A {configuration} build is not precompiled.");
+        }
+
+        // `cluster` itself and the packages on its call path, as the tests (and users) start them.
+        foreach (var assembly in new[] { "cluster.dll", "rhs.dll", "Cluster.Protocol.dll", "Grpc.Net.Client.dll", "Google.Protobuf.dll" })
+        {
+            Assert.That(PrecompiledImage.IsPrecompiled(Path.Combine(AppContext.BaseDirectory, assembly)), Is.True, assembly);
+        }
+
+        Assert.That(PrecompiledImage.IsPrecompiled(typeof(CommandLineTests).Assembly.Location), Is.False, "the test assembly: IL only");
+    }
+
+    [Test]
     public async Task Node_list_without_a_cluster_says_so()
     {
         var directory = ClusterCli.NewClusterDirectory();
@@ -199,6 +233,9 @@ public sealed class CommandLineTests
     [TestCase("bench", "scale", "--nodes", "65", "--nodes must be from 0 to 64, not 65")]
     [TestCase("bench", "scale", "--failover-groups", "-1", "--failover-groups must be from 0 to 1000, not -1")]
     [TestCase("bench", "trace", "--flood-seconds", "0", "--flood-seconds must be from 1 to 600, not 0")]
+    [TestCase("bench", "cli", "--runs", "0", "--runs must be from 1 to 10000, not 0")]
+    [TestCase("bench", "cli", "--nodes", "17", "--nodes must be from 1 to 16, not 17")]
+    [TestCase("bench", "cli", "--warmup", "-1", "--warmup must be from 0 to 1000, not -1")]
     [TestCase("trace", "--method", "[OW]*", "--method: The method pattern '[OW]*' may hold only")]
     [TestCase("trace", "--since", "yesterday", "--since 'yesterday' is neither a time")]
     [TestCase("trace", "--exclude", "Ping", "--exclude", "a;b", "--exclude: The method pattern 'a;b' may hold only")]
