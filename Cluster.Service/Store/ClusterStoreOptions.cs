@@ -22,6 +22,12 @@ internal sealed class ClusterStoreOptions
     /// <summary>How often a watch looks anyway when writes to the file wake it (<see cref="WalWriteSignal"/>): a safety net only.</summary>
     public TimeSpan WatchSafetyPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How soon a watch looks again when another process's write to the log woke it but showed nothing new:
+    /// SQLite makes a commit visible just after writing it to the log, and the wake-up can fall in between.
+    /// </summary>
+    public TimeSpan WatchRecheckInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How many revisions of history a watch can start from.</summary>
     public long HistoryRevisions { get; init; } = 10_000;
 }

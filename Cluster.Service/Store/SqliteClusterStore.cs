@@ -37,6 +37,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly WakeUp _granted = new(); // this process granted a lease: wakes its sweeper
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
+    private long _ownWrites; // this process's write transactions begun: tells a watch whose write woke it
     private const int EventBatch = 500;
     private static readonly Task s_never = new TaskCompletionSource().Task;
 
@@ -49,7 +50,11 @@ internal sealed class SqliteClusterStore : IClusterStore
     }
 
     /// <summary>Opens (creating if need be) the store in <paramref name="path"/>.</summary>
-    public static SqliteClusterStore Open(string path, ClusterStoreOptions? options = null)
+    public static SqliteClusterStore Open(string path, ClusterStoreOptions? options = null) =>
+        Open(path, options, WalWriteSignal.TryCreate(path));
+
+    /// <summary>Opens the store with <paramref name="walWrites"/> telling it of other processes' writes (null: it polls).</summary>
+    internal static SqliteClusterStore Open(string path, ClusterStoreOptions? options, WalWriteSignal? walWrites)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -59,7 +64,7 @@ internal sealed class SqliteClusterStore : IClusterStore
             Pooling = false,
             DefaultTimeout = 30,
         }.ToString());
-        return Initialize(connection, options, WalWriteSignal.TryCreate(path));
+        return Initialize(connection, options, walWrites);
     }
 
     /// <summary>A private store in memory: the same code and semantics, gone when disposed.</summary>
@@ -244,10 +249,13 @@ internal sealed class SqliteClusterStore : IClusterStore
 
         var seenVersion = -1L; // data_version at the last read that found everything; -1: read next time
         Task? poll = null; // one poll timer at a time: a fresh one at every wake-up would leave a trail of timers to fire
+        TimeSpan? lookAgainAfter = null; // set while another process's write woke this watch and is not visible yet
         while (true)
         {
             var changed = _changed.Next;
             var written = _walWrites?.Written ?? s_never;
+            var ownWrites = Interlocked.Read(ref _ownWrites);
+            var unchanged = false;
             var batch = await ReadAsync<List<(long Id, WatchEvent Event)>>(() =>
             {
                 // Skip the query when nothing was committed since the last read: data_version moves with
@@ -255,6 +263,7 @@ internal sealed class SqliteClusterStore : IClusterStore
                 var version = DataVersion();
                 if (version == seenVersion)
                 {
+                    unchanged = true;
                     return [];
                 }
 
@@ -272,13 +281,28 @@ internal sealed class SqliteClusterStore : IClusterStore
             if (batch.Count == 0)
             {
                 // Our own writes wake us at once; other processes' when they write to the log, or at the next poll.
+                // Another process's write that woke us but is not visible yet (SQLite indexes a commit after
+                // writing it to the log) is looked for again shortly, not at the next poll, a second away.
+                var lookAgain = unchanged && lookAgainAfter is { } after
+                    ? Task.Delay(after, _options.TimeProvider, cancellationToken)
+                    : s_never;
                 poll ??= Task.Delay(_walWrites is null ? _options.WatchPollInterval : _options.WatchSafetyPollInterval, _options.TimeProvider, cancellationToken);
-                await Task.WhenAny(changed, written, poll).ConfigureAwait(false);
+                await Task.WhenAny(changed, written, poll, lookAgain).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 if (poll.IsCompleted)
                 {
                     poll = null;
                 }
+
+                // Theirs if this process began no write since the read (a wake by both is left to the poll);
+                // still nothing after a look again: twice as long until the next, the poll being the last.
+                lookAgainAfter = written.IsCompleted && Interlocked.Read(ref _ownWrites) == ownWrites ? _options.WatchRecheckInterval
+                    : lookAgain.IsCompleted && lookAgainAfter * 2 is { } longer && longer < _options.WatchSafetyPollInterval ? longer
+                    : null;
+            }
+            else
+            {
+                lookAgainAfter = null;
             }
 
             if (changed.IsCompleted)
@@ -330,6 +354,7 @@ internal sealed class SqliteClusterStore : IClusterStore
 
     private async Task<T> WriteAsync<T>(Func<SqliteTransaction, long, (T Result, bool Changed)> write, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _ownWrites); // before the log is written, so that a watch woken by it knows it was ours
         var outcome = await ReadAsync(() =>
         {
             using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock

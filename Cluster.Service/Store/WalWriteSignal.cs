@@ -3,23 +3,33 @@ namespace Cluster.Service.Store;
 /// <summary>
 /// Tells the store's watches that some process wrote to the SQLite file's write-ahead log (inotify, through
 /// <see cref="FileSystemWatcher"/>), so that an idle watch sleeps until a write instead of polling every
-/// 20 ms. A hint only: the watch still checks SQLite's data_version, and still polls, only rarely.
+/// 20 ms. A hint only: the watch still checks SQLite's data_version, and still polls, only rarely. It may
+/// also come early: SQLite writes a commit to the log before it makes it visible in the log's index.
 /// </summary>
 internal sealed class WalWriteSignal : IDisposable
 {
-    private readonly FileSystemWatcher _watcher;
+    private readonly FileSystemWatcher? _watcher;
     private readonly WakeUp _written = new();
 
-    private WalWriteSignal(FileSystemWatcher watcher)
+    private WalWriteSignal(FileSystemWatcher? watcher)
     {
         _watcher = watcher;
-        _watcher.Changed += (_, _) => _written.Fire();
-        _watcher.Error += (_, _) => _written.Fire();
-        _watcher.EnableRaisingEvents = true;
+        if (_watcher is not null)
+        {
+            _watcher.Changed += (_, _) => _written.Fire();
+            _watcher.Error += (_, _) => _written.Fire();
+            _watcher.EnableRaisingEvents = true;
+        }
     }
 
     /// <summary>Completes at the next write to the log after it was read.</summary>
     public Task Written => _written.Next;
+
+    /// <summary>A signal that only <see cref="Fire"/> fires: for tests that choose when a write is announced.</summary>
+    public static WalWriteSignal Manual() => new(null);
+
+    /// <summary>Announces a write, as inotify does.</summary>
+    public void Fire() => _written.Fire();
 
     /// <summary>A signal for the store in <paramref name="databasePath"/>, or null where the platform cannot watch files (the watch then polls).</summary>
     public static WalWriteSignal? TryCreate(string databasePath)
@@ -47,5 +57,5 @@ internal sealed class WalWriteSignal : IDisposable
         }
     }
 
-    public void Dispose() => _watcher.Dispose();
+    public void Dispose() => _watcher?.Dispose();
 }

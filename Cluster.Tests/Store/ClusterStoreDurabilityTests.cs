@@ -126,6 +126,30 @@ public sealed class ClusterStoreDurabilityTests
     }
 
     [Test]
+    public async Task A_write_announced_before_it_is_visible_is_looked_for_again_at_once_not_at_the_poll()
+    {
+        // SQLite writes a commit to its log, then makes it visible: inotify can wake a watch in between.
+        var time = new TimerCountingTimeProvider();
+        var signal = WalWriteSignal.Manual();
+        await using var watcher = SqliteClusterStore.Open(
+            StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
+        await using var other = SqliteClusterStore.Open(StorePath);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var from = await watcher.CurrentRevisionAsync() + 1;
+        await using var events = watcher.WatchAsync("/nodes/", from, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var first = events.MoveNextAsync().AsTask(); // reads nothing, then sleeps on its poll (timer 1)
+        Assert.That(time.Timers, Is.EqualTo(1));
+
+        signal.Fire(); // the log was written; the commit is not visible yet, so the watch reads nothing again
+        await Eventually.Until(() => time.Timers >= 2, TimeSpan.FromSeconds(10), "the watch to look again soon (timer 2), not at its poll an hour away");
+        await other.PutAsync("/nodes/n3", Encoding.UTF8.GetBytes("up")); // now visible, and announced to nobody
+        time.Advance(TimeSpan.FromSeconds(1)); // the look again, long before the poll
+
+        Assert.That(await first.WaitAsync(cancel.Token), Is.True);
+        Assert.That(events.Current.KeyValue.Key, Is.EqualTo("/nodes/n3"));
+    }
+
+    [Test]
     public async Task A_failure_of_SQLite_underneath_leaves_the_store_as_its_own_error_naming_the_file()
     {
         await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.Zero });
@@ -221,5 +245,19 @@ public sealed class ClusterStoreDurabilityTests
         }
 
         Assert.That(SqliteIntegrity.Check(path), Is.EqualTo("ok"));
+    }
+}
+
+/// <summary>A fake clock that counts the timers made on it: a look into when a loop has gone to sleep.</summary>
+internal sealed class TimerCountingTimeProvider : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+{
+    private int _timers;
+
+    public int Timers => Volatile.Read(ref _timers);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        Interlocked.Increment(ref _timers);
+        return base.CreateTimer(callback, state, dueTime, period);
     }
 }
