@@ -37,7 +37,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly WakeUp _granted = new(); // this process granted a lease: wakes its sweeper
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
-    private long _ownWrites; // this process's write transactions begun: tells a watch whose write woke it
+    private WalStamp _ownCommit; // the log as this process's last commit left it (under _gate): a watch tells its writes from others'
     private const int EventBatch = 500;
     private static readonly Task s_never = new TaskCompletionSource().Task;
 
@@ -249,21 +249,26 @@ internal sealed class SqliteClusterStore : IClusterStore
 
         var seenVersion = -1L; // data_version at the last read that found everything; -1: read next time
         Task? poll = null; // one poll timer at a time: a fresh one at every wake-up would leave a trail of timers to fire
-        TimeSpan? lookAgainAfter = null; // set while another process's write woke this watch and is not visible yet
+        TimeSpan? lookAgainAfter = null; // set while the log holds another process's commit not visible yet
+        var lastRead = default(WalStamp);
         while (true)
         {
             var changed = _changed.Next;
             var written = _walWrites?.Written ?? s_never;
-            var ownWrites = Interlocked.Read(ref _ownWrites);
-            var unchanged = false;
+            var unseenCommit = false;
             var batch = await ReadAsync<List<(long Id, WatchEvent Event)>>(() =>
             {
                 // Skip the query when nothing was committed since the last read: data_version moves with
                 // other processes' commits, and our own clear seenVersion below. Most polls of an idle cluster end here.
                 var version = DataVersion();
+                var log = _walWrites?.Stamp() ?? default;
+                var othersWrote = log != lastRead && log != _ownCommit;
+                lastRead = log;
                 if (version == seenVersion)
                 {
-                    unchanged = true;
+                    // Another process wrote to the log, but SQLite does not show it yet: it makes a commit
+                    // visible just after writing it, and the write can wake us in between.
+                    unseenCommit = othersWrote || lookAgainAfter is not null;
                     return [];
                 }
 
@@ -280,12 +285,13 @@ internal sealed class SqliteClusterStore : IClusterStore
 
             if (batch.Count == 0)
             {
-                // Our own writes wake us at once; other processes' when they write to the log, or at the next poll.
-                // Another process's write that woke us but is not visible yet (SQLite indexes a commit after
-                // writing it to the log) is looked for again shortly, not at the next poll, a second away.
-                var lookAgain = unchanged && lookAgainAfter is { } after
-                    ? Task.Delay(after, _options.TimeProvider, cancellationToken)
-                    : s_never;
+                // Our own writes wake us at once; other processes' when they write to the log, or at the next poll;
+                // a commit not visible yet is looked for again soon (5 ms, then twice as long each time), not at the poll.
+                lookAgainAfter = !unseenCommit ? null
+                    : lookAgainAfter is not { } last ? _options.WatchRecheckInterval
+                    : last * 2 < _options.WatchSafetyPollInterval ? last * 2
+                    : null;
+                var lookAgain = lookAgainAfter is { } after ? Task.Delay(after, _options.TimeProvider, cancellationToken) : s_never;
                 poll ??= Task.Delay(_walWrites is null ? _options.WatchPollInterval : _options.WatchSafetyPollInterval, _options.TimeProvider, cancellationToken);
                 await Task.WhenAny(changed, written, poll, lookAgain).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -293,12 +299,6 @@ internal sealed class SqliteClusterStore : IClusterStore
                 {
                     poll = null;
                 }
-
-                // Theirs if this process began no write since the read (a wake by both is left to the poll);
-                // still nothing after a look again: twice as long until the next, the poll being the last.
-                lookAgainAfter = written.IsCompleted && Interlocked.Read(ref _ownWrites) == ownWrites ? _options.WatchRecheckInterval
-                    : lookAgain.IsCompleted && lookAgainAfter * 2 is { } longer && longer < _options.WatchSafetyPollInterval ? longer
-                    : null;
             }
             else
             {
@@ -354,12 +354,12 @@ internal sealed class SqliteClusterStore : IClusterStore
 
     private async Task<T> WriteAsync<T>(Func<SqliteTransaction, long, (T Result, bool Changed)> write, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _ownWrites); // before the log is written, so that a watch woken by it knows it was ours
         var outcome = await ReadAsync(() =>
         {
             using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
             var result = write(tx, Now());
             tx.Commit();
+            _ownCommit = _walWrites?.Stamp() ?? default;
             return result;
         }, cancellationToken).ConfigureAwait(false);
 

@@ -10,9 +10,11 @@ internal sealed class WalWriteSignal : IDisposable
 {
     private readonly FileSystemWatcher? _watcher;
     private readonly WakeUp _written = new();
+    private readonly string _logPath;
 
-    private WalWriteSignal(FileSystemWatcher? watcher)
+    private WalWriteSignal(string databasePath, FileSystemWatcher? watcher)
     {
+        _logPath = Path.GetFullPath(databasePath) + "-wal";
         _watcher = watcher;
         if (_watcher is not null)
         {
@@ -25,8 +27,15 @@ internal sealed class WalWriteSignal : IDisposable
     /// <summary>Completes at the next write to the log after it was read.</summary>
     public Task Written => _written.Next;
 
-    /// <summary>A signal that only <see cref="Fire"/> fires: for tests that choose when a write is announced.</summary>
-    public static WalWriteSignal Manual() => new(null);
+    /// <summary>A signal for the store in <paramref name="databasePath"/> that only <see cref="Fire"/> fires: for tests that choose when a write is announced.</summary>
+    public static WalWriteSignal Manual(string databasePath) => new(databasePath, null);
+
+    /// <summary>The log's size and time of last write now: whether anyone wrote to it since an earlier stamp.</summary>
+    public WalStamp Stamp()
+    {
+        var log = new FileInfo(_logPath);
+        return log.Exists ? new WalStamp(log.Length, log.LastWriteTimeUtc.Ticks) : default;
+    }
 
     /// <summary>Announces a write, as inotify does.</summary>
     public void Fire() => _written.Fire();
@@ -43,7 +52,7 @@ internal sealed class WalWriteSignal : IDisposable
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size,
                 IncludeSubdirectories = false,
             };
-            var signal = new WalWriteSignal(watcher);
+            var signal = new WalWriteSignal(databasePath, watcher);
             watcher = null;
             return signal;
         }

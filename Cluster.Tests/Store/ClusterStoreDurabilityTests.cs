@@ -130,7 +130,7 @@ public sealed class ClusterStoreDurabilityTests
     {
         // SQLite writes a commit to its log, then makes it visible: inotify can wake a watch in between.
         var time = new TimerCountingTimeProvider();
-        var signal = WalWriteSignal.Manual();
+        var signal = WalWriteSignal.Manual(StorePath);
         await using var watcher = SqliteClusterStore.Open(
             StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
         await using var other = SqliteClusterStore.Open(StorePath);
@@ -140,13 +140,42 @@ public sealed class ClusterStoreDurabilityTests
         var first = events.MoveNextAsync().AsTask(); // reads nothing, then sleeps on its poll (timer 1)
         Assert.That(time.Timers, Is.EqualTo(1));
 
-        signal.Fire(); // the log was written; the commit is not visible yet, so the watch reads nothing again
+        // Another process wrote to the log (its time moves) and inotify says so, but the commit is not visible yet.
+        File.SetLastWriteTimeUtc(StorePath + "-wal", DateTime.UtcNow.AddSeconds(1));
+        signal.Fire();
         await Eventually.Until(() => time.Timers >= 2, TimeSpan.FromSeconds(10), "the watch to look again soon (timer 2), not at its poll an hour away");
         await other.PutAsync("/nodes/n3", Encoding.UTF8.GetBytes("up")); // now visible, and announced to nobody
         time.Advance(TimeSpan.FromSeconds(1)); // the look again, long before the poll
 
         Assert.That(await first.WaitAsync(cancel.Token), Is.True);
         Assert.That(events.Current.KeyValue.Key, Is.EqualTo("/nodes/n3"));
+    }
+
+    [Test]
+    public async Task A_watch_woken_by_its_own_process_writes_looks_once_and_sets_no_timer()
+    {
+        // An idle node renews its lease four times a second: each renewal is a write to the log that wakes its
+        // own watch, often more than once (an inotify event per write(2)); none may cost a look again.
+        var time = new TimerCountingTimeProvider();
+        var signal = WalWriteSignal.Manual(StorePath);
+        await using var store = SqliteClusterStore.Open(
+            StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
+        var lease = await store.GrantLeaseAsync(TimeSpan.FromHours(1));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var from = await store.CurrentRevisionAsync() + 1;
+        await using var events = store.WatchAsync("/nodes/", from, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var first = events.MoveNextAsync().AsTask();
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.That(await store.KeepAliveAsync(lease.Id), Is.True);
+            signal.Fire();
+            signal.Fire();
+        }
+
+        await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up")); // ends the watch's wait: its own change
+        Assert.That(await first.WaitAsync(cancel.Token), Is.True);
+        Assert.That(time.Timers, Is.EqualTo(1), "only the watch's poll, an hour away");
     }
 
     [Test]
