@@ -212,8 +212,11 @@ public sealed class PluginProcess : IAsyncDisposable
         {
             await foreach (var line in _lines.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
-                await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+                // Written in place: an asynchronous write to a pipe is this same write on another pool thread,
+                // one more wake-up per line (pets go out four times a second). A full pipe (a frozen child)
+                // blocks this loop only, as it blocked that thread before.
+                _process.StandardInput.WriteLine(line);
+                _process.StandardInput.Flush();
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
