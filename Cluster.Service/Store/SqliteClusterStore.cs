@@ -267,7 +267,8 @@ internal sealed class SqliteClusterStore : IClusterStore
                 if (version == seenVersion)
                 {
                     // Another process wrote to the log, but SQLite does not show it yet: it makes a commit
-                    // visible just after writing it, and the write can wake us in between.
+                    // visible just after writing it, and the write can wake us in between. (A write that leaves
+                    // the stamp as it was, the same size within the file system's clock tick, is left to the poll.)
                     unseenCommit = othersWrote || lookAgainAfter is not null;
                     return [];
                 }
