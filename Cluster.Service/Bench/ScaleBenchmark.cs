@@ -41,7 +41,7 @@ internal static class ScaleBenchmark
         await output.WriteLineAsync(
             $"one node; FaultInjection resources in groups of {GroupSize}; LooksAlive {looksAlive.TotalMilliseconds} ms, IsAlive {isAlive.TotalMilliseconds} ms; " +
             $"CPU over a {window.TotalSeconds} s steady window from {warmup.TotalSeconds} s after all are Online (share of one core, /proc utime+stime)").ConfigureAwait(false);
-        await output.WriteLineAsync($"{"resources",9} {"online in",10} {"node CPU",9} {"RHS CPU",8} {"total",7} {"node RSS",9} {"RHS RSS (each)",-24} {"PSS (all)",9}").ConfigureAwait(false);
+        await output.WriteLineAsync($"{"resources",9} {"online in",10} {"node CPU",9} {"RHS CPU",8} {"total",7} {"node RSS",9} {"RHS RSS (each)",-24} {"PSS (all)",9} {"wake-ups/s: node",17} {"RHS",6}").ConfigureAwait(false);
         foreach (var count in counts)
         {
             await using var cluster = await BenchCluster.StartAsync(1, cancellationToken).ConfigureAwait(false);
@@ -60,14 +60,16 @@ internal static class ScaleBenchmark
             var nodePid = cluster.Pid(node);
             var rhs = ProcFs.ChildrenOf(nodePid).ToList();
             var before = Cpu(nodePid, rhs);
+            var (nodeWakeUps, rhsWakeUps) = WakeUps(nodePid, rhs);
             var steady = Stopwatch.StartNew();
             await Task.Delay(window, cancellationToken).ConfigureAwait(false);
             var after = Cpu(nodePid, rhs);
             var seconds = steady.Elapsed.TotalSeconds;
+            var (nodeWakeUpsAfter, rhsWakeUpsAfter) = WakeUps(nodePid, rhs);
             var nodeShare = (after.Node - before.Node).TotalSeconds / seconds;
             var rhsShare = (after.Rhs - before.Rhs).TotalSeconds / seconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB")),-24} {rhs.Where(ProcFs.IsRunning).Append(nodePid).Sum(ProcFs.ProportionalKib) / 1024,5} MiB"))
+                $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB")),-24} {rhs.Where(ProcFs.IsRunning).Append(nodePid).Sum(ProcFs.ProportionalKib) / 1024,5} MiB {(nodeWakeUpsAfter - nodeWakeUps) / seconds,17:0} {(rhsWakeUpsAfter - rhsWakeUps) / seconds,6:0}"))
                 .ConfigureAwait(false);
         }
     }
@@ -145,6 +147,8 @@ internal static class ScaleBenchmark
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static (long Node, long Rhs) WakeUps(int node, IReadOnlyList<int> rhs) => (ProcFs.WakeUps(node), rhs.Sum(ProcFs.WakeUps));
 
     private static (TimeSpan Node, TimeSpan Rhs) Cpu(int node, IReadOnlyList<int> rhs) =>
         (ProcFs.CpuTime(node) ?? TimeSpan.Zero, rhs.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (ProcFs.CpuTime(pid) ?? TimeSpan.Zero)));

@@ -97,6 +97,8 @@ public sealed class CommandLineTests
         Assert.That(exitCode, Is.Zero, error);
         Assert.That(output, Does.Contain("resources  online in"));
         Assert.That(output, Does.Match(@"\n\s+0\s+-\s+\d+\.\d ?%"), "the idle row");
+        Assert.That(output, Does.Contain("wake-ups/s: node"));
+        Assert.That(output, Does.Match(@"\n\s+0\s+-\s.* MiB\s+[1-9]\d*\s+[1-9]\d*\r?\n"), "the idle row's wake-ups a second, node and RHS: never none");
         Assert.That(output, Does.Match(@"\n\s+20\s+\d+\.\d s\s+\d+\.\d ?%\s+\d+\.\d ?%"), "20 resources, Online, with CPU shares");
         Assert.That(output, Does.Match(@"failover: 2 groups of 3 Online on n1 in \d+\.\d s; kill -9 n1 -> all Online on n2 in \d+\.\d\d s"));
         Assert.That(output, Does.Match(@"2 nodes on this machine: all Up in \d+\.\d s, one after another \(\d+ MiB RSS, nodes and RHS processes\); all stopped in \d+\.\d s"));
