@@ -129,10 +129,8 @@ public sealed class ClusterStoreDurabilityTests
     public async Task A_write_announced_before_it_is_visible_is_looked_for_again_at_once_not_at_the_poll()
     {
         // SQLite writes a commit to its log, then makes it visible: inotify can wake a watch in between.
-        var time = new TimerCountingTimeProvider();
-        var signal = WalWriteSignal.Manual(StorePath);
-        await using var watcher = SqliteClusterStore.Open(
-            StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
+        var (watcher, time, signal) = OpenOnCountingClock();
+        await using var _ = watcher;
         await using var other = SqliteClusterStore.Open(StorePath);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var from = await watcher.CurrentRevisionAsync() + 1;
@@ -156,10 +154,8 @@ public sealed class ClusterStoreDurabilityTests
     {
         // An idle node renews its lease four times a second: each renewal is a write to the log that wakes its
         // own watch, often more than once (an inotify event per write(2)); none may cost a look again.
-        var time = new TimerCountingTimeProvider();
-        var signal = WalWriteSignal.Manual(StorePath);
-        await using var store = SqliteClusterStore.Open(
-            StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
+        var (store, time, signal) = OpenOnCountingClock();
+        await using var _ = store;
         var lease = await store.GrantLeaseAsync(TimeSpan.FromHours(1));
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var from = await store.CurrentRevisionAsync() + 1;
@@ -176,6 +172,16 @@ public sealed class ClusterStoreDurabilityTests
         await store.PutAsync("/nodes/n1", Encoding.UTF8.GetBytes("up")); // ends the watch's wait: its own change
         Assert.That(await first.WaitAsync(cancel.Token), Is.True);
         Assert.That(time.Timers, Is.EqualTo(1), "only the watch's poll, an hour away");
+    }
+
+    /// <summary>A store whose clock counts the timers made on it and whose log writes are announced only by <c>signal.Fire()</c>; its poll is an hour away.</summary>
+    private (SqliteClusterStore Store, TimerCountingTimeProvider Time, WalWriteSignal Signal) OpenOnCountingClock()
+    {
+        var time = new TimerCountingTimeProvider();
+        var signal = WalWriteSignal.Manual(StorePath);
+        var store = SqliteClusterStore.Open(
+            StorePath, new ClusterStoreOptions { TimeProvider = time, WatchSafetyPollInterval = TimeSpan.FromHours(1), LeaseSweepInterval = TimeSpan.Zero }, signal);
+        return (store, time, signal);
     }
 
     [Test]
