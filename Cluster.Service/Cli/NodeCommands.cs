@@ -212,12 +212,18 @@ internal static partial class NodeCommands
             var record = NodeConnections.Record(parseResult, node);
             await DatabaseChange.SendAsync(parseResult, new PauseNodeRequest { Name = node, Drain = true }, cancellationToken).ConfigureAwait(false);
             await WaitForNodeAsync(parseResult, node, n => n.Groups.Count == 0, deadline, "to hand its groups over", cancellationToken).ConfigureAwait(false);
-            if (NodeLauncher.IsNodeProcess(record.Pid, node))
+            var running = NodeLauncher.IsNodeProcess(record.Pid, node);
+            if (running)
             {
                 await NodeLauncher.TerminateAsync(record.Pid, cancellationToken).ConfigureAwait(false);
             }
 
             await WaitForNodeAsync(parseResult, node, n => n.State == "Down", deadline, "to exit", cancellationToken).ConfigureAwait(false);
+            // Down in the cluster comes before the process is gone; `node start` right after must find its name free.
+            if (running && !await ProcessExit.WaitAsync(record.Pid, deadline).ConfigureAwait(false))
+            {
+                throw new ClusterUserException($"Node {node} left the cluster, but its process {record.Pid} did not exit within {deadline.TotalSeconds:0} s.");
+            }
             await parseResult.InvocationConfiguration.Output.WriteLineAsync($"stopped node {node}").ConfigureAwait(false);
             return 0;
         });

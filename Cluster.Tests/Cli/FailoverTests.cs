@@ -178,8 +178,10 @@ public sealed class FailoverTests(string store) : NodeTestBase(store)
         await CreateAppGroupAsync("web", "7009", "--prop", "PreferredOwners=n2");
         await WaitOnlineAsync("web", "n2");
 
+        var pid = (await NodeAsync("n2")).GetProperty("pid").GetInt32();
         Assert.That(await Cli("node", "stop", "n2"), Does.Contain("stopped node n2"));
 
+        Assert.That(Cluster.Service.Bench.ProcFs.IsRunning(pid), Is.False, "`stopped` is said once the process is gone, so that `node start` finds its name free");
         Assert.That((await GroupAsync("web")).GetProperty("node").GetString(), Is.Not.EqualTo("n2"));
         Assert.That((await NodeAsync("n2")).GetProperty("state").GetString(), Is.EqualTo("Down"));
         Assert.That(await Cli("node", "start", "n2"), Does.Contain("started node n2"));
