@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -7,7 +8,7 @@ namespace Cluster.Service;
 /// The cluster's directory (default ./.cluster, or CLUSTER_DIR): the admin token, readable by its
 /// owner only, and one record per running node, through which client verbs find the nodes.
 /// </summary>
-internal sealed class ClusterDirectory
+internal sealed partial class ClusterDirectory
 {
     public const string EnvironmentVariable = "CLUSTER_DIR";
     public const string DefaultName = ".cluster";
@@ -54,7 +55,7 @@ internal sealed class ClusterDirectory
         }
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var temporary = TokenPath + "." + Environment.ProcessId + ".tmp";
+        var temporary = $"{TokenPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
@@ -67,18 +68,34 @@ internal sealed class ClusterDirectory
             writer.Write(token);
         }
 
-        try
+        // Into place only if no token is there yet, in one step: nodes started at once each make a token, and
+        // one that replaced another's would leave that node serving a token nobody can read (HTTP 401).
+        // .NET's File.Move without overwrite checks, then renames, which replaces; link(2) does not.
+        if (OperatingSystem.IsWindows())
         {
-            File.Move(temporary, TokenPath, overwrite: false);
+            try
+            {
+                File.Move(temporary, TokenPath, overwrite: false); // MoveFileEx without replacing: one step there
+            }
+            catch (IOException)
+            {
+                // Another node created it first: use theirs.
+            }
         }
-        catch (IOException)
+        else if (Link(temporary, TokenPath) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != AlreadyExists)
         {
-            // Another node created it first: use theirs.
             File.Delete(temporary);
+            throw new IOException($"{TokenPath} could not be created: errno {errno}");
         }
 
+        File.Delete(temporary);
         return ReadToken();
     }
+
+    private const int AlreadyExists = 17; // EEXIST: another node created it first, and theirs is used
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
 
     public string ReadToken()
     {
