@@ -71,24 +71,29 @@ internal sealed partial class ClusterDirectory
         // Into place only if no token is there yet, in one step: nodes started at once each make a token, and
         // one that replaced another's would leave that node serving a token nobody can read (HTTP 401).
         // .NET's File.Move without overwrite checks, then renames, which replaces; link(2) does not.
-        if (OperatingSystem.IsWindows())
+        try
         {
-            try
+            if (OperatingSystem.IsWindows())
             {
-                File.Move(temporary, TokenPath, overwrite: false); // MoveFileEx without replacing: one step there
+                try
+                {
+                    File.Move(temporary, TokenPath, overwrite: false); // MoveFileEx without replacing: one step there
+                }
+                catch (IOException)
+                {
+                    // Another node created it first: use theirs.
+                }
             }
-            catch (IOException)
+            else if (Link(temporary, TokenPath) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != AlreadyExists)
             {
-                // Another node created it first: use theirs.
+                throw new IOException($"{TokenPath} could not be created: errno {errno}");
             }
         }
-        else if (Link(temporary, TokenPath) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != AlreadyExists)
+        finally
         {
             File.Delete(temporary);
-            throw new IOException($"{TokenPath} could not be created: errno {errno}");
         }
 
-        File.Delete(temporary);
         return ReadToken();
     }
 

@@ -26,13 +26,10 @@ internal static class StatusCommand
     public static async Task WriteAsync(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken)
     {
         // The four questions at once: each waits on its own connections, so the view costs one round of them.
-        var nodesTask = NodeConnections.ListNodesAsync(parseResult, cancellationToken);
-        var groupsTask = NodeConnections.ListGroupsAsync(parseResult, cancellationToken);
-        var resourcesTask = NodeConnections.ListResourcesAsync(parseResult, cancellationToken);
-        var monitorsTask = NodeConnections.ListMonitorsAsync(parseResult, cancellationToken);
-        await Task.WhenAll(nodesTask, groupsTask, resourcesTask, monitorsTask).ConfigureAwait(false);
-        var (nodes, groups, resources, monitors) = (await nodesTask.ConfigureAwait(false), await groupsTask.ConfigureAwait(false),
-            await resourcesTask.ConfigureAwait(false), await monitorsTask.ConfigureAwait(false));
+        var asking = (Nodes: NodeConnections.ListNodesAsync(parseResult, cancellationToken), Groups: NodeConnections.ListGroupsAsync(parseResult, cancellationToken),
+            Resources: NodeConnections.ListResourcesAsync(parseResult, cancellationToken), Monitors: NodeConnections.ListMonitorsAsync(parseResult, cancellationToken));
+        var (nodes, groups, resources, monitors) = (await asking.Nodes.ConfigureAwait(false), await asking.Groups.ConfigureAwait(false),
+            await asking.Resources.ConfigureAwait(false), await asking.Monitors.ConfigureAwait(false));
         if (parseResult.GetValue(CommonOptions.Json))
         {
             await JsonOutput.WriteAsync(parseResult, new JsonObject

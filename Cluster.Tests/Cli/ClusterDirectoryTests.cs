@@ -17,11 +17,12 @@ public sealed class ClusterDirectoryTests
         {
             var directory = new ClusterDirectory(ClusterCli.NewClusterDirectory());
             using var start = new Barrier(8);
-            var tokens = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            // Threads of their own: eight pool threads blocked at a barrier would wait on the pool to grow.
+            var tokens = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
             {
                 start.SignalAndWait();
                 return directory.EnsureToken();
-            })));
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
             Assert.That(tokens.Distinct().ToList(), Is.EqualTo(new[] { directory.ReadToken() }), $"round {round}");
             Assert.That(Directory.GetFiles(directory.Root, "*.tmp"), Is.Empty, "no temporary file left behind");
