@@ -38,19 +38,10 @@ var fence = new FenceWatchdog(reason =>
 // A terminal's Ctrl-C reaches every process of its foreground group, this one too: an RHS's life is its
 // node's to end (Shutdown, or the node gone), or the node would see its resources fail while it stops them.
 using var ignoreCtrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
-// The node pets the fence watchdog with lines on our stdin (docs/plugin-protocol.md); its end is the node's.
-using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses(line =>
-{
-    if (PetLine.TryParse(line, out var validFor, out var lease, out var why))
-    {
-        fence.Pet(validFor, lease);
-    }
-    else
-    {
-        Console.Error.WriteLine($"rhs: ignored a line from the node: {why}");
-    }
-}));
+// The node pets the fence watchdog and pings us with lines on our stdin (docs/plugin-protocol.md); its end is the node's.
 using var runtime = new RhsRuntime(TimeProvider.System, EntryPointWorkers.Shared);
+var fromNode = new NodeLines(fence, runtime.Calls, Console.Out, Console.Error);
+using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ParentWatch.WhenStdinCloses(fromNode.Handle));
 var service = new ResourceHostService(new ResourceTypeCatalog(), runtime, fence, () => shutdown.CancelAfter(TimeSpan.FromMilliseconds(50)));
 var server = new GrpcHost(new GrpcHostOptions
 {

@@ -247,7 +247,7 @@ internal sealed partial class MonitorManager
                 PingResponse answer;
                 try
                 {
-                    answer = await rhs.Client.Ping(_options.HealthTimeout).ConfigureAwait(false);
+                    answer = await rhs.PingAsync(_options.HealthTimeout).ConfigureAwait(false);
                 }
                 catch (ClusterException e) when (e.Kind == ClusterErrorKind.DeadlineExceeded && !rhs.Stopping.IsCancellationRequested)
                 {

@@ -19,12 +19,14 @@ internal sealed class RhsProcess : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
 
     private readonly string _secret;
+    private readonly RhsPings _pings;
     private readonly Lock _eventsLock = new();
     private ulong _eventsHandled;
     private TaskCompletionSource _eventHandled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name, string secret)
+    private RhsProcess(PluginProcess plugin, RhsClient client, RhsName name, string secret, RhsPings pings)
     {
+        _pings = pings;
         Plugin = plugin;
         Client = client;
         Name = name;
@@ -51,6 +53,7 @@ internal sealed class RhsProcess : IAsyncDisposable
     {
         var label = $"rhs-{Interlocked.Increment(ref s_started)}";
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var pings = new RhsPings();
         var start = new PluginStartInfo
         {
             FileName = options.RhsPath,
@@ -60,7 +63,13 @@ internal sealed class RhsProcess : IAsyncDisposable
                 [SecretVariable] = secret,
                 [ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
-            OnOutput = options.OnRhsOutput is { } output ? line => output(label, line) : null,
+            OnOutput = line =>
+            {
+                if (!pings.TryReceive(line))
+                {
+                    options.OnRhsOutput?.Invoke(label, line);
+                }
+            },
         };
         foreach (var (variable, value) in options.RhsEnvironment)
         {
@@ -79,7 +88,7 @@ internal sealed class RhsProcess : IAsyncDisposable
             BearerToken = secret,
             Observer = options.RhsCallObserver?.Invoke(name),
         });
-        return new RhsProcess(plugin, new RhsClient(connection), name, secret);
+        return new RhsProcess(plugin, new RhsClient(connection), name, secret, pings);
     }
 
     /// <summary>
@@ -133,6 +142,12 @@ internal sealed class RhsProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The health ping, over the RHS's pipes (<see cref="RhsPings"/>): its PID and the entry-point calls it has in flight.
+    /// </summary>
+    /// <exception cref="Protocol.ClusterException">DeadlineExceeded: no answer within <paramref name="timeout"/>; Unavailable: it exited.</exception>
+    public Task<Protocol.Rhs.V1.PingResponse> PingAsync(TimeSpan timeout) => _pings.AskAsync(Plugin, timeout);
 
     /// <summary>The watchdog pet, as a line on the RHS's stdin: never waits, and an RHS that does not read loses only old pets.</summary>
     public void Pet(TimeSpan validFor, long lease) => Plugin.SendLine(Protocol.Rhs.PetLine.Format(validFor, lease));

@@ -4,6 +4,7 @@ using Cluster.Protocol.Types.V1;
 using Cluster.Protocol;
 using Cluster.Protocol.Transport;
 using Cluster.Protocol.Plugins;
+using Cluster.Service.Bench;
 using Cluster.Service.Monitors;
 using Cluster.Tests.Support;
 
@@ -131,6 +132,64 @@ public sealed class RhsProcessTests
         // Without the handler .NET ends the process on SIGINT at once; give it a second to do so, and ask it something.
         Assert.That(await Task.WhenAny(rhs.Exited, Task.Delay(TimeSpan.FromSeconds(1))), Is.Not.SameAs(rhs.Exited), "still running");
         await node.Ping(TimeSpan.FromSeconds(30));
+    }
+
+    [Test]
+    public async Task Rhs_answers_a_ping_line_on_its_stdout_with_its_pid_and_the_calls_it_has_in_flight()
+    {
+        await using var rhs = await RhsProcess.StartAsync(new MonitorOptions(), CancellationToken.None);
+        var type = MonitorHarness.BuiltIn("FaultInjection");
+        await rhs.Client.LoadType(new LoadTypeRequest { Type = type }, TimeSpan.FromSeconds(30));
+        await rhs.Client.Open(new OpenRequest { Resource = "stuck", Type = type, Properties = { ["HangIn"] = "Online" } }, TimeSpan.FromSeconds(30));
+        await rhs.Client.Pet(TimeSpan.FromSeconds(120), 5);
+
+        Assert.That((await rhs.PingAsync(TimeSpan.FromSeconds(30))).Pid, Is.EqualTo(rhs.Pid));
+        var online = rhs.Client.Online(new OnlineRequest { Resource = "stuck", Lease = 5 }, TimeSpan.FromSeconds(120));
+        var hung = await Eventually.Until(async () =>
+            (await rhs.PingAsync(TimeSpan.FromSeconds(30))).Calls.FirstOrDefault(c => c.Resource == "stuck" && c.RunningMs >= 200),
+            TimeSpan.FromSeconds(30), "the hung Online in a pong's calls");
+
+        Assert.That(hung.EntryPoint, Is.EqualTo("Online"));
+        Assert.That(online.IsCompleted, Is.False, "it hangs");
+    }
+
+    [Test]
+    public async Task A_frozen_rhs_misses_its_ping_and_one_that_exited_is_unavailable()
+    {
+        await using var rhs = await RhsProcess.StartAsync(new MonitorOptions(), CancellationToken.None);
+        await rhs.PingAsync(TimeSpan.FromSeconds(30));
+
+        Signals.Freeze(rhs.Pid);
+        try
+        {
+            var missed = Assert.ThrowsAsync<ClusterException>(() => rhs.PingAsync(TimeSpan.FromMilliseconds(300)));
+            Assert.That(missed!.Kind, Is.EqualTo(ClusterErrorKind.DeadlineExceeded));
+            Assert.That(missed.Message, Does.Contain($"RHS process {rhs.Pid} did not answer ping").And.Contain("within 300 ms"));
+        }
+        finally
+        {
+            Signals.Thaw(rhs.Pid);
+        }
+
+        Assert.That((await rhs.PingAsync(TimeSpan.FromSeconds(30))).Pid, Is.EqualTo(rhs.Pid), "thawed, it answers again");
+        rhs.Kill();
+        await rhs.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        var gone = Assert.ThrowsAsync<ClusterException>(() => rhs.PingAsync(TimeSpan.FromSeconds(30)));
+        Assert.That(gone!.Kind, Is.EqualTo(ClusterErrorKind.Unavailable));
+    }
+
+    [Test]
+    public async Task Rhs_names_a_malformed_ping_line_and_keeps_answering()
+    {
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var rhs = await StartBareRhsAsync(output.Enqueue);
+
+        rhs.SendLine("ping soon");
+        rhs.SendLine(Cluster.Protocol.Rhs.PingLine.Format(9));
+
+        await Eventually.Until(() => output.Any(line => line.StartsWith("CLUSTER-PONG|9|", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the pong to ping 9");
+        await Eventually.Until(() => output.Any(line => line.Contains("ignored a line from the node: a ping line needs a sequence number: 'ping soon'", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(5), "the malformed line named on stderr");
     }
 
     /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
