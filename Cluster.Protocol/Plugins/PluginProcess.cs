@@ -20,6 +20,7 @@ public sealed class PluginProcess : IAsyncDisposable
     // frozen) must never block the sender, and what is sent this way (pets) is superseded by the next.
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(
         new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly Lock _writing = new(); // one writer at a time, the caller in place or the loop, so lines keep their order
     private Task? _writer;
 
     private PluginProcess(Process process, PluginHandshake handshake, DateTimeOffset startedAt)
@@ -196,6 +197,24 @@ public sealed class PluginProcess : IAsyncDisposable
             throw new ArgumentException("A line to a plugin cannot hold a line break.", nameof(line));
         }
 
+        // In place when no line waits before it and the pipe has room (so the write cannot block): a pet sent
+        // from the lease-renewal thread then wakes no other thread. Otherwise the writer loop takes it.
+        if (_writing.TryEnter())
+        {
+            try
+            {
+                if (_lines.Reader.Count == 0 && PipeRoom.Available(_process.StandardInput.BaseStream))
+                {
+                    Write(line);
+                    return;
+                }
+            }
+            finally
+            {
+                _writing.Exit();
+            }
+        }
+
         _lines.Writer.TryWrite(line);
         if (_writer is null)
         {
@@ -208,16 +227,25 @@ public sealed class PluginProcess : IAsyncDisposable
 
     private async Task WriteLinesAsync()
     {
+        while (await _lines.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            lock (_writing)
+            {
+                // A full pipe (a frozen child) blocks this loop only, on its pool thread; callers then queue behind it.
+                while (_lines.Reader.TryRead(out var line))
+                {
+                    Write(line);
+                }
+            }
+        }
+    }
+
+    private void Write(string line)
+    {
         try
         {
-            await foreach (var line in _lines.Reader.ReadAllAsync().ConfigureAwait(false))
-            {
-                // Written in place: an asynchronous write to a pipe is this same write on another pool thread,
-                // one more wake-up per line (pets go out four times a second). A full pipe (a frozen child)
-                // blocks this loop only, as it blocked that thread before.
-                _process.StandardInput.WriteLine(line);
-                _process.StandardInput.Flush();
-            }
+            _process.StandardInput.WriteLine(line);
+            _process.StandardInput.Flush();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {

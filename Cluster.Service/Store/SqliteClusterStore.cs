@@ -37,7 +37,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly WakeUp _granted = new(); // this process granted a lease: wakes its sweeper
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
-    private WalStamp _ownCommit; // the log as this process's last commit left it (under _gate): a watch tells its writes from others'
+    private long _versionAtLastWrite = -1; // data_version inside this process's last write (under _gate)
     private const int EventBatch = 500;
     private static readonly Task s_never = new TaskCompletionSource().Task;
 
@@ -262,7 +262,7 @@ internal sealed class SqliteClusterStore : IClusterStore
                 // other processes' commits, and our own clear seenVersion below. Most polls of an idle cluster end here.
                 var version = DataVersion();
                 var log = _walWrites?.Stamp() ?? default;
-                var othersWrote = log != lastRead && log != _ownCommit;
+                var othersWrote = log != lastRead && log != _walWrites?.OwnCommit;
                 lastRead = log;
                 if (version == seenVersion)
                 {
@@ -357,11 +357,20 @@ internal sealed class SqliteClusterStore : IClusterStore
     {
         var outcome = await ReadAsync(() =>
         {
-            using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
-            var result = write(tx, Now());
-            tx.Commit();
-            _ownCommit = _walWrites?.Stamp() ?? default;
-            return result;
+            _walWrites?.BeginOwnWrite();
+            var othersCommitted = false;
+            try
+            {
+                using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
+                othersCommitted = _walWrites is not null && OthersCommittedSinceLastWrite(tx);
+                var result = write(tx, Now());
+                tx.Commit();
+                return result;
+            }
+            finally
+            {
+                _walWrites?.EndOwnWrite(othersCommitted);
+            }
         }, cancellationToken).ConfigureAwait(false);
 
         if (outcome.Changed)
@@ -491,6 +500,19 @@ internal sealed class SqliteClusterStore : IClusterStore
     {
         _dataVersion ??= Command(null, "PRAGMA data_version");
         return (long)_dataVersion.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Whether another process committed since this one last wrote: data_version moves with every other
+    /// connection's commit, never with our own. Asked holding SQLite's write lock, so nobody commits meanwhile.
+    /// </summary>
+    private bool OthersCommittedSinceLastWrite(SqliteTransaction tx)
+    {
+        using var command = Command(tx, "PRAGMA data_version");
+        var version = (long)command.ExecuteScalar()!;
+        var moved = version != _versionAtLastWrite;
+        _versionAtLastWrite = version;
+        return moved;
     }
 
     private List<(long Id, WatchEvent Event)> ReadEvents(string prefix, long afterId)

@@ -5,12 +5,20 @@ namespace Cluster.Service.Store;
 /// <see cref="FileSystemWatcher"/>), so that an idle watch sleeps until a write instead of polling every
 /// 20 ms. A hint only: the watch still checks SQLite's data_version, and still polls, only rarely. It may
 /// also come early: SQLite writes a commit to the log before it makes it visible in the log's index.
+/// This process's own writes announce nothing (an idle node renews its lease four times a second, and each
+/// renewal woke its watches twice for nothing): events during one are dropped, and the store, which holds
+/// SQLite's write lock meanwhile, announces whatever others committed before it (<see cref="EndOwnWrite"/>);
+/// an event after one is dropped if the log is as that write left it.
 /// </summary>
 internal sealed class WalWriteSignal : IDisposable
 {
     private readonly FileSystemWatcher? _watcher;
     private readonly WakeUp _written = new();
     private readonly string _logPath;
+    private readonly Lock _own = new();
+    private int _ownWrites; // under _own
+    private WalStamp _ownCommit; // under _own
+    private int _announced;
 
     private WalWriteSignal(string databasePath, FileSystemWatcher? watcher)
     {
@@ -18,11 +26,14 @@ internal sealed class WalWriteSignal : IDisposable
         _watcher = watcher;
         if (_watcher is not null)
         {
-            _watcher.Changed += (_, _) => _written.Fire();
-            _watcher.Error += (_, _) => _written.Fire();
+            _watcher.Changed += (_, _) => LogEvent();
+            _watcher.Error += (_, _) => Fire();
             _watcher.EnableRaisingEvents = true;
         }
     }
+
+    /// <summary>How many writes it has announced so far: for tests that count what wakes the watches.</summary>
+    public int Announced => Volatile.Read(ref _announced);
 
     /// <summary>Completes at the next write to the log after it was read.</summary>
     public Task Written => _written.Next;
@@ -37,8 +48,66 @@ internal sealed class WalWriteSignal : IDisposable
         return log.Exists ? new WalStamp(log.Length, log.LastWriteTimeUtc.Ticks) : default;
     }
 
-    /// <summary>Announces a write, as inotify does.</summary>
-    public void Fire() => _written.Fire();
+    /// <summary>The log as this process's last write left it: a watch that finds it so has nothing new from others.</summary>
+    public WalStamp OwnCommit
+    {
+        get
+        {
+            lock (_own)
+            {
+                return _ownCommit;
+            }
+        }
+    }
+
+    /// <summary>Announces a write, whoever made it.</summary>
+    public void Fire()
+    {
+        Interlocked.Increment(ref _announced);
+        _written.Fire();
+    }
+
+    /// <summary>This process is about to write: what the log tells of until <see cref="EndOwnWrite"/> is its own doing, or was committed before it took SQLite's write lock.</summary>
+    public void BeginOwnWrite()
+    {
+        lock (_own)
+        {
+            _ownWrites++;
+        }
+    }
+
+    /// <param name="othersCommitted">Whether other processes committed since this one last wrote (SQLite's data_version moved): their log events may have been dropped.</param>
+    public void EndOwnWrite(bool othersCommitted)
+    {
+        var stamp = Stamp();
+        lock (_own)
+        {
+            _ownWrites--;
+            _ownCommit = stamp;
+        }
+
+        if (othersCommitted)
+        {
+            Fire();
+        }
+    }
+
+    /// <summary>An inotify event (or a test's stand-in for one): announced unless it is this process's own write.</summary>
+    public void LogEvent()
+    {
+        lock (_own)
+        {
+            if (_ownWrites > 0)
+            {
+                return;
+            }
+        }
+
+        if (Stamp() != OwnCommit)
+        {
+            Fire();
+        }
+    }
 
     /// <summary>A signal for the store in <paramref name="databasePath"/>, or null where the platform cannot watch files (the watch then polls).</summary>
     public static WalWriteSignal? TryCreate(string databasePath)

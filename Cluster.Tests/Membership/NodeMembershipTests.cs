@@ -61,6 +61,50 @@ public sealed class NodeMembershipTests
     }
 
     [Test]
+    [NonParallelizable]
+    public async Task Node_keeps_its_lease_while_the_thread_pool_is_starved()
+    {
+        // Renewals run on a thread of their own: a process whose pool threads are all blocked (a burst of
+        // synchronous work, a hung dependency) must not fence itself while its store answers.
+        await using var store = SqliteClusterStore.OpenInMemory(new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.Zero });
+        var fenced = 0;
+        using var membership = new NodeMembership(store, new Member { Name = "n1", Pid = 1 }, s_options, NullLogger.Instance)
+        {
+            OnFenced = () => Interlocked.Increment(ref fenced),
+        };
+        using var stop = new CancellationTokenSource();
+        var running = membership.RunAsync(stop.Token);
+        await Eventually.Until(() => membership.IsAlive, TimeSpan.FromSeconds(5), "the node to join");
+
+        using var release = new ManualResetEventSlim();
+        ThreadPool.GetMinThreads(out var workers, out _);
+        for (var i = 0; i < workers * 50; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => release.Wait(), null); // more than the pool adds in the window
+        }
+
+        var lapses = 0;
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            // Watched from this thread, which the blocked pool cannot run continuations for: five fence windows.
+            while (window.Elapsed < s_options.LeaseTtl * 5)
+            {
+                lapses += membership.IsAlive ? 0 : 1;
+                Thread.Sleep(10);
+            }
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        Assert.That((fenced, lapses), Is.EqualTo((0, 0)), "renewed throughout, with every pool thread blocked");
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Test]
     public async Task Node_times_its_fence_by_the_ttl_the_store_granted_not_the_one_it_asked_for()
     {
         // etcd grants at least 2 s: a node asking 600 ms must not fence at 450 ms when its lease lives on.

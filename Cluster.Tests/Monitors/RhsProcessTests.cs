@@ -192,6 +192,35 @@ public sealed class RhsProcessTests
             TimeSpan.FromSeconds(5), "the malformed line named on stderr");
     }
 
+    [Test]
+    public async Task Lines_to_a_frozen_rhs_never_block_the_sender_even_once_its_pipe_is_full()
+    {
+        // A pet is written in place when the pipe has room: with none left (a frozen child), the sender must
+        // still return at once. Twenty thousand pets are four times what the pipe holds.
+        await using var rhs = await StartBareRhsAsync();
+        var pet = Cluster.Protocol.Rhs.PetLine.Format(TimeSpan.FromMinutes(10), 3);
+        Signals.Freeze(rhs.Pid);
+        try
+        {
+            var sending = Task.Factory.StartNew(() =>
+            {
+                for (var i = 0; i < 20_000; i++)
+                {
+                    rhs.SendLine(pet);
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+            Assert.That(await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(60))), Is.SameAs(sending), "the sender was blocked by a full pipe");
+        }
+        finally
+        {
+            Signals.Thaw(rhs.Pid);
+        }
+
+        rhs.SendLine(Cluster.Protocol.Rhs.PingLine.Format(1));
+        Assert.That(rhs.Exited.IsCompleted, Is.False, "thawed, it reads on");
+    }
+
     /// <summary>An RHS with no node behind it: its secret is "the-secret"; it is never petted unless the test does.</summary>
     private static Task<PluginProcess> StartBareRhsAsync(Action<string>? onOutput = null) =>
         PluginProcess.StartAsync(new PluginStartInfo

@@ -174,6 +174,32 @@ public sealed class ClusterStoreDurabilityTests
         Assert.That(time.Timers, Is.EqualTo(1), "only the watch's poll, an hour away");
     }
 
+    [Test]
+    public async Task The_log_signal_announces_another_process_write_but_not_this_process_own()
+    {
+        // inotify reports every write(2) to the log, this process's too: an idle node's four renewals a second
+        // must not wake its own watches. Another connection's write must, even one whose event came while this
+        // process was writing (and was dropped then).
+        var signal = WalWriteSignal.Manual(StorePath);
+        await using var store = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.Zero }, signal);
+        await using var other = SqliteClusterStore.Open(StorePath, new ClusterStoreOptions { LeaseSweepInterval = TimeSpan.Zero }, walWrites: null);
+        var lease = await store.GrantLeaseAsync(TimeSpan.FromHours(1));
+        var before = signal.Announced;
+
+        Assert.That(await store.KeepAliveAsync(lease.Id), Is.True);
+        signal.LogEvent(); // the renewal's own events, handled after it
+        signal.LogEvent();
+        Assert.That(signal.Announced, Is.EqualTo(before), "its own write announced nothing");
+
+        await other.PutAsync("/nodes/n2", Encoding.UTF8.GetBytes("up"));
+        signal.LogEvent();
+        Assert.That(signal.Announced, Is.EqualTo(before + 1), "another connection's write is announced");
+
+        await other.PutAsync("/nodes/n3", Encoding.UTF8.GetBytes("up")); // its event lost in our next write's window
+        Assert.That(await store.KeepAliveAsync(lease.Id), Is.True);
+        Assert.That(signal.Announced, Is.EqualTo(before + 2), "a write that found others' commits before it announces them");
+    }
+
     /// <summary>A store whose clock counts the timers made on it and whose log writes are announced only by <c>signal.Fire()</c>; its poll is an hour away.</summary>
     private (SqliteClusterStore Store, TimerCountingTimeProvider Time, WalWriteSignal Signal) OpenOnCountingClock()
     {
