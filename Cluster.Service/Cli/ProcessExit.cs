@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Cluster.Protocol.Plugins;
 
 namespace Cluster.Service.Cli;
 
@@ -9,8 +10,6 @@ namespace Cluster.Service.Cli;
 internal static partial class ProcessExit
 {
     private const int NoSuchProcess = 3; // ESRCH
-    private const int Interrupted = 4; // EINTR
-    private const short Readable = 1; // POLLIN
 
     /// <summary>True once <paramref name="pid"/> has exited (or was already gone), false when <paramref name="timeout"/> passed first.</summary>
     public static Task<bool> WaitAsync(int pid, TimeSpan timeout) => Task.Factory.StartNew(
@@ -27,28 +26,7 @@ internal static partial class ProcessExit
 
         try
         {
-            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-            while (true)
-            {
-                var poll = new PollFd { Fd = fd, Events = Readable };
-                var left = (int)Math.Clamp(deadline - Environment.TickCount64, 0, int.MaxValue);
-                var ready = Poll(ref poll, 1, left);
-                if (ready > 0)
-                {
-                    return true;
-                }
-
-                if (ready == 0)
-                {
-                    return false;
-                }
-
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Interrupted)
-                {
-                    throw new InvalidOperationException($"poll on the pidfd of {pid} failed: errno {errno}");
-                }
-            }
+            return FilePoll.Ready(fd, FilePoll.Readable, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
         }
         finally
         {
@@ -56,19 +34,8 @@ internal static partial class ProcessExit
         }
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Returned;
-    }
-
     [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
     private static partial int PidFdOpen(int pid, uint flags);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static partial int Poll(ref PollFd fds, nuint count, int timeoutMs);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);

@@ -127,10 +127,16 @@ public sealed class ReadmeCommandsTests : NodeTestBase
         using var follow = ClusterCli.Start(lines.Enqueue, "trace", "--follow", "--dir", Dir);
         try
         {
-            await Eventually.Until(() => lines.Any(l => l.Contains(" -> n1/rhs-", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "a node's call to its RHS");
-            await Cli("status");
-            await Eventually.Until(() => lines.Any(l => l.Contains("cli -> n", StringComparison.Ordinal) && l.Contains("ClusterAdmin/List", StringComparison.Ordinal)),
-                TimeSpan.FromSeconds(20), "`cluster status`'s calls while following", () => string.Join('\n', lines.TakeLast(10)));
+            // An idle cluster makes no calls (health checks run in the RHS, heartbeats travel over its pipes):
+            // ask until the subscription shows `cluster status`'s calls, then make n1 call its RHS.
+            await Eventually.Until(async () =>
+            {
+                await Cli("status");
+                return lines.Any(l => l.Contains("cli -> n", StringComparison.Ordinal) && l.Contains("ClusterAdmin/List", StringComparison.Ordinal)) ? "seen" : null;
+            }, TimeSpan.FromSeconds(30), "`cluster status`'s calls while following", () => string.Join('\n', lines.TakeLast(10)));
+            await ClusterCli.RunAsync(["resource", "control", "EVS1-Disk", "Get", "--dir", Dir]); // a Disk takes no control codes: an error, and a call all the same
+            await Eventually.Until(() => lines.Any(l => l.Contains(" -> n1/rhs-", StringComparison.Ordinal) && l.Contains("ResourceControl", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(20), "n1's call to its RHS while following", () => string.Join('\n', lines.TakeLast(10)));
         }
         finally
         {

@@ -124,8 +124,12 @@ public class TraceTests : NodeTestBase
         using var follow = ClusterCli.Start(lines.Enqueue, "trace", "--follow", "--json", "--dir", Dir);
         try
         {
-            // Pets and pings flow all the time: the first record says the subscription is live.
-            await Eventually.Until(() => !lines.IsEmpty, TimeSpan.FromSeconds(30), "the first followed record", () => string.Join('\n', lines));
+            // An idle cluster makes no calls: ask until the subscription shows one.
+            await Eventually.Until(async () =>
+            {
+                await Cli("status");
+                return lines.IsEmpty ? null : "live";
+            }, TimeSpan.FromSeconds(30), "the first followed record", () => string.Join('\n', lines));
             await HostWebAsync();
             await Eventually.Until(
                 () => lines.Any(l => l.Contains("\"method\":\"/cluster.rhs.v1.ResourceHost/Online\"", StringComparison.Ordinal)
