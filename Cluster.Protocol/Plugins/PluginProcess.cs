@@ -209,6 +209,10 @@ public sealed class PluginProcess : IAsyncDisposable
                     return;
                 }
             }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+            {
+                return; // disposed: the child is gone, and a pet must never throw at the lease-renewal thread
+            }
             finally
             {
                 _writing.Exit();
