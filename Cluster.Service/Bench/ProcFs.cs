@@ -78,13 +78,14 @@ internal static class ProcFs
     }
 
     /// <summary>
-    /// How many times the process's threads have gone to sleep and been woken so far (voluntary context
-    /// switches, summed over its live threads): on a VM each costs about as much as the little an idle
-    /// process does, and unlike CPU time the count does not move with the machine's other load.
+    /// How many times each of the process's threads has gone to sleep and been woken so far (voluntary
+    /// context switches, by thread id): on a VM each costs about as much as the little an idle process
+    /// does, and unlike CPU time the count does not move with the machine's other load. Compare two with
+    /// <see cref="WakeUpsBetween"/>: a thread that ends takes its count with it.
     /// </summary>
-    public static long WakeUps(int pid)
+    public static IReadOnlyDictionary<int, long> WakeUps(int pid)
     {
-        var total = 0L;
+        var counts = new Dictionary<int, long>();
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task"))
@@ -92,7 +93,10 @@ internal static class ProcFs
                 try
                 {
                     var line = File.ReadLines(Path.Combine(task, "status")).FirstOrDefault(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal));
-                    total += line is null ? 0 : long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                    if (line is not null && int.TryParse(Path.GetFileName(task), CultureInfo.InvariantCulture, out var thread))
+                    {
+                        counts[thread] = long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                    }
                 }
                 catch (IOException)
                 {
@@ -105,8 +109,12 @@ internal static class ProcFs
             // The process is gone.
         }
 
-        return total;
+        return counts;
     }
+
+    /// <summary>Wake-ups between two <see cref="WakeUps"/> of one process, over the threads alive at the second (those that ended meanwhile are not counted).</summary>
+    public static long WakeUpsBetween(IReadOnlyDictionary<int, long> before, IReadOnlyDictionary<int, long> after) =>
+        after.Sum(thread => thread.Value - before.GetValueOrDefault(thread.Key));
 
     /// <summary>USER_HZ: the unit of /proc's CPU times (100 on Linux for x86 and arm alike).</summary>
     private const int ClockTicksPerSecond = 100;

@@ -60,16 +60,18 @@ internal static class ScaleBenchmark
             var nodePid = cluster.Pid(node);
             var rhs = ProcFs.ChildrenOf(nodePid).ToList();
             var before = Cpu(nodePid, rhs);
-            var (nodeWakeUps, rhsWakeUps) = WakeUps(nodePid, rhs);
+            var wakeUps = WakeUps(nodePid, rhs);
             var steady = Stopwatch.StartNew();
             await Task.Delay(window, cancellationToken).ConfigureAwait(false);
             var after = Cpu(nodePid, rhs);
             var seconds = steady.Elapsed.TotalSeconds;
-            var (nodeWakeUpsAfter, rhsWakeUpsAfter) = WakeUps(nodePid, rhs);
+            var wakeUpsAfter = WakeUps(nodePid, rhs);
+            var nodeWakeUps = ProcFs.WakeUpsBetween(wakeUps[0], wakeUpsAfter[0]);
+            var rhsWakeUps = wakeUps.Skip(1).Zip(wakeUpsAfter.Skip(1), ProcFs.WakeUpsBetween).Sum();
             var nodeShare = (after.Node - before.Node).TotalSeconds / seconds;
             var rhsShare = (after.Rhs - before.Rhs).TotalSeconds / seconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB")),-24} {rhs.Where(ProcFs.IsRunning).Append(nodePid).Sum(ProcFs.ProportionalKib) / 1024,5} MiB {(nodeWakeUpsAfter - nodeWakeUps) / seconds,17:0} {(rhsWakeUpsAfter - rhsWakeUps) / seconds,6:0}"))
+                $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB")),-24} {rhs.Where(ProcFs.IsRunning).Append(nodePid).Sum(ProcFs.ProportionalKib) / 1024,5} MiB {nodeWakeUps / seconds,17:0} {rhsWakeUps / seconds,6:0}"))
                 .ConfigureAwait(false);
         }
     }
@@ -148,7 +150,8 @@ internal static class ScaleBenchmark
         }
     }
 
-    private static (long Node, long Rhs) WakeUps(int node, IReadOnlyList<int> rhs) => (ProcFs.WakeUps(node), rhs.Sum(ProcFs.WakeUps));
+    /// <summary>Each process's wake-ups by thread: the node's first, then each RHS's.</summary>
+    private static List<IReadOnlyDictionary<int, long>> WakeUps(int node, IReadOnlyList<int> rhs) => [.. rhs.Prepend(node).Select(ProcFs.WakeUps)];
 
     private static (TimeSpan Node, TimeSpan Rhs) Cpu(int node, IReadOnlyList<int> rhs) =>
         (ProcFs.CpuTime(node) ?? TimeSpan.Zero, rhs.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (ProcFs.CpuTime(pid) ?? TimeSpan.Zero)));
