@@ -73,8 +73,23 @@ internal static class ScaleBenchmark
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{count,9} {(count == 0 ? "-" : $"{online.TotalSeconds:0.0} s"),10} {nodeShare,8:P1} {rhsShare,8:P1} {nodeShare + rhsShare,7:P1} {ProcFs.ResidentKib(nodePid) / 1024,5} MiB {string.Join(" + ", rhs.Where(ProcFs.IsRunning).Select(p => $"{ProcFs.ResidentKib(p) / 1024} MiB")),-24} {rhs.Where(ProcFs.IsRunning).Append(nodePid).Sum(ProcFs.ProportionalKib) / 1024,5} MiB {nodeWakeUps / seconds,17:0} {rhsWakeUps / seconds,6:0}"))
                 .ConfigureAwait(false);
+            if (EndedDuringWindow(rhs, Path.Combine(cluster.Root, "logs")) is { } note)
+            {
+                cluster.KeepDirectory = true; // what tells why
+                await output.WriteLineAsync(note).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>
+    /// A note when one of the RHS processes measured has ended (null when all run): the row is void, for an
+    /// ended process takes its CPU time out of the sum.
+    /// </summary>
+    internal static string? EndedDuringWindow(IReadOnlyList<int> rhs, string logs) =>
+        rhs.Where(pid => !ProcFs.IsRunning(pid)).ToList() is [_, ..] ended
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{"",9} RHS process {string.Join(", ", ended)} ended during the window: the row above does not hold; the node's log is kept in {logs}")
+            : null;
 
     /// <summary>Two nodes; every group on n1 (n2 its next preferred owner); kill -9 n1; until all are Online on n2, polled every 10 ms.</summary>
     private static async Task MeasureFailoverAsync(int groups, TimeSpan looksAlive, TimeSpan isAlive, TextWriter output, CancellationToken cancellationToken)
