@@ -22,14 +22,24 @@ internal sealed class InFlightCalls
     }
 
     /// <summary>The calls running now, oldest first.</summary>
-    public IEnumerable<InFlightCall> Snapshot()
+    public List<InFlightCall> Snapshot()
     {
+        // Enumerated, never copied as a collection: LINQ sizes an array from Count and then copies into it, and a
+        // call that begins or ends in between breaks that copy. Enumeration takes no lock and sees every call
+        // that runs throughout; one that begins or ends meanwhile may or may not be listed, and either is true.
+        var running = new List<KeyValuePair<long, (string Resource, string EntryPoint, long Started)>>(_calls.Count);
+        foreach (var call in _calls)
+        {
+            running.Add(call);
+        }
+
+        running.Sort((x, y) => x.Key.CompareTo(y.Key));
         var now = Stopwatch.GetTimestamp();
-        return _calls.OrderBy(c => c.Key).Select(c => new InFlightCall
+        return running.ConvertAll(c => new InFlightCall
         {
             Resource = c.Value.Resource,
             EntryPoint = c.Value.EntryPoint,
-            RunningMs = (uint)Math.Min(uint.MaxValue, Stopwatch.GetElapsedTime(c.Value.Started, now).TotalMilliseconds),
+            RunningMs = (uint)Math.Clamp(Stopwatch.GetElapsedTime(c.Value.Started, now).TotalMilliseconds, 0, uint.MaxValue),
         });
     }
 
