@@ -47,9 +47,14 @@ public sealed class ResourceControlManagerTests
 
         harness.Manager.KillMonitor(MonitorManager.SharedMonitorId);
         await harness.WaitForAsync(e => e.Resource == "b" && e.NewState == ResourceState.Failed, "b failed with its RHS");
+        await harness.WaitForAsync(e => e.Resource == "a" && e.NewState == ResourceState.Failed, "a failed with its RHS");
 
+        // The group may still read Online for a moment after the failures (the RCM has not taken them in yet):
+        // a's new application is the sign that it came back, then the group must be Online.
+        await Eventually.Until(() => Task.FromResult(harness.ApplicationPid("a") is { } pid && pid != a ? "moved" : null),
+            TimeSpan.FromSeconds(15), "a's new application");
         await WaitOnlineAsync(harness, "shared");
-        Assert.That(await harness.WaitForApplicationPidAsync("a"), Is.Not.EqualTo(a));
+        await Eventually.Until(() => !Processes.IsRunning(a), TimeSpan.FromSeconds(10), "a's old application to end with its RHS");
         Assert.That(harness.ApplicationPid("c"), Is.EqualTo(c), "the other monitor's application did not move");
     }
 
