@@ -37,7 +37,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     private readonly WakeUp _granted = new(); // this process granted a lease: wakes its sweeper
     private SqliteCommand? _dataVersion;
     private readonly WalWriteSignal? _walWrites; // null: other processes' writes are found by polling
-    private long _versionAtLastWrite = -1; // data_version inside this process's last write (under _gate)
+    private long? _versionAtLastWrite; // data_version at the end of this process's last write (under _gate)
     private const int EventBatch = 500;
     private static readonly Task s_never = new TaskCompletionSource().Task;
 
@@ -358,18 +358,31 @@ internal sealed class SqliteClusterStore : IClusterStore
         var outcome = await ReadAsync(() =>
         {
             _walWrites?.BeginOwnWrite();
-            var othersCommitted = false;
+            long? before = null; // data_version once we hold SQLite's write lock: nobody else commits until we do
             try
             {
                 using var tx = _connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: writers queue, never deadlock
-                othersCommitted = _walWrites is not null && OthersCommittedSinceLastWrite(tx);
+                before = _walWrites is null ? null : DataVersion(tx);
                 var result = write(tx, Now());
                 tx.Commit();
                 return result;
             }
             finally
             {
-                _walWrites?.EndOwnWrite(othersCommitted);
+                if (_walWrites is not null)
+                {
+                    // The log's events were dropped while we wrote: announce what others committed before we held
+                    // the lock, or in the moment between our commit and the end of our write (or anything, if we
+                    // never held the lock).
+                    _walWrites.EndOwnWrite();
+                    var after = DataVersion();
+                    if (before != _versionAtLastWrite || after != before)
+                    {
+                        _walWrites.Fire();
+                    }
+
+                    _versionAtLastWrite = after;
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
 
@@ -494,25 +507,13 @@ internal sealed class SqliteClusterStore : IClusterStore
 
     /// <summary>
     /// SQLite's data_version: changes whenever another connection (another node) commits. The command is
-    /// kept prepared: the watches ask fifty times a second. Under <see cref="_gate"/>.
+    /// kept prepared: the watches ask fifty times a second. Under <see cref="_gate"/>; inside a transaction, with it.
     /// </summary>
-    private long DataVersion()
+    private long DataVersion(SqliteTransaction? tx = null)
     {
         _dataVersion ??= Command(null, "PRAGMA data_version");
+        _dataVersion.Transaction = tx;
         return (long)_dataVersion.ExecuteScalar()!;
-    }
-
-    /// <summary>
-    /// Whether another process committed since this one last wrote: data_version moves with every other
-    /// connection's commit, never with our own. Asked holding SQLite's write lock, so nobody commits meanwhile.
-    /// </summary>
-    private bool OthersCommittedSinceLastWrite(SqliteTransaction tx)
-    {
-        using var command = Command(tx, "PRAGMA data_version");
-        var version = (long)command.ExecuteScalar()!;
-        var moved = version != _versionAtLastWrite;
-        _versionAtLastWrite = version;
-        return moved;
     }
 
     private List<(long Id, WatchEvent Event)> ReadEvents(string prefix, long afterId)

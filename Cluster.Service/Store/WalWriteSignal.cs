@@ -6,9 +6,9 @@ namespace Cluster.Service.Store;
 /// 20 ms. A hint only: the watch still checks SQLite's data_version, and still polls, only rarely. It may
 /// also come early: SQLite writes a commit to the log before it makes it visible in the log's index.
 /// This process's own writes announce nothing (an idle node renews its lease four times a second, and each
-/// renewal woke its watches twice for nothing): events during one are dropped, and the store, which holds
-/// SQLite's write lock meanwhile, announces whatever others committed before it (<see cref="EndOwnWrite"/>);
-/// an event after one is dropped if the log is as that write left it.
+/// renewal woke its watches twice for nothing): events during one are dropped, and the store announces
+/// whatever others committed meanwhile, from SQLite's data_version; an event after one is dropped if the log
+/// is as that write left it.
 /// </summary>
 internal sealed class WalWriteSignal : IDisposable
 {
@@ -76,19 +76,17 @@ internal sealed class WalWriteSignal : IDisposable
         }
     }
 
-    /// <param name="othersCommitted">Whether other processes committed since this one last wrote (SQLite's data_version moved): their log events may have been dropped.</param>
-    public void EndOwnWrite(bool othersCommitted)
+    /// <summary>
+    /// This process's write is done: later events are announced unless the log is as it left it. Events dropped
+    /// meanwhile may have been others' too: the caller, which can ask SQLite, announces those (<see cref="Fire"/>).
+    /// </summary>
+    public void EndOwnWrite()
     {
         var stamp = Stamp();
         lock (_own)
         {
             _ownWrites--;
             _ownCommit = stamp;
-        }
-
-        if (othersCommitted)
-        {
-            Fire();
         }
     }
 
