@@ -42,6 +42,12 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
 
     public TimeSpan IsAliveInterval { get; set; }
 
+    /// <summary>How long a pending Online or Offline may go without progress; a change applies from the next one.</summary>
+    public TimeSpan PendingTimeout { get; set; } = DefaultPendingTimeout;
+
+    /// <summary>WSFC's default PendingTimeout: three minutes.</summary>
+    public static readonly TimeSpan DefaultPendingTimeout = TimeSpan.FromMinutes(3);
+
     public bool Implements(string entryPoint) => Type.EntryPoints.Contains(entryPoint);
 
     /// <summary>Runs an entry point on a worker thread, after any other entry point of this resource has finished.</summary>
@@ -61,6 +67,23 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Online or Offline: an entry point that may answer <paramref name="pending"/>, which starts its
+    /// PendingTimeout (a new transition ends any earlier one's).
+    /// </summary>
+    public Task<ResourceState> TransitionAsync(string entryPoint, Func<Resource, ResourceState> call, ResourceState pending, CancellationToken cancellationToken) =>
+        CallAsync(entryPoint, resource =>
+        {
+            var begun = _runtime.Pending.Begin(ResourceName);
+            var state = call(resource);
+            if (state == pending)
+            {
+                _runtime.Pending.Start(ResourceName, begun, PendingTimeout);
+            }
+
+            return state;
+        }, cancellationToken);
 
     /// <summary>Terminate does not wait for the gate: it must reach a resource whose other call hangs.</summary>
     public Task TerminateAsync() =>
@@ -117,12 +140,23 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
             _runtime.Health.Unwatch(ResourceName);
         }
 
+        // A pending state is progress: its PendingTimeout starts again. Any other ends the transition.
+        if (state is ResourceState.OnlinePending or ResourceState.OfflinePending)
+        {
+            _runtime.Pending.Progress(ResourceName);
+        }
+        else
+        {
+            _runtime.Pending.Stop(ResourceName);
+        }
+
         _runtime.Events.Publish(ResourceName, e => e.State = new StateReport { State = state.ToWire(), Checkpoint = checkpoint, Message = message ?? string.Empty });
     }
 
     public void ReportFailure(string reason)
     {
         _runtime.Health.Unwatch(ResourceName);
+        _runtime.Pending.Stop(ResourceName);
         _runtime.Events.Publish(ResourceName, e => e.Failure = new FailureReport { Reason = reason ?? string.Empty });
     }
 

@@ -41,7 +41,10 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
             resource = new HostedResource(request.Resource, type, new ResourceProperties(values),
                 Interval(request.LooksAlivePollIntervalMs, type.Attribute.LooksAlivePollIntervalMs),
                 Interval(request.IsAlivePollIntervalMs, type.Attribute.IsAlivePollIntervalMs),
-                runtime);
+                runtime)
+            {
+                PendingTimeout = PendingTimeoutOf(request.PendingTimeoutMs),
+            };
         }
         catch (Exception e) when (e is System.Reflection.TargetInvocationException or MissingMethodException)
         {
@@ -78,6 +81,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
         }
 
         _resources.TryRemove(request.Resource, out _);
+        runtime.Pending.Forget(resource.ResourceName);
         return new CloseResponse();
     }
 
@@ -114,6 +118,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
     {
         var resource = Find(request.Resource);
         runtime.Health.Unwatch(resource.ResourceName);
+        runtime.Pending.Stop(resource.ResourceName);
         if (resource.Implements(nameof(Resource.Terminate)))
         {
             await resource.TerminateAsync();
@@ -139,6 +144,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
         var resource = Find(request.Resource);
         resource.LooksAliveInterval = Interval(request.LooksAlivePollIntervalMs, resource.Type.Attribute.LooksAlivePollIntervalMs);
         resource.IsAliveInterval = Interval(request.IsAlivePollIntervalMs, resource.Type.Attribute.IsAlivePollIntervalMs);
+        resource.PendingTimeout = PendingTimeoutOf(request.PendingTimeoutMs);
         runtime.Health.Rewatch(resource);
         return Task.FromResult(new SetPollIntervalsResponse());
     }
@@ -199,6 +205,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
     public async Task StopAllAsync(TimeSpan grace)
     {
         runtime.Health.Dispose();
+        runtime.Pending.Dispose();
         var stopping = _resources.Values.Select(async resource =>
         {
             try
@@ -221,6 +228,10 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
     private static TimeSpan Interval(uint requestedMs, int typeDefaultMs) =>
         TimeSpan.FromMilliseconds(requestedMs > 0 ? requestedMs : Math.Max(1, typeDefaultMs));
 
+    /// <summary>A PendingTimeout from the node, or WSFC's default when it sent 0.</summary>
+    private static TimeSpan PendingTimeoutOf(uint requestedMs) =>
+        requestedMs > 0 ? TimeSpan.FromMilliseconds(requestedMs) : HostedResource.DefaultPendingTimeout;
+
     private HostedResource Find(string name) =>
         _resources.TryGetValue(name ?? string.Empty, out var resource)
             ? resource
@@ -237,7 +248,7 @@ internal sealed class ResourceHostService(ResourceTypeCatalog catalog, RhsRuntim
 
         try
         {
-            var state = await resource.CallAsync(entryPoint, call, context.CancellationToken);
+            var state = await resource.TransitionAsync(entryPoint, call, pending, context.CancellationToken);
             return state == done || state == pending || state == ResourceState.Failed
                 ? (state, string.Empty)
                 : (ResourceState.Failed, $"{entryPoint} returned {state}, which is not a result of {entryPoint}");

@@ -2,7 +2,7 @@ using Cluster.Rhs.Health;
 
 namespace Cluster.Rhs;
 
-/// <summary>What every resource of this RHS shares: the event feed to the node, the health-check schedule, the worker threads and the calls in flight.</summary>
+/// <summary>What every resource of this RHS shares: the event feed to the node, the health-check schedule, PendingTimeout, the worker threads and the calls in flight.</summary>
 internal sealed class RhsRuntime : IDisposable
 {
     /// <summary>Checks due within 10 ms of each other share a wake-up (WSFC's intervals are seconds).</summary>
@@ -13,11 +13,15 @@ internal sealed class RhsRuntime : IDisposable
         Workers = workers;
         Health = new HealthScheduler(clock, (resource, why) =>
             Events.Publish(resource, e => e.HealthFailure = new Protocol.Rhs.V1.HealthFailure { Message = why }), CoalesceChecks);
+        Pending = new PendingTimeouts(clock, (resource, timeout) =>
+            Events.Publish(resource, e => e.PendingTimeout = new Protocol.Rhs.V1.PendingTimeout { TimeoutMs = (uint)timeout.TotalMilliseconds }));
     }
 
     public EventFeed Events { get; } = new();
 
     public HealthScheduler Health { get; }
+
+    public PendingTimeouts Pending { get; }
 
     public EntryPointWorkers Workers { get; }
 
@@ -26,6 +30,7 @@ internal sealed class RhsRuntime : IDisposable
     public void Dispose()
     {
         Health.Dispose();
+        Pending.Dispose();
         Events.Dispose();
     }
 }

@@ -24,12 +24,6 @@ internal sealed class HostedResourceState(ResourceSpec spec, ResourceMonitor mon
 
     public TimeSpan IsAliveInterval { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Bumped on every state change: loops and timers of an older state stop.</summary>
-    public long Generation { get; set; }
-
-    /// <summary>The PendingTimeout of the transition under way, if one is.</summary>
-    public Policy.PendingWatch? Pending { get; set; }
-
     /// <summary>The Terminate that follows a failure: the next Online waits for it, so it cannot kill what Online starts.</summary>
     public Task Terminating { get; set; } = Task.CompletedTask;
 

@@ -7,7 +7,7 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Cluster.Service.Monitors;
 
-/// <summary>The health half: resource states and their events, PendingTimeout, LooksAlive/IsAlive, the RHS's event stream and its ping.</summary>
+/// <summary>The health half: resource states and their events (PendingTimeout and failed IsAlive among them, found by the RHS), the RHS's event stream and its ping.</summary>
 internal sealed partial class MonitorManager
 {
     private ResourceState ApplyTransition(
@@ -15,16 +15,7 @@ internal sealed partial class MonitorManager
     {
         if (answered == pending)
         {
-            long generation;
-            PendingWatch watch;
-            lock (_lock)
-            {
-                resource.Pending = watch = new PendingWatch(resource.Spec.PendingTimeout, Now);
-                generation = resource.Generation;
-            }
-
-            _ = WatchPendingAsync(resource, watch, generation);
-            return pending;
+            return pending; // its RHS keeps the PendingTimeout, and says when it passes
         }
 
         if (answered == done)
@@ -104,7 +95,6 @@ internal sealed partial class MonitorManager
             }
 
             resource.State = state;
-            resource.Generation++;
         }
 
         Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.StateChanged, resource.Monitor.Id, resource.Name, cause,
@@ -115,34 +105,6 @@ internal sealed partial class MonitorManager
         }
 
         return true;
-    }
-
-    /// <summary>PendingTimeout, as its <see cref="PendingWatch"/> says: when it passes, Failed and Terminate.</summary>
-    private async Task WatchPendingAsync(HostedResourceState resource, PendingWatch watch, long generation)
-    {
-        try
-        {
-            while (IsCurrent(resource, generation))
-            {
-                TimeSpan remaining;
-                lock (_lock)
-                {
-                    remaining = watch.Deadline - Now;
-                }
-
-                if (remaining <= TimeSpan.Zero)
-                {
-                    Fail(resource, $"no progress within PendingTimeout ({watch.Timeout.TotalMilliseconds} ms)", terminate: true);
-                    return;
-                }
-
-                await Task.Delay(remaining, _clock, _disposing.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The node is stopping.
-        }
     }
 
     private async Task PumpEventsAsync(ResourceMonitor monitor, RhsProcess rhs)
@@ -187,11 +149,6 @@ internal sealed partial class MonitorManager
         switch (item.KindCase)
         {
             case ResourceEvent.KindOneofCase.State when item.State.State is ResourceState.OnlinePending or ResourceState.OfflinePending:
-                lock (_lock)
-                {
-                    resource.Pending?.Progress(Now);
-                }
-
                 Publish(new MonitorEvent(_clock.GetUtcNow(), MonitorEventKind.Progress, resource.Monitor.Id, resource.Name,
                     $"{item.State.State} checkpoint {item.State.Checkpoint}{(item.State.Message.Length > 0 ? $": {item.State.Message}" : string.Empty)}"));
                 break;
@@ -208,6 +165,10 @@ internal sealed partial class MonitorManager
                 // The RHS's own IsAlive; one that raced with a stop the node asked for is stale, and ignored.
                 Fail(resource, item.HealthFailure.Message.Length > 0 ? $"IsAlive failed: {item.HealthFailure.Message}" : "IsAlive reported the resource dead",
                     terminate: true);
+                break;
+            case ResourceEvent.KindOneofCase.PendingTimeout when resource.State is ResourceState.OnlinePending or ResourceState.OfflinePending:
+                // Kept by the RHS, as WSFC's resource monitor keeps it; one that raced with a new call is stale, and ignored.
+                Fail(resource, $"no progress within PendingTimeout ({item.PendingTimeout.TimeoutMs} ms)", terminate: true);
                 break;
             case ResourceEvent.KindOneofCase.Property:
                 lock (_lock)
@@ -299,14 +260,6 @@ internal sealed partial class MonitorManager
             return call.EntryPoint != "Open" && _resources.TryGetValue(call.Resource, out var resource) && ReferenceEquals(resource.Monitor, monitor)
                 ? resource.Spec.DeadlockTimeout
                 : null;
-        }
-    }
-
-    private bool IsCurrent(HostedResourceState resource, long generation)
-    {
-        lock (_lock)
-        {
-            return resource.Generation == generation;
         }
     }
 

@@ -140,6 +140,7 @@ internal sealed partial class MonitorManager
             Type = spec.Type,
             LooksAlivePollIntervalMs = Milliseconds(resource.LooksAliveInterval),
             IsAlivePollIntervalMs = Milliseconds(resource.IsAliveInterval),
+            PendingTimeoutMs = Milliseconds(spec.PendingTimeout),
         };
         request.Properties.Add(spec.Properties.ToDictionary());
         try

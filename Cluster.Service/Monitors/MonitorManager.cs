@@ -159,9 +159,9 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     /// <summary>
-    /// New timings for a hosted resource, at once, without opening it again: DeadlockTimeout and
-    /// PendingTimeout from its next call on, and its poll intervals in its RHS, whose schedule (if it is
-    /// Online) starts again from now with them.
+    /// New timings for a hosted resource, at once, without opening it again: DeadlockTimeout from its next
+    /// call on, and in its RHS PendingTimeout from its next pending transition on and its poll intervals,
+    /// whose schedule (if it is Online) starts again from now with them.
     /// </summary>
     /// <exception cref="ArgumentException">The spec differs in more than its timings.</exception>
     public async Task RetimeAsync(ResourceSpec spec)
@@ -184,6 +184,7 @@ internal sealed partial class MonitorManager : IAsyncDisposable
                 Resource = spec.Name,
                 LooksAlivePollIntervalMs = Milliseconds(resource.LooksAliveInterval),
                 IsAlivePollIntervalMs = Milliseconds(resource.IsAliveInterval),
+                PendingTimeoutMs = Milliseconds(spec.PendingTimeout),
             };
         }
 
@@ -222,7 +223,6 @@ internal sealed partial class MonitorManager : IAsyncDisposable
 
                 monitor = resource.Monitor;
                 monitor.Resources.Remove(name);
-                resource.Generation++;
                 resource.Unreachable(NotHosted(name));
             }
 
@@ -297,7 +297,6 @@ internal sealed partial class MonitorManager : IAsyncDisposable
             gone = [.. _resources.Values];
             foreach (var resource in _resources.Values)
             {
-                resource.Generation++;
                 resource.Unreachable(new ClusterException(ClusterErrorKind.Unavailable, $"Resource {resource.Name} is no longer hosted: the node fenced itself."));
             }
 

@@ -162,7 +162,21 @@ public sealed class RhsIsolationTests
         Assert.That(await harness.Manager.OnlineAsync("stalls"), Is.EqualTo(ResourceState.OnlinePending));
 
         var failed = await harness.WaitForAsync(e => e.Resource == "stalls" && e.NewState == ResourceState.Failed, "the pending timeout");
-        Assert.That(failed.Cause, Does.Contain("PendingTimeout"));
+        Assert.That(failed.Cause, Is.EqualTo("no progress within PendingTimeout (1000 ms)"), "the RHS kept the resource's own timeout");
+    }
+
+    [Test]
+    public async Task A_new_PendingTimeout_reaches_the_rhs_and_holds_from_the_next_transition()
+    {
+        await using var harness = await MonitorHarness.StartAsync();
+        var spec = MonitorHarness.Spec("stalls", "FaultInjection", new() { ["PendingSteps"] = "2", ["PendingStepMs"] = "50", ["PendingStall"] = "true" });
+        await harness.Manager.OpenAsync(spec);
+
+        await harness.Manager.RetimeAsync(spec with { PendingTimeout = TimeSpan.FromMilliseconds(1500) });
+        Assert.That(await harness.Manager.OnlineAsync("stalls"), Is.EqualTo(ResourceState.OnlinePending));
+
+        var failed = await harness.WaitForAsync(e => e.Resource == "stalls" && e.NewState == ResourceState.Failed, "the pending timeout");
+        Assert.That(failed.Cause, Is.EqualTo("no progress within PendingTimeout (1500 ms)"));
     }
 
     [Test]

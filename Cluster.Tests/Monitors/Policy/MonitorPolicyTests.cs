@@ -3,26 +3,11 @@ using Cluster.Service.Monitors.Policy;
 
 namespace Cluster.Tests.Monitors.Policy;
 
-/// <summary>PendingTimeout, what an RHS recycle does to its resources, and the replacement's back-off: pure, at explicit instants.</summary>
+/// <summary>What an RHS recycle does to its resources, and the replacement's back-off: pure, at explicit instants.</summary>
 [TestFixture]
 public sealed class MonitorPolicyTests
 {
     private static readonly TimeSpan s_second = TimeSpan.FromSeconds(1);
-
-    [Test]
-    public void PendingTimeout_runs_from_the_last_progress_report()
-    {
-        var watch = new PendingWatch(TimeSpan.FromSeconds(3), startedAt: 10 * s_second);
-        Assert.That(watch.Expired(12.9 * s_second), Is.False);
-
-        watch.Progress(12 * s_second);
-        Assert.That(watch.Deadline, Is.EqualTo(15 * s_second));
-        Assert.That(watch.Expired(14.9 * s_second), Is.False);
-        Assert.That(watch.Expired(15 * s_second), Is.True);
-
-        watch.Progress(11 * s_second); // a report that arrives late moves nothing back
-        Assert.That(watch.Deadline, Is.EqualTo(15 * s_second));
-    }
 
     [Test]
     public void A_crashed_rhs_fails_each_resource_once_and_opens_them_all_again()

@@ -1,4 +1,4 @@
-namespace Cluster.Service.Monitors.Policy;
+namespace Cluster.Rhs.Health;
 
 /// <summary>
 /// PendingTimeout for one pending transition: it runs from the last progress the resource reported, and
