@@ -8,6 +8,23 @@ internal static class ProcFs
     /// <summary>Whether it runs; a zombie counts as gone (dead, only not yet reaped by PID 1).</summary>
     public static bool IsRunning(int pid) => State(pid) is { } state && state != 'Z';
 
+    /// <summary>
+    /// Whether every thread of it is stopped (SIGSTOP): kill(2) only queues the signal, and each thread stops
+    /// when it next runs.
+    /// </summary>
+    public static bool IsStopped(int pid)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task")
+                .All(task => File.ReadAllText(Path.Combine(task, "stat")) is var stat && stat[stat.LastIndexOf(')') + 2] is 'T' or 't');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone
+        }
+    }
+
     /// <summary>The processes whose parent is <paramref name="parent"/>.</summary>
     public static IEnumerable<int> ChildrenOf(int parent)
     {

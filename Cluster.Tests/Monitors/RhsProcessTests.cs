@@ -162,7 +162,9 @@ public sealed class RhsProcessTests
         Signals.Freeze(rhs.Pid);
         try
         {
-            var missed = Assert.ThrowsAsync<ClusterException>(() => rhs.PingAsync(TimeSpan.FromMilliseconds(300)));
+            await Eventually.Until(() => ProcFs.IsStopped(rhs.Pid), TimeSpan.FromSeconds(10), "every thread of the RHS stopped");
+            var missed = Assert.ThrowsAsync<ClusterException>(() => rhs.PingAsync(TimeSpan.FromMilliseconds(300)),
+                $"a frozen RHS answered (stopped: {ProcFs.IsStopped(rhs.Pid)})");
             Assert.That(missed!.Kind, Is.EqualTo(ClusterErrorKind.DeadlineExceeded));
             Assert.That(missed.Message, Does.Contain($"RHS process {rhs.Pid} did not answer ping").And.Contain("within 300 ms"));
         }
