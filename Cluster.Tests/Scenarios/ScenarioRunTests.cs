@@ -152,7 +152,7 @@ public sealed class ScenarioRunTests
             Assert.That(nodes, Is.Not.Empty);
 
             Signals.Interrupt(run.Id);
-            await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await Eventually.Until(() => run.HasExited, TimeSpan.FromSeconds(60), "the run to end after Ctrl-C", () => string.Join('\n', output));
 
             Assert.That(run.ExitCode, Is.EqualTo(ScenarioCommands.Interrupted), string.Join('\n', output));
             Assert.That(nodes.Where(Processes.IsRunning), Is.Empty, "its nodes");
