@@ -13,7 +13,7 @@ public sealed class LiveViewTests
     {
         var dir = ClusterCli.NewClusterDirectory();
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var up = ClusterCli.Start(output.Enqueue, new Dictionary<string, string> { ["COLUMNS"] = "80", ["LINES"] = "24" }, "up", "--nodes", "1", "--dir", dir);
+        using var up = ClusterCli.StartInterruptible(output.Enqueue, new Dictionary<string, string> { ["COLUMNS"] = "80", ["LINES"] = "24" }, "up", "--nodes", "1", "--dir", dir);
         try
         {
             await Eventually.Until(() => output.Any(l => l.Contains("1 nodes up", StringComparison.Ordinal)),

@@ -143,7 +143,7 @@ public sealed class ScenarioRunTests
               - wait: 10m
             """);
         var output = new ConcurrentQueue<string>();
-        using var run = ClusterCli.Start(output.Enqueue, "scenario", "run", file, "--dir", _root);
+        using var run = ClusterCli.StartInterruptible(output.Enqueue, "scenario", "run", file, "--dir", _root);
         try
         {
             await Eventually.Until(() => output.Any(l => l.Contains("freeze application web-app", StringComparison.Ordinal)),

@@ -25,15 +25,36 @@ public static class ClusterCli
     public static Process Start(Action<string>? onLine, params string[] args) => Start(onLine, new Dictionary<string, string>(), args);
 
     /// <summary>The same, with these environment variables besides ours.</summary>
-    public static Process Start(Action<string>? onLine, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Process Start(Action<string>? onLine, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(onLine, environment, args, interruptible: false);
+
+    /// <summary>
+    /// The same, for a test that sends Ctrl-C (SIGINT): the process gets SIGINT at its default disposition even when
+    /// this test run inherited it ignored, as a shell's background job does (.NET then leaves it ignored, as nohup wants).
+    /// </summary>
+    public static Process StartInterruptible(Action<string>? onLine, params string[] args) =>
+        StartInterruptible(onLine, new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with these environment variables besides ours.</summary>
+    public static Process StartInterruptible(Action<string>? onLine, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(onLine, environment, args, interruptible: true);
+
+    private static Process Start(Action<string>? onLine, IReadOnlyDictionary<string, string> environment, string[] args, bool interruptible)
     {
-        var start = new ProcessStartInfo(ExecutablePath)
+        // coreutils' env resets the signal and execs, so the PID is the CLI's.
+        var start = new ProcessStartInfo(interruptible ? "/usr/bin/env" : ExecutablePath)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (interruptible)
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(ExecutablePath);
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
