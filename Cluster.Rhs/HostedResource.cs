@@ -94,7 +94,11 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
             return true;
         });
 
-    /// <summary>A scheduled check, on a worker thread, in turn with the resource's other entry points.</summary>
+    /// <summary>
+    /// A scheduled check, in turn with the resource's other entry points: on the <see cref="RhsRuntime.Checks"/>
+    /// queue, after the checks due with it; one that would wait for another entry point of this resource
+    /// waits on a worker thread of its own instead, so that it holds up no other resource's check.
+    /// </summary>
     public void Check(HealthCheck check, Action<bool, string> done)
     {
         var entryPoint = check == HealthCheck.LooksAlive ? nameof(Resource.LooksAlive) : nameof(Resource.IsAlive);
@@ -104,28 +108,44 @@ internal sealed class HostedResource : IResourceContext, IHealthProbe
             return;
         }
 
-        _runtime.Workers.Run(() =>
+        _runtime.Checks.Run(() =>
         {
-            bool alive;
-            var why = string.Empty;
-            _gate.Wait();
-            try
+            if (_gate.Wait(0))
             {
-                using var inFlight = _runtime.Calls.Enter(ResourceName, entryPoint);
-                alive = check == HealthCheck.LooksAlive ? Instance.LooksAlive() : Instance.IsAlive();
+                RunCheck(check, entryPoint, done);
             }
-            catch (Exception e) // a check that throws says the resource is not alive, and why
+            else
             {
-                alive = false;
-                why = $"{entryPoint} threw {e.GetType().Name}: {e.Message}";
+                _runtime.Workers.Run(() =>
+                {
+                    _gate.Wait();
+                    RunCheck(check, entryPoint, done);
+                });
             }
-            finally
-            {
-                _gate.Release();
-            }
-
-            done(alive, why);
         });
+    }
+
+    /// <summary>Holding the gate, which it releases before it reports.</summary>
+    private void RunCheck(HealthCheck check, string entryPoint, Action<bool, string> done)
+    {
+        bool alive;
+        var why = string.Empty;
+        try
+        {
+            using var inFlight = _runtime.Calls.Enter(ResourceName, entryPoint);
+            alive = check == HealthCheck.LooksAlive ? Instance.LooksAlive() : Instance.IsAlive();
+        }
+        catch (Exception e) // a check that throws says the resource is not alive, and why
+        {
+            alive = false;
+            why = $"{entryPoint} threw {e.GetType().Name}: {e.Message}";
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        done(alive, why);
     }
 
     public void ReportState(ResourceState state, uint checkpoint = 0, string message = "")
