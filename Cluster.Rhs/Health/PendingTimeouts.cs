@@ -51,7 +51,11 @@ internal sealed class PendingTimeouts : IDisposable
                 return; // ended meanwhile
             }
 
-            End(resource);
+            if (_pending.Remove(resource, out var twice))
+            {
+                twice.Timer?.Dispose(); // started twice for one call: the later start holds
+            }
+
             var pending = new Pending(resource, new PendingWatch(timeout, Now));
             pending.Timer = _clock.CreateTimer(Fire, pending, timeout, Timeout.InfiniteTimeSpan);
             _pending[resource] = pending;
