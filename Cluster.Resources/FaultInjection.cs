@@ -166,7 +166,7 @@ public sealed class FaultInjection : Resource
 
         if (Flag("PendingStall"))
         {
-            return; // pending forever: the node's PendingTimeout must catch it
+            return; // pending forever: the RHS's PendingTimeout must catch it
         }
 
         await Task.Delay(interval).ConfigureAwait(false);

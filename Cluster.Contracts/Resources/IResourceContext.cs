@@ -12,7 +12,7 @@ public interface IResourceContext
 
     /// <summary>
     /// Reports the state of a pending transition: progress while still pending (each report resets the
-    /// node's PendingTimeout), then its final state (Online, Offline or Failed).
+    /// PendingTimeout its RHS keeps), then its final state (Online, Offline or Failed).
     /// </summary>
     void ReportState(ResourceState state, uint checkpoint = 0, string message = "");
 
