@@ -17,9 +17,9 @@ internal static class ProcFs
         try
         {
             return Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task")
-                .All(task => File.ReadAllText(Path.Combine(task, "stat")) is var stat && stat[stat.LastIndexOf(')') + 2] is 'T' or 't');
+                .All(task => FieldsAt(Path.Combine(task, "stat")) is { } fields && fields[0][0] is 'T' or 't');
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
             return false; // gone
         }
@@ -142,11 +142,14 @@ internal static class ProcFs
     private static char? State(int pid) => Fields(pid) is { } fields ? fields[0][0] : null;
 
     /// <summary>The fields of /proc/PID/stat after the parenthesised command name: state, ppid, ...</summary>
-    private static string[]? Fields(int pid)
+    private static string[]? Fields(int pid) => FieldsAt($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+
+    /// <summary>The same for a stat file: a process's, or one thread's (/proc/PID/task/TID/stat).</summary>
+    private static string[]? FieldsAt(string statPath)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var stat = File.ReadAllText(statPath);
             return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)

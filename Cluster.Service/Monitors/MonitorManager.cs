@@ -29,7 +29,6 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly HashSet<string> _hungBefore = new(StringComparer.Ordinal); // deadlocked on this node: dedicated from then on
     private readonly RhsPool _pool;
-    private readonly long _epoch;
     private int _nextMonitorId = SharedMonitorId + 1;
     private bool _fenced; // under _lock
     private (long Lease, long Until)? _lastPet; // under _lock; Until on _clock
@@ -40,7 +39,6 @@ internal sealed partial class MonitorManager : IAsyncDisposable
         _clock = options.TimeProvider;
         _logger = loggerFactory.CreateLogger("RHS");
         _pool = new RhsPool(options);
-        _epoch = _clock.GetTimestamp();
     }
 
     /// <summary>Every event, in order: for the RCM and the cluster log.</summary>
@@ -449,7 +447,4 @@ internal sealed partial class MonitorManager : IAsyncDisposable
     }
 
     private static ClusterException NotHosted(string name) => new(ClusterErrorKind.NotFound, $"Resource {name} is not hosted on this node.");
-
-    /// <summary>Now on the manager's monotonic clock: what the pure policies count in.</summary>
-    private TimeSpan Now => _clock.GetElapsedTime(_epoch);
 }
