@@ -156,16 +156,17 @@ internal static class BenchCommands
     {
         var faults = new Option<int>("--faults") { Description = "Faults to inject (recoveries are extra)", DefaultValueFactory = _ => 500 }.AtLeast(1);
         var seed = new Option<int?>("--seed") { Description = "Replays a run's choices of faults (default: a new seed, printed)" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the cluster directory (nodes' output and cluster log) after a passed run too" };
         var chaos = new Command("chaos", "Random faults (kill, isolate, freeze, RHS freeze and kill, resource failure) against 3 real nodes; the real processes must never run a group twice")
         {
-            faults, seed,
+            faults, seed, keep,
         };
         chaos.SetHandler(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var chosen = parseResult.GetValue(seed) ?? Random.Shared.Next();
             output.WriteLine($"seed {chosen} (replay with --seed {chosen})");
-            var report = await ChaosCampaign.RunAsync(parseResult.GetValue(faults), chosen, output, cancellationToken).ConfigureAwait(false);
+            var report = await ChaosCampaign.RunAsync(parseResult.GetValue(faults), chosen, output, cancellationToken, parseResult.GetValue(keep)).ConfigureAwait(false);
             report.WriteTo(output);
             return report.Passed ? 0 : 1;
         });

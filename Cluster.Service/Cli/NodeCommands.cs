@@ -187,13 +187,12 @@ internal static partial class NodeCommands
         kill.SetHandler(async (parseResult, cancellationToken) =>
         {
             var record = NodeConnections.Record(parseResult, parseResult.GetValue(name)!);
-            if (!NodeLauncher.IsNodeProcess(record.Pid, record.Name))
+            using var process = NodeLauncher.OpenRunning(record);
+            if (process is null || !process.Signal(Bench.Signals.KillSignal))
             {
                 throw new ClusterUserException($"Node {record.Name} is not running (its last process was {record.Pid}).");
             }
 
-            using var process = System.Diagnostics.Process.GetProcessById(record.Pid);
-            process.Kill(entireProcessTree: false);
             await parseResult.InvocationConfiguration.Output.WriteLineAsync($"killed node {record.Name} (pid {record.Pid})").ConfigureAwait(false);
             return 0;
         });
@@ -209,20 +208,19 @@ internal static partial class NodeCommands
         {
             var node = parseResult.GetValue(name)!;
             var deadline = TimeSpan.FromSeconds(parseResult.GetValue(timeout));
-            var record = NodeConnections.Record(parseResult, node);
+            using var process = NodeLauncher.OpenRunning(NodeConnections.Record(parseResult, node));
             await DatabaseChange.SendAsync(parseResult, new PauseNodeRequest { Name = node, Drain = true }, cancellationToken).ConfigureAwait(false);
             await WaitForNodeAsync(parseResult, node, n => n.Groups.Count == 0, deadline, "to hand its groups over", cancellationToken).ConfigureAwait(false);
-            var running = NodeLauncher.IsNodeProcess(record.Pid, node);
-            if (running)
+            if (process is not null)
             {
-                await NodeLauncher.TerminateAsync(record.Pid, cancellationToken).ConfigureAwait(false);
+                NodeLauncher.Terminate(process);
             }
 
             await WaitForNodeAsync(parseResult, node, n => n.State == "Down", deadline, "to exit", cancellationToken).ConfigureAwait(false);
             // Down in the cluster comes before the process is gone; `node start` right after must find its name free.
-            if (running && !await ProcessExit.WaitAsync(record.Pid, deadline).ConfigureAwait(false))
+            if (process is not null && !await process.WaitForExitAsync(deadline).ConfigureAwait(false))
             {
-                throw new ClusterUserException($"Node {node} left the cluster, but its process {record.Pid} did not exit within {deadline.TotalSeconds:0} s.");
+                throw new ClusterUserException($"Node {node} left the cluster, but its process {process.Pid} did not exit within {deadline.TotalSeconds:0} s.");
             }
             await parseResult.InvocationConfiguration.Output.WriteLineAsync($"stopped node {node}").ConfigureAwait(false);
             return 0;

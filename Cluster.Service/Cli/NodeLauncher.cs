@@ -12,6 +12,8 @@ namespace Cluster.Service.Cli;
 /// </summary>
 internal static class NodeLauncher
 {
+    private const int Terminated = 15; // SIGTERM
+
     /// <summary>Set for an attached node: the PID its parent-death signal is armed against (the node checks it is still its parent).</summary>
     public const string ParentPidVariable = "CLUSTER_NODE_PARENT_PID";
 
@@ -110,12 +112,31 @@ internal static class NodeLauncher
         }
     }
 
-    /// <summary>SIGTERM to a node: it takes its groups offline and leaves the cluster.</summary>
-    public static async Task TerminateAsync(int pid, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The node process of <paramref name="record"/>, held by its pidfd, or null when it is not running (exited,
+    /// or its PID now another process's): signals sent through the handle cannot reach a process that reused the PID.
+    /// </summary>
+    public static ProcessHandle? OpenRunning(NodeRecord record)
     {
-        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            ?? throw new ClusterUserException("kill(1) could not be started.");
-        await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        var process = ProcessHandle.Open(record.Pid);
+        // Read the command line after the pidfd is open: if the process is still alive after the read, the PID was its own.
+        if (process is not null && IsNodeProcess(record.Pid, record.Name) && !process.HasExited)
+        {
+            return process;
+        }
+
+        process?.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// SIGTERM to a node (it takes its groups offline and leaves the cluster), then SIGCONT: a node someone froze
+    /// wakes to the pending stop instead of holding it until it is thawed.
+    /// </summary>
+    public static void Terminate(ProcessHandle node)
+    {
+        node.Signal(Terminated);
+        node.Signal(Bench.Signals.Continue);
     }
 
     /// <summary>Whether <paramref name="pid"/> is a running `cluster node run --name NAME` (not a reused PID).</summary>

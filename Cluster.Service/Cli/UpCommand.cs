@@ -10,6 +10,8 @@ namespace Cluster.Service.Cli;
 /// <summary>`cluster up` and `cluster down`: a local cluster of real node processes sharing one directory.</summary>
 internal static class UpCommand
 {
+    private static readonly TimeSpan s_downPatience = TimeSpan.FromSeconds(30);
+
     public const int MaxNodes = 32;
 
     /// <summary>--store etcd: start a local etcd for the cluster.</summary>
@@ -163,21 +165,41 @@ internal static class UpCommand
         down.SetHandler(async (parseResult, cancellationToken) =>
         {
             var directory = CommonOptions.ResolveDirectory(parseResult);
-            var running = directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).ToList();
-            foreach (var record in running)
+            var running = new List<(string Name, ProcessHandle Process)>();
+            foreach (var record in directory.ReadNodeRecords())
             {
-                await NodeLauncher.TerminateAsync(record.Pid, cancellationToken).ConfigureAwait(false);
+                if (NodeLauncher.OpenRunning(record) is { } process)
+                {
+                    running.Add((record.Name, process));
+                }
             }
 
-            var clock = Stopwatch.StartNew();
-            while (running.Any(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)))
+            try
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                foreach (var node in running)
                 {
-                    throw new ClusterUserException($"Nodes did not stop within 30 s: {string.Join(", ", running.Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).Select(r => r.Name))}.");
+                    NodeLauncher.Terminate(node.Process);
                 }
 
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                // Each node's exit is its pidfd's notification; they stop side by side, so one deadline serves them all.
+                var patience = Stopwatch.StartNew();
+                var stuck = new List<string>();
+                foreach (var node in running)
+                {
+                    if (!await node.Process.WaitForExitAsync(s_downPatience - patience.Elapsed).ConfigureAwait(false))
+                    {
+                        stuck.Add(node.Name);
+                    }
+                }
+
+                if (stuck.Count > 0)
+                {
+                    throw new ClusterUserException($"Nodes did not stop within {s_downPatience.TotalSeconds:0} s: {string.Join(", ", stuck)}.");
+                }
+            }
+            finally
+            {
+                running.ForEach(n => n.Process.Dispose());
             }
 
             var etcd = await EtcdCluster.StopRecordedAsync(directory.EtcdPath).ConfigureAwait(false); // after the nodes: they leave through it
@@ -239,9 +261,13 @@ internal static class UpCommand
             process.StandardInput.Close();
         }
 
-        foreach (var record in directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)))
+        foreach (var record in directory.ReadNodeRecords())
         {
-            await NodeLauncher.TerminateAsync(record.Pid).ConfigureAwait(false);
+            using var node = NodeLauncher.OpenRunning(record);
+            if (node is not null)
+            {
+                NodeLauncher.Terminate(node);
+            }
         }
 
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -270,6 +270,31 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public async Task Down_stops_a_node_that_someone_froze()
+    {
+        var directory = ClusterCli.NewClusterDirectory();
+        try
+        {
+            var up = await ClusterCli.RunAsync("up", "--nodes", "1", "--detach", "--dir", directory);
+            Assert.That(up.ExitCode, Is.Zero, up.Error);
+            var pid = JsonDocument.Parse((await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory)).Output).RootElement[0].GetProperty("pid").GetInt32();
+            Signals.Freeze(pid);
+            await Eventually.Until(() => ProcFs.IsStopped(pid), TimeSpan.FromSeconds(10), "the node stopped by SIGSTOP");
+
+            var down = await ClusterCli.RunAsync("down", "--dir", directory);
+
+            Assert.That(down.ExitCode, Is.Zero, down.Error);
+            Assert.That(down.Output, Does.Contain("stopped n1"));
+            Assert.That(Processes.IsRunning(pid), Is.False, "down returns once the node's process is gone");
+        }
+        finally
+        {
+            await ClusterCli.RunAsync("down", "--dir", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Up_detached_starts_the_nodes_refuses_a_second_up_and_down_stops_them()
     {
         var directory = ClusterCli.NewClusterDirectory();
