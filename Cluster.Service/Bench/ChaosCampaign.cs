@@ -24,12 +24,12 @@ internal static class ChaosCampaign
     private static readonly string[] s_groups = ["alpha", "beta"];
     private static readonly TimeSpan s_failoverLimit = TimeSpan.FromSeconds(30);
 
-    public static async Task<ChaosReport> RunAsync(int faults, int seed, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<ChaosReport> RunAsync(int faults, int seed, TextWriter log, CancellationToken cancellationToken, bool keepDirectory = false)
     {
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var failovers = new List<TimeSpan>();
+        var failovers = new List<ChaosFailover>();
         var timeouts = new List<string>();
         var measuring = new List<Task>();
         var cluster = await BenchCluster.StartAsync(3, cancellationToken).ConfigureAwait(false);
@@ -64,11 +64,14 @@ internal static class ChaosCampaign
                 if (fault <= 3 && victim is not null)
                 {
                     var owned = await OwnedByAsync(cluster, victim, cancellationToken).ConfigureAwait(false);
-                    var at = Stopwatch.GetTimestamp();
+                    var down = killed.Count + isolated.Count;
+                    var (at, atUtc) = (Stopwatch.GetTimestamp(), DateTime.UtcNow);
                     done = await NodeFaultAsync(cluster, victim, fault, random, killed, isolated, cancellationToken).ConfigureAwait(false);
                     if (done != "node freeze < lease")
                     {
-                        measuring.AddRange(owned.Select(g => MeasureFailoverAsync(cluster, g, victim, at, failovers, timeouts, cancellationToken)));
+                        var fault1 = done;
+                        measuring.AddRange(owned.Select(g => MeasureFailoverAsync(
+                            cluster, new ChaosFailover(g, victim, fault1, atUtc, down, TimeSpan.Zero), at, failovers, timeouts, cancellationToken)));
                     }
                 }
                 else if (fault is 4 or 5 or 6 && await cluster.OwnerAsync(group, cancellationToken).ConfigureAwait(false) is { } owner && healthy.Contains(owner))
@@ -122,8 +125,8 @@ internal static class ChaosCampaign
         finally
         {
             await sampler.DisposeAsync().ConfigureAwait(false);
-            cluster.KeepDirectory = report is not { Passed: true };
-            if (cluster.KeepDirectory)
+            cluster.KeepDirectory = keepDirectory || report is not { Passed: true };
+            if (report is not { Passed: true })
             {
                 log.WriteLine($"Keeping the cluster directory {cluster.Root}. What each node printed last:");
                 foreach (var line in cluster.Tail(40))
@@ -228,23 +231,23 @@ internal static class ChaosCampaign
 
     /// <summary>From the fault until the group is Online on another node (polled every 5 ms through the live nodes' admin APIs).</summary>
     private static async Task MeasureFailoverAsync(
-        BenchCluster cluster, string group, string from, long at, List<TimeSpan> failovers, List<string> timeouts, CancellationToken cancellationToken)
+        BenchCluster cluster, ChaosFailover failover, long at, List<ChaosFailover> failovers, List<string> timeouts, CancellationToken cancellationToken)
     {
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(s_failoverLimit);
-            await cluster.WaitOnlineAsync(group, except: from, limit.Token).ConfigureAwait(false);
+            await cluster.WaitOnlineAsync(failover.Group, except: failover.From, limit.Token).ConfigureAwait(false);
             lock (failovers)
             {
-                failovers.Add(Stopwatch.GetElapsedTime(at));
+                failovers.Add(failover with { Took = Stopwatch.GetElapsedTime(at) });
             }
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             lock (timeouts)
             {
-                timeouts.Add($"{group} off {from}"); // another fault (or its return) may have kept it there: reported, not a violation
+                timeouts.Add($"{failover.Group} off {failover.From}"); // another fault (or its return) may have kept it there: reported, not a violation
             }
         }
     }

@@ -5,7 +5,7 @@ internal sealed record ChaosReport(
     int Seed,
     int Faults,
     IReadOnlyDictionary<string, int> Counts,
-    IReadOnlyList<TimeSpan> Failovers,
+    IReadOnlyList<ChaosFailover> Failovers,
     IReadOnlyList<string> FailoverTimeouts,
     long Samples,
     IReadOnlyList<string> Violations,
@@ -17,6 +17,8 @@ internal sealed record ChaosReport(
     /// <summary>Never two copies, settled where the policy says, nothing left behind.</summary>
     public bool Passed => Violations.Count == 0 && Settled && LeftOver.Count == 0;
 
+    private const int SlowestShown = 5;
+
     public void WriteTo(TextWriter output)
     {
         output.WriteLine($"seed {Seed}: {Faults} faults in {Duration.TotalMinutes:0.0} min");
@@ -27,9 +29,14 @@ internal sealed record ChaosReport(
 
         if (Failovers.Count > 0)
         {
-            var sorted = Failovers.Order().ToList();
+            var sorted = Failovers.Select(f => f.Took).Order().ToList();
             string Ms(double q) => $"{sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))].TotalMilliseconds:0}";
             output.WriteLine($"group online on another node after an owner fault ({sorted.Count}): median {Ms(0.5)} ms, p90 {Ms(0.9)} ms, max {sorted[^1].TotalMilliseconds:0} ms");
+            // The tail is where the questions are: each with what struck and when, to read beside the cluster log.
+            foreach (var slow in Failovers.OrderByDescending(f => f.Took).Take(SlowestShown))
+            {
+                output.WriteLine($"  slow: {slow}");
+            }
         }
 
         if (FailoverTimeouts.Count > 0)
@@ -45,6 +52,7 @@ internal sealed record ChaosReport(
 
         output.WriteLine(Settled ? "settled: every group Online where the policy says, one copy each" : "NOT SETTLED within 90 s after the faults");
         output.WriteLine(LeftOver.Count == 0 ? "nothing left running after the cluster stopped" : $"LEFT RUNNING after the cluster stopped: {string.Join(", ", LeftOver)}");
-        output.WriteLine(Passed ? "passed" : $"FAILED (cluster directory kept: {KeptDirectory})");
+        var kept = KeptDirectory is null ? string.Empty : $" (cluster directory kept: {KeptDirectory})";
+        output.WriteLine((Passed ? "passed" : "FAILED") + kept);
     }
 }
