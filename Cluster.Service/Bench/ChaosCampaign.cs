@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Cluster.Protocol;
 using Cluster.Service.Coordinator;
@@ -32,6 +33,7 @@ internal static class ChaosCampaign
         var failovers = new List<ChaosFailover>();
         var timeouts = new List<string>();
         var measuring = new List<Task>();
+        var returned = new ConcurrentDictionary<string, long>(StringComparer.Ordinal); // node: when it was last started or rejoined
         var cluster = await BenchCluster.StartAsync(3, cancellationToken).ConfigureAwait(false);
         var sampler = new DoubleRunSampler(new()
         {
@@ -65,13 +67,19 @@ internal static class ChaosCampaign
                 {
                     var owned = await OwnedByAsync(cluster, victim, cancellationToken).ConfigureAwait(false);
                     var down = killed.Count + isolated.Count;
-                    var (at, atUtc) = (Stopwatch.GetTimestamp(), DateTime.UtcNow);
-                    done = await NodeFaultAsync(cluster, victim, fault, random, killed, isolated, cancellationToken).ConfigureAwait(false);
-                    if (done != "node freeze < lease")
+                    // Watched from before the fault: a freeze returns only when it ends, long after the group may have moved.
+                    var struck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    var failover = new ChaosFailover(string.Empty, victim, string.Empty, DateTime.UtcNow, down, TimeSpan.Zero);
+                    measuring.AddRange(owned.Select(g => MeasureFailoverAsync(
+                        cluster, failover with { Group = g }, Stopwatch.GetTimestamp(), struck.Task, returned, failovers, timeouts, cancellationToken)));
+                    try
                     {
-                        var fault1 = done;
-                        measuring.AddRange(owned.Select(g => MeasureFailoverAsync(
-                            cluster, new ChaosFailover(g, victim, fault1, atUtc, down, TimeSpan.Zero), at, failovers, timeouts, cancellationToken)));
+                        done = await NodeFaultAsync(cluster, victim, fault, random, killed, isolated, cancellationToken).ConfigureAwait(false);
+                        struck.SetResult(done);
+                    }
+                    finally
+                    {
+                        struck.TrySetCanceled(CancellationToken.None); // the fault itself failed: its watches end
                     }
                 }
                 else if (fault is 4 or 5 or 6 && await cluster.OwnerAsync(group, cancellationToken).ConfigureAwait(false) is { } owner && healthy.Contains(owner))
@@ -83,6 +91,7 @@ internal static class ChaosCampaign
                     var back = killed.First();
                     await cluster.RestartAsync(back, cancellationToken).ConfigureAwait(false);
                     killed.Remove(back);
+                    returned[back] = Stopwatch.GetTimestamp();
                     done = "recovery: node start";
                 }
                 else if (isolated.Count > 0)
@@ -90,6 +99,7 @@ internal static class ChaosCampaign
                     var back = isolated.First();
                     await cluster.IsolateAsync(back, isolated: false, cancellationToken).ConfigureAwait(false);
                     isolated.Remove(back);
+                    returned[back] = Stopwatch.GetTimestamp();
                     done = "recovery: node rejoin";
                 }
                 else
@@ -110,11 +120,13 @@ internal static class ChaosCampaign
             foreach (var node in killed)
             {
                 await cluster.RestartAsync(node, cancellationToken).ConfigureAwait(false);
+                returned[node] = Stopwatch.GetTimestamp();
             }
 
             foreach (var node in isolated)
             {
                 await cluster.IsolateAsync(node, isolated: false, cancellationToken).ConfigureAwait(false);
+                returned[node] = Stopwatch.GetTimestamp();
             }
 
             await Task.WhenAll(measuring).ConfigureAwait(false);
@@ -229,26 +241,54 @@ internal static class ChaosCampaign
         return owned;
     }
 
-    /// <summary>From the fault until the group is Online on another node (polled every 5 ms through the live nodes' admin APIs).</summary>
+    /// <summary>
+    /// From the fault until the group is Online on another node (each live node polled every 5 ms through its admin
+    /// API), started as the fault strikes; <paramref name="struck"/> names the fault once it is done. A freeze shorter
+    /// than the lease moves nothing, so it is not measured.
+    /// </summary>
     private static async Task MeasureFailoverAsync(
-        BenchCluster cluster, ChaosFailover failover, long at, List<ChaosFailover> failovers, List<string> timeouts, CancellationToken cancellationToken)
+        BenchCluster cluster, ChaosFailover failover, long at, Task<string> struck, ConcurrentDictionary<string, long> returned,
+        List<ChaosFailover> failovers, List<string> timeouts, CancellationToken cancellationToken)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(s_failoverLimit);
+        var online = OnlineElsewhereAsync();
         try
         {
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            limit.CancelAfter(s_failoverLimit);
-            await cluster.WaitOnlineAsync(failover.Group, except: failover.From, limit.Token).ConfigureAwait(false);
+            var fault = await struck.ConfigureAwait(false);
+            if (fault == "node freeze < lease")
+            {
+                await limit.CancelAsync().ConfigureAwait(false);
+                await ((Task)online).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return;
+            }
+
+            var onlineAt = await online.ConfigureAwait(false);
             lock (failovers)
             {
-                failovers.Add(failover with { Took = Stopwatch.GetElapsedTime(at) });
+                failovers.Add(failover with
+                {
+                    Fault = fault,
+                    Took = Stopwatch.GetElapsedTime(at, onlineAt),
+                    NodeReturnedFirst = returned.TryGetValue(failover.From, out var back) && back > at && back < onlineAt,
+                });
             }
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             lock (timeouts)
             {
-                timeouts.Add($"{failover.Group} off {failover.From}"); // another fault (or its return) may have kept it there: reported, not a violation
+                // Another fault (or its node's return) may have kept it there: reported, not a violation.
+                var fault = struck.IsCompletedSuccessfully ? struck.Result : "a fault";
+                timeouts.Add($"{failover.Group} off {failover.From} after {fault} at {failover.AtUtc:HH:mm:ss.fff}");
             }
+        }
+
+        // When it was seen Online elsewhere, not when the fault's step ended (a freeze ends only when it is thawed).
+        async Task<long> OnlineElsewhereAsync()
+        {
+            await cluster.WaitOnlineAsync(failover.Group, except: failover.From, limit.Token).ConfigureAwait(false);
+            return Stopwatch.GetTimestamp();
         }
     }
 

@@ -27,16 +27,22 @@ internal sealed record ChaosReport(
             output.WriteLine($"  {kind,-28} {count,5}");
         }
 
-        if (Failovers.Count > 0)
+        var moved = Failovers.Where(f => !f.NodeReturnedFirst).ToList();
+        if (moved.Count > 0)
         {
-            var sorted = Failovers.Select(f => f.Took).Order().ToList();
+            var sorted = moved.Select(f => f.Took).Order().ToList();
             string Ms(double q) => $"{sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))].TotalMilliseconds:0}";
             output.WriteLine($"group online on another node after an owner fault ({sorted.Count}): median {Ms(0.5)} ms, p90 {Ms(0.9)} ms, max {sorted[^1].TotalMilliseconds:0} ms");
             // The tail is where the questions are: each with what struck and when, to read beside the cluster log.
-            foreach (var slow in Failovers.OrderByDescending(f => f.Took).Take(SlowestShown))
+            foreach (var slow in moved.OrderByDescending(f => f.Took).Take(SlowestShown))
             {
                 output.WriteLine($"  slow: {slow}");
             }
+        }
+
+        if (Failovers.Count > moved.Count)
+        {
+            output.WriteLine($"not counted ({Failovers.Count - moved.Count}): the node came back before its group moved (a fault undone within the lease leaves the group where it is)");
         }
 
         if (FailoverTimeouts.Count > 0)
