@@ -273,11 +273,12 @@ public sealed class CommandLineTests
     public async Task Down_stops_a_node_that_someone_froze()
     {
         var directory = ClusterCli.NewClusterDirectory();
+        var pid = 0;
         try
         {
             var up = await ClusterCli.RunAsync("up", "--nodes", "1", "--detach", "--dir", directory);
             Assert.That(up.ExitCode, Is.Zero, up.Error);
-            var pid = JsonDocument.Parse((await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory)).Output).RootElement[0].GetProperty("pid").GetInt32();
+            pid = JsonDocument.Parse((await ClusterCli.RunAsync("node", "list", "--json", "--dir", directory)).Output).RootElement[0].GetProperty("pid").GetInt32();
             Signals.Freeze(pid);
             await Eventually.Until(() => ProcFs.IsStopped(pid), TimeSpan.FromSeconds(10), "the node stopped by SIGSTOP");
 
@@ -289,6 +290,11 @@ public sealed class CommandLineTests
         }
         finally
         {
+            if (pid != 0)
+            {
+                Signals.TrySend(pid, Signals.Continue); // a failed test must not leave a frozen node behind
+            }
+
             await ClusterCli.RunAsync("down", "--dir", directory);
             Directory.Delete(directory, recursive: true);
         }

@@ -22,7 +22,7 @@ public sealed class RandomFaultTests
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CLUSTER_CHAOS_SEED"), CultureInfo.InvariantCulture, out var s) ? s : Environment.TickCount;
         TestContext.Out.WriteLine($"seed {seed}, {faults} faults");
 
-        var report = await ChaosCampaign.RunAsync(faults, seed, TestContext.Out, CancellationToken.None);
+        var report = await ChaosCampaign.RunAsync(faults, seed, TestContext.Out, CancellationToken.None, keepDirectory: true);
 
         report.WriteTo(TestContext.Out);
         Assert.That(report.Violations, Is.Empty, $"seed {seed}: a group's application ran twice");
@@ -30,5 +30,10 @@ public sealed class RandomFaultTests
         Assert.That(report.LeftOver, Is.Empty, $"seed {seed}: nothing left running after the cluster stopped");
         Assert.That(report.Faults, Is.EqualTo(faults), "every fault was injected");
         Assert.That(report.Samples, Is.GreaterThan(100), "the sampler ran");
+
+        // Kept as asked (`--keep`), with what the nodes logged to read beside the slowest failovers; a passed run's is ours to remove.
+        Assert.That(report.KeptDirectory, Is.Not.Null);
+        Assert.That(Path.Combine(report.KeptDirectory!, "logs", "n1.log"), Does.Exist);
+        Directory.Delete(report.KeptDirectory!, recursive: true);
     }
 }
