@@ -203,20 +203,25 @@ internal sealed class EtcdMemberProcess : IDisposable
         }
     }
 
-    /// <summary>Stops a member this process did not start (`cluster down` after `up --detach`): it is not our child, so its end is polled.</summary>
+    /// <summary>
+    /// Stops a member this process did not start (`cluster down` after `up --detach`), held by its pidfd (it is not
+    /// our child): SIGTERM and SIGCONT (a frozen member wakes to it), SIGKILL after <paramref name="patience"/>.
+    /// </summary>
     public static async Task TerminateAsync(int pid, string dataPath, TimeSpan patience)
     {
-        Signals.TrySend(pid, Signals.Continue);
-        Signals.TrySend(pid, Terminate);
-        var clock = Stopwatch.StartNew();
-        while (IsMemberProcess(pid, dataPath))
+        using var member = ProcessHandle.Open(pid);
+        // Checked after the pidfd is open and while it still runs: the command line read was this member's.
+        if (member is null || !IsMemberProcess(pid, dataPath) || member.HasExited)
         {
-            if (clock.Elapsed > patience)
-            {
-                Signals.TrySend(pid, Signals.KillSignal);
-            }
+            return;
+        }
 
-            await Task.Delay(50).ConfigureAwait(false);
+        member.Signal(Terminate);
+        member.Signal(Signals.Continue);
+        if (!await member.WaitForExitAsync(patience).ConfigureAwait(false))
+        {
+            member.Signal(Signals.KillSignal);
+            await member.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); // SIGKILL ends even a stopped process
         }
     }
 

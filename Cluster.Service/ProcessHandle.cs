@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Cluster.Protocol.Plugins;
 
-namespace Cluster.Service.Cli;
+namespace Cluster.Service;
 
 /// <summary>
 /// A process that is not our child (a node that an earlier `cluster` call started), held by a pidfd
