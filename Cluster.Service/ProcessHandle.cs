@@ -53,13 +53,6 @@ internal sealed partial class ProcessHandle : IDisposable
         () => FilePoll.Ready(_fd, FilePoll.Readable, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue)),
         CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>True once <paramref name="pid"/> has exited (or was already gone), false when <paramref name="timeout"/> passed first.</summary>
-    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout)
-    {
-        using var process = Open(pid);
-        return process is null || await process.WaitForExitAsync(timeout).ConfigureAwait(false);
-    }
-
     public void Dispose() => _ = Close(_fd);
 
     [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]

@@ -16,6 +16,7 @@ internal static partial class Signals
     public const int Stop = 19;
     public const int Continue = 18;
     public const int KillSignal = 9;
+    public const int Terminate = 15;
 
     /// <summary>Sends a signal; false when the process is gone (ESRCH), which a process that exited meanwhile is.</summary>
     /// <exception cref="InvalidOperationException">Any other error (no permission, a bad signal).</exception>

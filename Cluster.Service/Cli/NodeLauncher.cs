@@ -12,8 +12,6 @@ namespace Cluster.Service.Cli;
 /// </summary>
 internal static class NodeLauncher
 {
-    private const int Terminated = 15; // SIGTERM
-
     /// <summary>Set for an attached node: the PID its parent-death signal is armed against (the node checks it is still its parent).</summary>
     public const string ParentPidVariable = "CLUSTER_NODE_PARENT_PID";
 
@@ -135,7 +133,7 @@ internal static class NodeLauncher
     /// </summary>
     public static void Terminate(ProcessHandle node)
     {
-        node.Signal(Terminated);
+        node.Signal(Bench.Signals.Terminate);
         node.Signal(Bench.Signals.Continue);
     }
 

@@ -13,10 +13,12 @@ public sealed class ProcessHandleTests
     {
         using var quick = Process.Start("sleep", "0.2")!;
         using var slow = Process.Start("sleep", "60")!;
+        using var quickHandle = ProcessHandle.Open(quick.Id)!;
+        using var slowHandle = ProcessHandle.Open(slow.Id)!;
         try
         {
-            Assert.That(await ProcessHandle.WaitForExitAsync(quick.Id, TimeSpan.FromSeconds(30)), Is.True);
-            Assert.That(await ProcessHandle.WaitForExitAsync(slow.Id, TimeSpan.FromMilliseconds(200)), Is.False);
+            Assert.That(await quickHandle.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.True);
+            Assert.That(await slowHandle.WaitForExitAsync(TimeSpan.FromMilliseconds(200)), Is.False);
         }
         finally
         {
@@ -25,12 +27,12 @@ public sealed class ProcessHandleTests
     }
 
     [Test]
-    public async Task A_process_already_gone_counts_as_exited()
+    public async Task A_process_already_gone_has_no_handle()
     {
         using var gone = Process.Start("true")!;
         await gone.WaitForExitAsync();
 
-        Assert.That(await ProcessHandle.WaitForExitAsync(gone.Id, TimeSpan.FromSeconds(1)), Is.True);
+        Assert.That(ProcessHandle.Open(gone.Id), Is.Null, "a caller treats it as not running");
     }
 
     [Test]

@@ -82,9 +82,8 @@ internal sealed class EtcdCluster : IAsyncDisposable
         var stopped = new List<string>();
         foreach (var member in ReadRecord(root) ?? [])
         {
-            if (member.Pid > 0 && EtcdMemberProcess.IsMemberProcess(member.Pid, DataPath(root, member.Name)))
+            if (member.Pid > 0 && await EtcdMemberProcess.TerminateAsync(member.Pid, DataPath(root, member.Name), s_stopPatience).ConfigureAwait(false))
             {
-                await EtcdMemberProcess.TerminateAsync(member.Pid, DataPath(root, member.Name), s_stopPatience).ConfigureAwait(false);
                 stopped.Add(member.Name);
             }
         }

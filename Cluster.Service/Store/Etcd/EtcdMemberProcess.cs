@@ -18,7 +18,6 @@ internal sealed partial class EtcdJson : JsonSerializerContext;
 /// <summary>One running etcd member of an <see cref="EtcdCluster"/>; its output goes to NAME.log beside its data.</summary>
 internal sealed class EtcdMemberProcess : IDisposable
 {
-    private const int Terminate = 15;
     private readonly Process _process;
     private readonly string _log;
     private readonly IReadOnlyList<string> _prefix;
@@ -174,7 +173,7 @@ internal sealed class EtcdMemberProcess : IDisposable
         }
 
         Signals.TrySend(_process.Id, Signals.Continue); // a frozen member (a test's fault) cannot act on SIGTERM
-        Signals.TrySend(_process.Id, Terminate);
+        Signals.TrySend(_process.Id, Signals.Terminate);
         using var wait = new CancellationTokenSource(patience);
         try
         {
@@ -206,23 +205,26 @@ internal sealed class EtcdMemberProcess : IDisposable
     /// <summary>
     /// Stops a member this process did not start (`cluster down` after `up --detach`), held by its pidfd (it is not
     /// our child): SIGTERM and SIGCONT (a frozen member wakes to it), SIGKILL after <paramref name="patience"/>.
+    /// False when <paramref name="pid"/> was not a running member for <paramref name="dataPath"/>.
     /// </summary>
-    public static async Task TerminateAsync(int pid, string dataPath, TimeSpan patience)
+    public static async Task<bool> TerminateAsync(int pid, string dataPath, TimeSpan patience)
     {
         using var member = ProcessHandle.Open(pid);
         // Checked after the pidfd is open and while it still runs: the command line read was this member's.
         if (member is null || !IsMemberProcess(pid, dataPath) || member.HasExited)
         {
-            return;
+            return false;
         }
 
-        member.Signal(Terminate);
+        member.Signal(Signals.Terminate);
         member.Signal(Signals.Continue);
         if (!await member.WaitForExitAsync(patience).ConfigureAwait(false))
         {
             member.Signal(Signals.KillSignal);
             await member.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); // SIGKILL ends even a stopped process
         }
+
+        return true;
     }
 
     private string LastLines()
