@@ -38,6 +38,12 @@ var fence = new FenceWatchdog(reason =>
 // A terminal's Ctrl-C reaches every process of its foreground group, this one too: an RHS's life is its
 // node's to end (Shutdown, or the node gone), or the node would see its resources fail while it stops them.
 using var ignoreCtrlC = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
+// SIGHUP's default would end it silently: a terminal's hang-up, or the kernel's to a frozen RHS whose process group was orphaned.
+using var ignoreHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("rhs: SIGHUP ignored: an RHS's life is its node's to end");
+});
 // The node pets the fence watchdog and pings us with lines on our stdin (docs/plugin-protocol.md); its end is the node's.
 using var runtime = new RhsRuntime(TimeProvider.System, EntryPointWorkers.Shared);
 var fromNode = new NodeLines(fence, runtime.Calls, Console.Out, Console.Error);

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Cluster.Service.Bench;
 
-/// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL), interrupt (SIGINT, Ctrl-C).</summary>
+/// <summary>Real signals to real processes: freeze (SIGSTOP), thaw (SIGCONT), kill (SIGKILL), interrupt (SIGINT, Ctrl-C), hang-up (SIGHUP).</summary>
 internal static partial class Signals
 {
     public static void Freeze(int pid) => Send(pid, Stop);
@@ -13,6 +13,7 @@ internal static partial class Signals
 
     public static void Interrupt(int pid) => Send(pid, 2);
 
+    public const int HangUp = 1;
     public const int Stop = 19;
     public const int Continue = 18;
     public const int KillSignal = 9;

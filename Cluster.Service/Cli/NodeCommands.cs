@@ -91,6 +91,8 @@ internal static partial class NodeCommands
                 // with a status other than OK (a refused request, a cancelled watch) as if it were news.
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Grpc", LogLevel.Warning));
+            using var hungUp = new CancellationTokenSource();
+            using var hangUp = Node.HangUp.Handle(parseResult.GetValue(exitWithParent), hungUp, loggerFactory.CreateLogger("Node"));
             var directory = CommonOptions.ResolveDirectory(parseResult);
             var host = new NodeHost(
                 new NodeOptions
@@ -105,7 +107,7 @@ internal static partial class NodeCommands
                 },
                 loggerFactory);
             released = loggerFactory.CreateLogger("Node");
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attached);
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attached, hungUp.Token);
             await host.RunAsync(stopping.Token).ConfigureAwait(false);
             return 0;
         });

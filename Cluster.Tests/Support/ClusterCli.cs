@@ -29,8 +29,8 @@ public static class ClusterCli
         Start(onLine, environment, args, interruptible: false);
 
     /// <summary>
-    /// The same, for a test that sends Ctrl-C (SIGINT): the process gets SIGINT at its default disposition even when
-    /// this test run inherited it ignored, as a shell's background job does (.NET then leaves it ignored, as nohup wants).
+    /// The same, for a test that sends Ctrl-C (SIGINT) or a hang-up (SIGHUP): the process gets them at their default disposition
+    /// even when this test run inherited them ignored, as a shell's background job (SIGINT) or nohup does (.NET then leaves them ignored).
     /// </summary>
     public static Process StartInterruptible(Action<string>? onLine, params string[] args) =>
         StartInterruptible(onLine, new Dictionary<string, string>(), args);
@@ -51,7 +51,7 @@ public static class ClusterCli
         };
         if (interruptible)
         {
-            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("--default-signal=INT,HUP");
             start.ArgumentList.Add(ExecutablePath);
         }
 
