@@ -187,6 +187,9 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public void Kill(string node) => _nodes[node].Kill(entireProcessTree: false);
 
+    /// <summary>How a node's process ended (128 + the signal that ended it), once its exit is known; null while it runs.</summary>
+    public int? ExitCodeOf(string node) => _nodes[node].WaitForExit(TimeSpan.FromSeconds(5)) ? _nodes[node].ExitCode : null;
+
     /// <summary>Cuts a node off from the store (or gives it back), through its own admin API.</summary>
     public async Task IsolateAsync(string node, bool isolated, CancellationToken cancellationToken)
     {

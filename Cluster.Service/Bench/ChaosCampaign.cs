@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Cluster.Protocol;
 using Cluster.Service.Coordinator;
 using Cluster.Service.Database;
@@ -30,8 +31,9 @@ internal static class ChaosCampaign
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var lost = new List<string>(); // nodes that ended while frozen: nothing but a kill of ours may end one
         var failovers = new List<ChaosFailover>();
-        var timeouts = new List<string>();
+        var timeouts = new List<ChaosFailover>();
         var measuring = new List<Task>();
         var returned = new ConcurrentDictionary<string, long>(StringComparer.Ordinal); // node: when it was last started or rejoined
         var cluster = await BenchCluster.StartAsync(3, cancellationToken).ConfigureAwait(false);
@@ -74,7 +76,7 @@ internal static class ChaosCampaign
                         cluster, failover with { Group = g }, Stopwatch.GetTimestamp(), struck.Task, returned, failovers, timeouts, cancellationToken)));
                     try
                     {
-                        done = await NodeFaultAsync(cluster, victim, fault, random, killed, isolated, cancellationToken).ConfigureAwait(false);
+                        done = await NodeFaultAsync(cluster, victim, fault, random, killed, isolated, lost, cancellationToken).ConfigureAwait(false);
                         struck.SetResult(done);
                     }
                     finally
@@ -132,7 +134,10 @@ internal static class ChaosCampaign
             await Task.WhenAll(measuring).ConfigureAwait(false);
             var settled = await SettleAsync(cluster, cancellationToken).ConfigureAwait(false);
             await sampler.DisposeAsync().ConfigureAwait(false);
-            report = new ChaosReport(seed, injected, counts, failovers, timeouts, sampler.Samples, [.. sampler.Violations], settled, [], clock.Elapsed, null);
+            report = new ChaosReport(seed, injected, counts, failovers, timeouts, sampler.Samples, [.. sampler.Violations], settled, [], clock.Elapsed, null)
+            {
+                NodesLost = lost,
+            };
         }
         finally
         {
@@ -157,7 +162,8 @@ internal static class ChaosCampaign
 
     /// <summary>Kill, isolate, or freeze a node; a freeze is either shorter than the lease or longer (then thawed, or killed frozen).</summary>
     private static async Task<string> NodeFaultAsync(
-        BenchCluster cluster, string victim, int fault, Random random, HashSet<string> killed, HashSet<string> isolated, CancellationToken cancellationToken)
+        BenchCluster cluster, string victim, int fault, Random random, HashSet<string> killed, HashSet<string> isolated, List<string> lost,
+        CancellationToken cancellationToken)
     {
         switch (fault)
         {
@@ -181,7 +187,14 @@ internal static class ChaosCampaign
                     return "node freeze, then kill";
                 }
 
-                Signals.Thaw(pid);
+                if (!Signals.TrySend(pid, Signals.Continue))
+                {
+                    // Gone while stopped: a finding for the report, not a crash of the campaign.
+                    lost.Add($"{victim} ended while frozen (exit code {cluster.ExitCodeOf(victim)?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
+                    killed.Add(victim);
+                    return "node freeze: the node ended";
+                }
+
                 return longer ? "node freeze > lease" : "node freeze < lease";
         }
     }
@@ -248,7 +261,7 @@ internal static class ChaosCampaign
     /// </summary>
     private static async Task MeasureFailoverAsync(
         BenchCluster cluster, ChaosFailover failover, long at, Task<string> struck, ConcurrentDictionary<string, long> returned,
-        List<ChaosFailover> failovers, List<string> timeouts, CancellationToken cancellationToken)
+        List<ChaosFailover> failovers, List<ChaosFailover> timeouts, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(s_failoverLimit);
@@ -278,9 +291,13 @@ internal static class ChaosCampaign
         {
             lock (timeouts)
             {
-                // Another fault (or its node's return) may have kept it there: reported, not a violation.
-                var fault = struck.IsCompletedSuccessfully ? struck.Result : "a fault";
-                timeouts.Add($"{failover.Group} off {failover.From} after {fault} at {failover.AtUtc:HH:mm:ss.fff}");
+                // Its node's return, or other nodes down, may have kept it there: reported, not a violation.
+                timeouts.Add(failover with
+                {
+                    Fault = struck.IsCompletedSuccessfully ? struck.Result : "a fault",
+                    Took = s_failoverLimit,
+                    NodeReturnedFirst = returned.TryGetValue(failover.From, out var back) && back > at,
+                });
             }
         }
 

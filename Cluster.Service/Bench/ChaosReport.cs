@@ -6,7 +6,7 @@ internal sealed record ChaosReport(
     int Faults,
     IReadOnlyDictionary<string, int> Counts,
     IReadOnlyList<ChaosFailover> Failovers,
-    IReadOnlyList<string> FailoverTimeouts,
+    IReadOnlyList<ChaosFailover> FailoverTimeouts,
     long Samples,
     IReadOnlyList<string> Violations,
     bool Settled,
@@ -14,8 +14,11 @@ internal sealed record ChaosReport(
     TimeSpan Duration,
     string? KeptDirectory)
 {
-    /// <summary>Never two copies, settled where the policy says, nothing left behind.</summary>
-    public bool Passed => Violations.Count == 0 && Settled && LeftOver.Count == 0;
+    /// <summary>Nodes that ended while frozen, which nothing but a kill of the campaign's may do.</summary>
+    public IReadOnlyList<string> NodesLost { get; init; } = [];
+
+    /// <summary>Never two copies, no node lost, settled where the policy says, nothing left behind.</summary>
+    public bool Passed => Violations.Count == 0 && NodesLost.Count == 0 && Settled && LeftOver.Count == 0;
 
     private const int SlowestShown = 5;
 
@@ -45,15 +48,32 @@ internal sealed record ChaosReport(
             output.WriteLine($"not counted ({Failovers.Count - moved.Count}): the node came back before its group moved (a fault undone within the lease leaves the group where it is)");
         }
 
-        if (FailoverTimeouts.Count > 0)
+        var stayed = FailoverTimeouts.Count(f => f.NodeReturnedFirst);
+        if (stayed > 0)
         {
-            output.WriteLine($"not online elsewhere within 30 s of the fault ({FailoverTimeouts.Count}, e.g. the node came back first): {string.Join(", ", FailoverTimeouts.Take(5))}");
+            output.WriteLine($"stayed ({stayed}): not online elsewhere within 30 s, and its node came back meanwhile");
+        }
+
+        // A group that neither moved nor got its node back: the ones to read in the cluster log.
+        var stuck = FailoverTimeouts.Where(f => !f.NodeReturnedFirst).ToList();
+        if (stuck.Count > 0)
+        {
+            output.WriteLine($"NOT online elsewhere within 30 s while its node was still down ({stuck.Count}):");
+            foreach (var failover in stuck.Take(SlowestShown))
+            {
+                output.WriteLine($"  {failover.Group} off {failover.From} after {failover.Fault} at {failover.AtUtc:HH:mm:ss.fff} ({failover.NodesDown} other node(s) down then)");
+            }
         }
 
         output.WriteLine($"{Samples} samples of the application processes; {Violations.Count} with a group's application running twice");
         foreach (var violation in Violations.Take(20))
         {
             output.WriteLine($"  VIOLATION {violation}");
+        }
+
+        foreach (var node in NodesLost)
+        {
+            output.WriteLine($"  NODE LOST: {node}");
         }
 
         output.WriteLine(Settled ? "settled: every group Online where the policy says, one copy each" : "NOT SETTLED within 90 s after the faults");

@@ -36,6 +36,31 @@ public sealed class ChaosReportTests
         Assert.That(slow[^1], Does.EndWith("300 ms"));
     }
 
+    [Test]
+    public void A_group_that_stayed_because_its_node_came_back_is_told_apart_from_one_that_did_not_move_at_all()
+    {
+        var stayed = Failover("alpha", 30_000) with { NodeReturnedFirst = true };
+        var stuck = Failover("beta", 30_000) with { Fault = "node kill" };
+        var report = Report(Failover("alpha", 1000)) with { FailoverTimeouts = [stayed, stuck] };
+
+        var text = Write(report);
+
+        Assert.That(text, Does.Contain("stayed (1): not online elsewhere within 30 s, and its node came back meanwhile"));
+        Assert.That(text, Does.Contain("NOT online elsewhere within 30 s while its node was still down (1):\n  beta off n1 after node kill at 00:25:34.789 (1 other node(s) down then)"));
+        Assert.That(text, Does.Contain("after an owner fault (1): median 1000 ms"), "neither is in the figures");
+    }
+
+    [Test]
+    public void A_node_that_ended_while_frozen_fails_the_campaign()
+    {
+        var report = Report(Failover("alpha", 1000)) with { NodesLost = ["n1 ended while frozen (exit code 129)"] };
+
+        var text = Write(report);
+
+        Assert.That(report.Passed, Is.False);
+        Assert.That(text, Does.Contain("NODE LOST: n1 ended while frozen (exit code 129)").And.Contain("FAILED"));
+    }
+
     private static ChaosFailover Failover(string group, int ms) => new(group, "n1", "node isolate", At, 1, TimeSpan.FromMilliseconds(ms));
 
     private static ChaosReport Report(params ChaosFailover[] failovers) =>
