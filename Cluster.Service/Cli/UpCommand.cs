@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Cluster.Protocol;
 using Cluster.Service.ClusterLog;
 using Cluster.Service.Database;
 using Cluster.Service.Store;
@@ -58,8 +60,17 @@ internal static class UpCommand
                 result.AddError("--etcd-members needs --store etcd: it says how many members of a local etcd to start.");
             }
         });
-        up.SetHandler(async (parseResult, cancellationToken) =>
+        up.SetHandler(async (parseResult, interrupted) =>
         {
+            // A hang-up (the terminal closed) stops the cluster as Ctrl-C does, rather than end `up` at once:
+            // its attached nodes would then die by their parent-death signal instead of stopping their groups.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(interrupted);
+            using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                stopping.Cancel();
+            });
+            var cancellationToken = stopping.Token;
             var directory = CommonOptions.ResolveDirectory(parseResult);
             var running = directory.ReadNodeRecords().Where(r => NodeLauncher.IsNodeProcess(r.Pid, r.Name)).Select(r => r.Name).ToList();
             if (running.Count > 0)
@@ -228,6 +239,19 @@ internal static class UpCommand
         var command = SelfExecutable.CommandLine();
         while (!cancellationToken.IsCancellationRequested)
         {
+            try
+            {
+                await ShowFrameAsync().ConfigureAwait(false);
+                await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or ClusterException)
+            {
+                return; // Ctrl-C or a hang-up, while a frame was drawn or awaited: the cluster stops
+            }
+        }
+
+        async Task ShowFrameAsync()
+        {
             var view = new LiveSnapshot(
                 DateTimeOffset.Now,
                 directory.Root,
@@ -239,14 +263,6 @@ internal static class UpCommand
                 [.. new ClusterLogReader(directory.LogsPath).Read().OrderBy(e => e.Time).TakeLast(20)],
                 await TraceCommand.LatestCallsAsync(parseResult, 5, cancellationToken).ConfigureAwait(false));
             await output.WriteAsync("\u001b[H\u001b[2J" + string.Join('\n', LiveView.Render(view, LiveView.TerminalSize())) + "\n").ConfigureAwait(false);
-            try
-            {
-                await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
         }
     }
 

@@ -44,6 +44,39 @@ public sealed class HangUpTests : NodeTestBase
     }
 
     [Test]
+    public async Task Cluster_up_stops_its_nodes_in_order_on_a_hang_up()
+    {
+        var dir = ClusterCli.NewClusterDirectory();
+        var output = new ConcurrentQueue<string>();
+        using var up = ClusterCli.StartInterruptible(output.Enqueue, "up", "--nodes", "1", "--dir", dir);
+        try
+        {
+            await Eventually.Until(() => output.Any(l => l.Contains("1 nodes up", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), "cluster up to start its node", () => string.Join('\n', output));
+            var node = JsonDocument.Parse((await ClusterCli.RunAsync("node", "list", "--json", "--dir", dir)).Output).RootElement
+                .EnumerateArray().Single().GetProperty("pid").GetInt32();
+
+            Signals.TrySend(up.Id, Signals.HangUp);
+
+            await up.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(up.ExitCode, Is.Zero, string.Join('\n', output.TakeLast(20)));
+            await Eventually.Until(() => !Processes.IsRunning(node), TimeSpan.FromSeconds(10), "the node gone with its cluster");
+            // Stopped, not killed by its parent-death signal: it had time to say so.
+            Assert.That(File.ReadAllText(Path.Combine(dir, "logs", "n1.out")), Does.Contain("Node n1 is stopping"));
+        }
+        finally
+        {
+            if (!up.HasExited)
+            {
+                up.Kill(entireProcessTree: true);
+            }
+
+            await ClusterCli.RunAsync("down", "--dir", dir);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Node_run_by_hand_stops_on_a_hang_up_and_says_why()
     {
         var dir = ClusterCli.NewClusterDirectory();
