@@ -31,6 +31,7 @@ internal static class ChaosCampaign
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var steps = new List<ChaosStep>(); // what struck when, to explain a slow failover
         var lost = new List<string>(); // nodes that ended while frozen: nothing but a kill of ours may end one
         var failovers = new List<ChaosFailover>();
         var timeouts = new List<ChaosFailover>();
@@ -64,14 +65,17 @@ internal static class ChaosCampaign
                 var fault = random.Next(10);
                 var victim = healthy.Count >= 2 ? healthy[random.Next(healthy.Count)] : null;
                 var group = s_groups[random.Next(s_groups.Length)];
+                var at = DateTime.UtcNow;
                 string done;
+                string? target = null;
                 if (fault <= 3 && victim is not null)
                 {
+                    target = victim;
                     var owned = await OwnedByAsync(cluster, victim, cancellationToken).ConfigureAwait(false);
                     var down = killed.Count + isolated.Count;
                     // Watched from before the fault: a freeze returns only when it ends, long after the group may have moved.
                     var struck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    var failover = new ChaosFailover(string.Empty, victim, string.Empty, DateTime.UtcNow, down, TimeSpan.Zero);
+                    var failover = new ChaosFailover(string.Empty, victim, string.Empty, at, down, TimeSpan.Zero);
                     measuring.AddRange(owned.Select(g => MeasureFailoverAsync(
                         cluster, failover with { Group = g }, Stopwatch.GetTimestamp(), struck.Task, returned, failovers, timeouts, cancellationToken)));
                     try
@@ -86,11 +90,12 @@ internal static class ChaosCampaign
                 }
                 else if (fault is 4 or 5 or 6 && await cluster.OwnerAsync(group, cancellationToken).ConfigureAwait(false) is { } owner && healthy.Contains(owner))
                 {
+                    target = owner;
                     done = await ResourceFaultAsync(cluster, owner, group, fault, random, cancellationToken).ConfigureAwait(false);
                 }
                 else if (killed.Count > 0)
                 {
-                    var back = killed.First();
+                    var back = target = killed.First();
                     await cluster.RestartAsync(back, cancellationToken).ConfigureAwait(false);
                     killed.Remove(back);
                     returned[back] = Stopwatch.GetTimestamp();
@@ -98,7 +103,7 @@ internal static class ChaosCampaign
                 }
                 else if (isolated.Count > 0)
                 {
-                    var back = isolated.First();
+                    var back = target = isolated.First();
                     await cluster.IsolateAsync(back, isolated: false, cancellationToken).ConfigureAwait(false);
                     isolated.Remove(back);
                     returned[back] = Stopwatch.GetTimestamp();
@@ -115,7 +120,13 @@ internal static class ChaosCampaign
                 }
 
                 counts[done] = counts.GetValueOrDefault(done) + 1;
-                log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {done}");
+                var what = target is null ? done : $"{done} {target}";
+                if (done != "skipped")
+                {
+                    steps.Add(new ChaosStep(at, what));
+                }
+
+                log.WriteLine($"{at:HH:mm:ss.fff} {what}");
                 await Task.Delay(random.Next(100, 1200), cancellationToken).ConfigureAwait(false);
             }
 
@@ -137,6 +148,7 @@ internal static class ChaosCampaign
             report = new ChaosReport(seed, injected, counts, failovers, timeouts, sampler.Samples, [.. sampler.Violations], settled, [], clock.Elapsed, null)
             {
                 NodesLost = lost,
+                Steps = steps,
             };
         }
         finally

@@ -14,6 +14,9 @@ internal sealed record ChaosReport(
     TimeSpan Duration,
     string? KeptDirectory)
 {
+    /// <summary>Every fault and recovery, in order: what else struck while a slow failover was under way.</summary>
+    public IReadOnlyList<ChaosStep> Steps { get; init; } = [];
+
     /// <summary>Nodes that ended while frozen, which nothing but a kill of the campaign's may do.</summary>
     public IReadOnlyList<string> NodesLost { get; init; } = [];
 
@@ -39,7 +42,8 @@ internal sealed record ChaosReport(
             // The tail is where the questions are: each with what struck and when, to read beside the cluster log.
             foreach (var slow in moved.OrderByDescending(f => f.Took).Take(SlowestShown))
             {
-                output.WriteLine($"  slow: {slow}");
+                var meanwhile = Steps.Where(s => s.At > slow.AtUtc && s.At < slow.AtUtc + slow.Took).Select(s => $"{s.What} at {s.At:HH:mm:ss.fff}").ToList();
+                output.WriteLine($"  slow: {slow}{(meanwhile.Count > 0 ? "; meanwhile " + string.Join(", ", meanwhile) : string.Empty)}");
             }
         }
 

@@ -51,6 +51,24 @@ public sealed class ChaosReportTests
     }
 
     [Test]
+    public void A_slow_failover_names_the_faults_that_struck_while_it_was_under_way()
+    {
+        var report = Report(Failover("alpha", 2118) with { Fault = "node kill" }) with
+        {
+            Steps =
+            [
+                new(At, "node kill n1"),
+                new(At.AddMilliseconds(1163), "node kill n2"),
+                new(At.AddMilliseconds(3000), "recovery: node start n1"),
+            ],
+        };
+
+        var slow = Write(report).Split('\n').Single(l => l.Contains("slow:", StringComparison.Ordinal));
+
+        Assert.That(slow.Trim(), Is.EqualTo("slow: alpha off n1 after node kill at 00:25:34.789 (1 other node(s) down): 2118 ms; meanwhile node kill n2 at 00:25:35.952"));
+    }
+
+    [Test]
     public void A_node_that_ended_while_frozen_fails_the_campaign()
     {
         var report = Report(Failover("alpha", 1000)) with { NodesLost = ["n1 ended while frozen (exit code 129)"] };
