@@ -83,13 +83,7 @@ public sealed class EtcdClusterTests
         }
         finally
         {
-            if (!up.HasExited)
-            {
-                up.Kill(entireProcessTree: true);
-            }
-
-            await ClusterCli.RunAsync("down", "--dir", dir);
-            Directory.Delete(dir, recursive: true);
+            await ClusterCli.RemoveClusterAsync(up, dir);
         }
     }
 

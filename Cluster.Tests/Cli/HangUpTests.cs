@@ -66,13 +66,7 @@ public sealed class HangUpTests : NodeTestBase
         }
         finally
         {
-            if (!up.HasExited)
-            {
-                up.Kill(entireProcessTree: true);
-            }
-
-            await ClusterCli.RunAsync("down", "--dir", dir);
-            Directory.Delete(dir, recursive: true);
+            await ClusterCli.RemoveClusterAsync(up, dir);
         }
     }
 

@@ -18,6 +18,18 @@ public static class ClusterCli
         return (exitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>After a test of an attached `cluster up`: kills it if it still runs, stops whatever it left, removes the directory.</summary>
+    public static async Task RemoveClusterAsync(Process up, string directory)
+    {
+        if (!up.HasExited)
+        {
+            up.Kill(entireProcessTree: true);
+        }
+
+        await RunAsync("down", "--dir", directory);
+        Directory.Delete(directory, recursive: true);
+    }
+
     /// <summary>Starts `cluster ARGS` as a child process whose stdin we hold.</summary>
     public static Process Start(params string[] args) => Start(null, args);
 
