@@ -91,8 +91,9 @@ internal static partial class NodeCommands
                 // with a status other than OK (a refused request, a cancelled watch) as if it were news.
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Grpc", LogLevel.Warning));
+            var nodeLogger = loggerFactory.CreateLogger("Node");
             using var hungUp = new CancellationTokenSource();
-            using var hangUp = Node.HangUp.Handle(parseResult.GetValue(exitWithParent), hungUp, loggerFactory.CreateLogger("Node"));
+            using var hangUp = Node.HangUp.Handle(parseResult.GetValue(exitWithParent), hungUp, nodeLogger);
             var directory = CommonOptions.ResolveDirectory(parseResult);
             var host = new NodeHost(
                 new NodeOptions
@@ -106,7 +107,7 @@ internal static partial class NodeCommands
                     TraceCapacity = (int)parseResult.GetValue(traceCapacity),
                 },
                 loggerFactory);
-            released = loggerFactory.CreateLogger("Node");
+            released = nodeLogger;
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attached, hungUp.Token);
             await host.RunAsync(stopping.Token).ConfigureAwait(false);
             return 0;
